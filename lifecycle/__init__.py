@@ -1,0 +1,69 @@
+"""lifecycle: an executable reference model of the Alibaba Cloud ECS instance lifecycle.
+
+The public API is this module's ``__all__``; everything in ``lifecycle._*`` is
+private and may change without notice. ``lifecycle.errors`` is public too.
+"""
+
+from ._clock import Clock, ManualClock
+from ._machine import mermaid_diagram, reference_transition
+from ._model import EcsModel, Response, Subscriber
+from ._rules import error_table, precedence
+from ._spec import Check, ErrorEntry
+from ._status import Action, ChargeType, DataLossCause, DiskKind, InstanceStatus, StoppedMode
+from ._timing import Duration, Durations, Exponential, Fixed, Uniform
+from ._version import __version__
+from ._views import (
+    AccountView,
+    ActionResponse,
+    DataLoss,
+    DescribeInstanceStatusResponse,
+    InstanceStatusItem,
+    InstanceView,
+    TransitionEvent,
+)
+from .errors import ApiError, ErrorCode, InvalidArgument, LifecycleError, SpecError
+
+__all__ = [
+    "AccountView",
+    "Action",
+    "ActionResponse",
+    "ApiError",
+    "ChargeType",
+    "Check",
+    "Clock",
+    "DataLoss",
+    "DataLossCause",
+    "DescribeInstanceStatusResponse",
+    "DiskKind",
+    "Duration",
+    "Durations",
+    "EcsModel",
+    "ErrorCode",
+    "ErrorEntry",
+    "Exponential",
+    "Fixed",
+    "InstanceStatus",
+    "InstanceStatusItem",
+    "InstanceView",
+    "InvalidArgument",
+    "LifecycleError",
+    "ManualClock",
+    "Response",
+    "SpecError",
+    "StoppedMode",
+    "Subscriber",
+    "TransitionEvent",
+    "Uniform",
+    "__version__",
+    "error_table",
+    "mermaid_diagram",
+    "precedence",
+    "reference_transition",
+]
+
+# Present every public name as lifecycle.X in reprs and tracebacks (as httpx does).
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("lifecycle._"):
+        _obj.__module__ = "lifecycle"
+del _name, _obj

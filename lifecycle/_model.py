@@ -1,0 +1,992 @@
+"""``EcsModel``: one account's ECS instances, in memory, driven by the tables.
+
+Instances are columns, not objects: a status byte, a fault byte and a trait
+byte per instance, plus two float arrays (expiry, settle time). A call reads
+the instance's bytes, folds them into ``Fact`` flags, asks ``_rules`` for the
+first failing check and, on success, writes the destination the compiled
+``transitions`` table gives. This keeps a million instances in a few tens of
+megabytes and a call in a few microseconds, flat in fleet size.
+
+Every public method takes the model's re-entrant lock for its whole duration,
+so concurrent callers see each call as atomic. Subscribers are called under
+that lock, in transition order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from random import Random
+from typing import Final, TypeVar
+
+from ._clock import Clock, ManualClock
+from ._machine import STATUS_CODE, STATUSES, TABLE
+from ._rules import api_error, family_of, first_failure, init_local_disk_applies
+from ._spec import (
+    ACTION_TRIGGERS,
+    DEFAULT_PAGE_SIZE,
+    EFFECTS,
+    MAX_DESCRIBE_IDS,
+    PARAMETERS,
+    SETTLE_TRIGGERS,
+    Fact,
+    Param,
+    ParamType,
+)
+from ._status import (
+    Action,
+    ChargeType,
+    DataLossCause,
+    DiskKind,
+    InstanceStatus,
+    StoppedMode,
+)
+from ._timing import Durations
+from ._views import (
+    AccountView,
+    ActionResponse,
+    DataLoss,
+    DescribeInstanceStatusResponse,
+    InstanceStatusItem,
+    InstanceView,
+    TransitionEvent,
+)
+from .errors import ErrorCode, InvalidArgument
+
+Subscriber = Callable[[TransitionEvent], object]
+Response = ActionResponse | DescribeInstanceStatusResponse
+
+_PENDING: Final = STATUS_CODE[InstanceStatus.PENDING]
+_NEVER: Final = math.inf
+_ID_ALPHABET: Final = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+# Per-instance fault bits share their positions with ``Fact`` so they fold in with one OR.
+_SECURITY: Final = int(Fact.SECURITY_LOCKED)
+_CLOUD_DISK: Final = int(Fact.CLOUD_DISK_ABNORMAL)
+_LOCAL_DISK: Final = int(Fact.LOCAL_DISK_ABNORMAL)
+_RECOVERABLE: Final = int(Fact.LOCAL_DISK_RECOVERABLE)
+_DISK_BITS: Final = {DiskKind.CLOUD: _CLOUD_DISK, DiskKind.LOCAL: _LOCAL_DISK}
+
+# Per-instance trait bits: fixed at creation, except the stopped mode.
+_PREPAID: Final = 1
+_INIT_FAMILY: Final = 2
+_HAS_LOCAL_DISK: Final = 4
+_STOPPED_BY_API: Final = 8
+_STOP_CHARGING: Final = 16
+
+# Settle trigger per status code (None for stable statuses), and its compiled row.
+_SETTLE_ROWS: Final[tuple[tuple[str, bytes] | None, ...]] = tuple(
+    (SETTLE_TRIGGERS[s], TABLE[SETTLE_TRIGGERS[s]]) if s in SETTLE_TRIGGERS else None
+    for s in STATUSES
+)
+_TRIGGER_ROWS: Final = {action: TABLE[trigger] for action, trigger in ACTION_TRIGGERS.items()}
+_PARAMS_BY_NAME: Final[dict[Action, dict[str, Param]]] = {
+    action: {param.name: param for param in params} for action, params in PARAMETERS.items()
+}
+
+
+def _flag(name: str, value: object) -> bool | None:
+    """A documented Boolean: ``True``/``False``, or ``"true"``/``"false"`` in any case.
+
+    Returns ``None`` for a string that is not a boolean (the API's
+    ``InvalidParameter``); raises for a value no request could carry.
+    """
+    if value is True or value is False:
+        return value
+    if value is None:
+        return False
+    if isinstance(value, str):
+        lowered = value.lower()
+        if lowered == "true":
+            return True
+        if lowered == "false":
+            return False
+        return None
+    raise InvalidArgument(f"{name}={value!r}: expected a bool or the string 'true' or 'false'")
+
+
+def _instance_id(value: object) -> str | None:
+    """``None`` for a missing or empty id (``MissingParameter``); the id otherwise."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidArgument(f"instance_id={value!r}: expected the instance id as a str")
+    return value
+
+
+def _money(name: str, value: object) -> Decimal:
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InvalidArgument(f"{name}={value!r}: expected an amount (Decimal, int, float or str)")
+    else:
+        try:
+            result = Decimal(repr(value) if isinstance(value, float) else value)
+        except InvalidOperation:
+            raise InvalidArgument(f"{name}={value!r}: not a number") from None
+    if not result.is_finite():
+        raise InvalidArgument(f"{name}={value!r}: expected a finite amount")
+    return result
+
+
+def _bool_arg(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidArgument(f"{name}={value!r}: expected True or False")
+    return value
+
+
+class EcsModel:
+    """One account's ECS instances: the documented lifecycle, in memory.
+
+    Args:
+        seed: Seeds request ids, generated instance ids and drawn durations. The
+            same seed and the same calls give the same ids, timings and trace.
+        clock: The caller's clock; a new ``ManualClock()`` at 0.0 by default.
+        durations: How long Pending, Starting and Stopping last
+            (``Durations()`` by default; ``Durations.immediate()`` for none).
+        balance: The account balance.
+        minimum_start_balance: A PostPaid instance cannot start while the balance
+            is below this (default 0).
+        in_arrears: Whether the account has an overdue payment.
+
+    The model does no I/O, reads no wall clock and starts no thread.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        clock: Clock | None = None,
+        durations: Durations | None = None,
+        balance: Decimal | int | float | str = Decimal(100),
+        minimum_start_balance: Decimal | int | float | str = Decimal(0),
+        in_arrears: bool = False,
+    ) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise InvalidArgument(f"seed={seed!r}: expected an int")
+        if clock is None:
+            clock = ManualClock()
+        elif not isinstance(clock, Clock):
+            raise InvalidArgument(f"clock={clock!r}: expected an object with a now() method")
+        if durations is None:
+            durations = Durations()
+        elif not isinstance(durations, Durations):
+            raise InvalidArgument(f"durations={durations!r}: expected a lifecycle.Durations")
+        self._seed = seed
+        self._clock = clock
+        self._durations = durations
+        # Three independent streams: changing the durations never shifts request ids.
+        self._request_rng = Random(f"{seed}/request-ids")
+        self._instance_rng = Random(f"{seed}/instance-ids")
+        self._duration_rng = Random(f"{seed}/durations")
+        self._lock = threading.RLock()
+        self._subscribers: list[Subscriber] = []
+        # Account.
+        self._balance = _money("balance", balance)
+        self._minimum = _money("minimum_start_balance", minimum_start_balance)
+        self._in_arrears = _bool_arg("in_arrears", in_arrears)
+        self._account_facts = 0
+        self._refresh_account_facts()
+        # Instances, one column per attribute.
+        self._ids: list[str] = []
+        self._index: dict[str, int] = {}
+        self._status = bytearray()
+        self._faults = bytearray()
+        self._traits = bytearray()
+        self._expired = array("d")
+        self._settles_at = array("d")
+        self._types: list[str] = []
+        self._losses: dict[int, list[DataLoss]] = {}
+        # Clock-driven transitions: (due, sequence, index, request id of the cause).
+        self._due: list[tuple[float, int, int, str]] = []
+        self._sequence = 0
+        self._injected: dict[Action, int] = {}
+
+    # ------------------------------------------------------------------ time
+    @property
+    def clock(self) -> Clock:
+        """The clock the model reads."""
+        return self._clock
+
+    @property
+    def now(self) -> float:
+        """The model's current time (the clock's ``now()``)."""
+        return self._clock.now()
+
+    def advance(self, seconds: float) -> float:
+        """Advance a ``ManualClock`` and settle every transition that fell due.
+
+        Returns:
+            The new time.
+
+        Raises:
+            InvalidArgument: if the model's clock is not a ``ManualClock``, or
+                ``seconds`` is negative.
+        """
+        if not isinstance(self._clock, ManualClock):
+            raise InvalidArgument(
+                "advance() needs a ManualClock; advance your own clock and call settle()"
+            )
+        with self._lock:
+            now = self._clock.advance(seconds)
+            self._settle(now)
+            return now
+
+    def settle(self) -> None:
+        """Apply every clock-driven transition that is due by the clock's ``now()``.
+
+        Every other public method does this first; call it to have subscribers
+        hear about due transitions without making a call.
+        """
+        with self._lock:
+            self._settle(self._clock.now())
+
+    # ------------------------------------------------------- subscriptions
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call ``callback(event)`` for every status change from now on.
+
+        Callbacks run under the model's lock, in order; they may read the model
+        but should not block. An exception from a callback propagates to the
+        caller after the change it reports has been made.
+
+        Returns:
+            A function that unsubscribes ``callback``.
+        """
+        if not callable(callback):
+            raise InvalidArgument(f"callback={callback!r}: expected a callable")
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    # ---------------------------------------------------------- set-up
+    def create_instance(
+        self,
+        instance_id: str | None = None,
+        *,
+        instance_type: str = "ecs.g7.large",
+        status: InstanceStatus | str = InstanceStatus.PENDING,
+        charge_type: ChargeType | str = ChargeType.POSTPAID,
+        expired_time: float | None = None,
+        security_locked: bool = False,
+        has_local_disk: bool | None = None,
+        cloud_disk_abnormal: bool = False,
+        local_disk_abnormal: bool = False,
+    ) -> str:
+        """Add an instance in any documented condition and return its id.
+
+        A new instance is ``Pending`` and becomes ``Stopped`` when its creation
+        completes. Pass ``status`` to place it directly in another status (a
+        transitory one settles after its configured duration).
+
+        Args:
+            instance_id: The id; generated from the seed (``i-`` and 20 characters)
+                when omitted.
+            instance_type: For example ``ecs.d1.2xlarge``; its family decides
+                whether ``InitLocalDisk`` applies.
+            status: The starting status.
+            charge_type: ``PostPaid`` (default) or ``PrePaid``.
+            expired_time: A PrePaid instance's subscription end on the model's
+                clock; default 30 days from now. Not allowed for PostPaid.
+            security_locked: Whether ``OperationLocks`` holds ``security``.
+            has_local_disk: Whether it has local disks; default: d1, i1 and i2
+                families do.
+            cloud_disk_abnormal: A cloud disk is in an abnormal status.
+            local_disk_abnormal: A local disk is in an abnormal status.
+
+        Raises:
+            InvalidArgument: for a duplicate id or an impossible condition.
+        """
+        if instance_id is not None and (not isinstance(instance_id, str) or not instance_id):
+            raise InvalidArgument(f"instance_id={instance_id!r}: expected a non-empty str")
+        if not isinstance(instance_type, str) or not instance_type:
+            raise InvalidArgument(
+                f"instance_type={instance_type!r}: expected a str such as 'ecs.g7.large'"
+            )
+        status = _enum(InstanceStatus, "status", status)
+        charge_type = _enum(ChargeType, "charge_type", charge_type)
+        family = family_of(instance_type)
+        if has_local_disk is None:
+            has_local_disk = init_local_disk_applies(family)
+        for name, value in (
+            ("security_locked", security_locked),
+            ("has_local_disk", has_local_disk),
+            ("cloud_disk_abnormal", cloud_disk_abnormal),
+            ("local_disk_abnormal", local_disk_abnormal),
+        ):
+            _bool_arg(name, value)
+        if local_disk_abnormal and not has_local_disk:
+            raise InvalidArgument(
+                "local_disk_abnormal=True: the instance has no local disk; pass has_local_disk=True"
+            )
+        with self._lock:
+            now = self._clock.now()
+            self._settle(now)
+            if charge_type is ChargeType.PREPAID:
+                expiry = now + 30 * 86400.0 if expired_time is None else _time(expired_time)
+            elif expired_time is not None:
+                raise InvalidArgument(
+                    "expired_time is only for PrePaid instances; pass charge_type='PrePaid'"
+                )
+            else:
+                expiry = _NEVER
+            if instance_id is None:
+                instance_id = self._new_instance_id()
+            elif instance_id in self._index:
+                raise InvalidArgument(f"instance_id={instance_id!r}: already exists in this model")
+            index = len(self._ids)
+            self._ids.append(instance_id)
+            self._index[instance_id] = index
+            self._status.append(STATUS_CODE[status])
+            self._faults.append(
+                (_SECURITY if security_locked else 0)
+                | (_CLOUD_DISK if cloud_disk_abnormal else 0)
+                | (_LOCAL_DISK if local_disk_abnormal else 0)
+            )
+            self._traits.append(
+                (_PREPAID if charge_type is ChargeType.PREPAID else 0)
+                | (_INIT_FAMILY if init_local_disk_applies(family) else 0)
+                | (_HAS_LOCAL_DISK if has_local_disk else 0)
+            )
+            self._expired.append(expiry)
+            self._settles_at.append(_NEVER)
+            self._types.append(instance_type)
+            request_id = self._request_id()
+            if self._subscribers:
+                self._emit(instance_id, None, status, "create", now, request_id, None)
+            self._schedule(index, STATUS_CODE[status], now, request_id)
+            return instance_id
+
+    def _new_instance_id(self) -> str:
+        while True:
+            candidate = "i-" + "".join(self._instance_rng.choices(_ID_ALPHABET, k=20))
+            if candidate not in self._index:
+                return candidate
+
+    # ----------------------------------------------------------- actions
+    def start_instance(
+        self, instance_id: str, *, init_local_disk: bool | str = False, dry_run: bool | str = False
+    ) -> ActionResponse:
+        """StartInstance: Stopped -> Starting, then Running when the start time has passed.
+
+        Args:
+            instance_id: The instance to start.
+            init_local_disk: On d1, i1 and i2 instances, recover an abnormal local
+                disk to its last normal status (its newer data is lost) instead of
+                failing with ``DiskError``. Does nothing on other families.
+            dry_run: Check the request only; answers ``DryRunOperation``.
+
+        Returns:
+            The response, carrying the ``RequestId``.
+
+        Raises:
+            ApiError: the documented code, message and HTTP status of the first
+                failing check; the model is left exactly as it was.
+            InvalidArgument: for an argument of the wrong Python type.
+        """
+        init = _flag("init_local_disk", init_local_disk)
+        dry = _flag("dry_run", dry_run)
+        invalid = "InitLocalDisk" if init is None else "DryRun" if dry is None else None
+        with self._lock:
+            return self._act(
+                Action.START_INSTANCE,
+                _instance_id(instance_id),
+                invalid,
+                dry,
+                int(Fact.LOCAL_DISK_RECOVERABLE) if init else 0,
+                None,
+            )
+
+    def reboot_instance(
+        self, instance_id: str, *, force_stop: bool | str = False, dry_run: bool | str = False
+    ) -> ActionResponse:
+        """RebootInstance: Running -> Starting -> Running.
+
+        Args:
+            instance_id: The instance to restart.
+            force_stop: Stop it like a power cut: data not yet flushed is lost
+                (recorded as a ``DataLoss`` on the instance).
+            dry_run: Check the request only; answers ``DryRunOperation``.
+
+        Raises:
+            ApiError: as for ``start_instance``.
+            InvalidArgument: for an argument of the wrong Python type.
+        """
+        force = _flag("force_stop", force_stop)
+        dry = _flag("dry_run", dry_run)
+        invalid = "ForceStop" if force is None else "DryRun" if dry is None else None
+        with self._lock:
+            return self._act(
+                Action.REBOOT_INSTANCE,
+                _instance_id(instance_id),
+                invalid,
+                dry,
+                int(Fact.FORCE_STOP) if force else 0,
+                None,
+            )
+
+    def stop_instance(
+        self,
+        instance_id: str,
+        *,
+        force_stop: bool | str = False,
+        stopped_mode: StoppedMode | str | None = None,
+        confirm_stop: bool | str | None = None,
+        dry_run: bool | str = False,
+    ) -> ActionResponse:
+        """StopInstance: Running -> Stopping -> Stopped.
+
+        Args:
+            instance_id: The instance to stop.
+            force_stop: Power cut: data not yet flushed is lost.
+            stopped_mode: ``KeepCharging`` (default) or ``StopCharging``; recorded
+                on the instance.
+            confirm_stop: Accepted for compatibility and ignored, as documented.
+            dry_run: Check the request only; answers ``DryRunOperation``.
+
+        Raises:
+            ApiError: as for ``start_instance``.
+            InvalidArgument: for an argument of the wrong Python type.
+        """
+        force = _flag("force_stop", force_stop)
+        confirm = _flag("confirm_stop", confirm_stop)
+        dry = _flag("dry_run", dry_run)
+        mode: StoppedMode | None = StoppedMode.KEEP_CHARGING
+        if isinstance(stopped_mode, StoppedMode):
+            mode = stopped_mode
+        elif isinstance(stopped_mode, str):
+            mode = next((m for m in StoppedMode if m.value == stopped_mode), None)
+        elif stopped_mode is not None:
+            raise InvalidArgument(
+                f"stopped_mode={stopped_mode!r}: expected 'KeepCharging' or 'StopCharging'"
+            )
+        invalid = next(
+            (
+                name
+                for name, value in (
+                    ("ForceStop", force),
+                    ("StoppedMode", mode),
+                    ("ConfirmStop", confirm),
+                    ("DryRun", dry),
+                )
+                if value is None
+            ),
+            None,
+        )
+        with self._lock:
+            return self._act(
+                Action.STOP_INSTANCE,
+                _instance_id(instance_id),
+                invalid,
+                dry,
+                int(Fact.FORCE_STOP) if force else 0,
+                mode,
+            )
+
+    def _act(
+        self,
+        action: Action,
+        instance_id: str | None,
+        invalid: str | None,
+        dry_run: bool | None,
+        request_facts: int,
+        stopped_mode: StoppedMode | None,
+    ) -> ActionResponse:
+        # NB: the request stage runs in _rules.REQUEST_STAGE order; compile_precedence
+        # refuses a PRECEDENCE row that disagrees with it.
+        now = self._clock.now()
+        self._settle(now)
+        request_id = self._request_id()
+        if instance_id is None:
+            raise api_error(action, ErrorCode.MISSING_PARAMETER, request_id, "InstanceId")
+        if invalid is not None:
+            raise api_error(action, ErrorCode.INVALID_PARAMETER, request_id, invalid)
+        if self._injected and self._consume_fault(action):
+            raise api_error(action, ErrorCode.INTERNAL_ERROR, request_id)
+        if dry_run:
+            raise api_error(action, ErrorCode.DRY_RUN_OPERATION, request_id)
+        index = self._index.get(instance_id)
+        if index is None:
+            raise api_error(action, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND, request_id)
+        status = self._status[index]
+        facts = self._facts(index, status, now, request_facts)
+        code = first_failure(action, facts, status)
+        if code is not None:
+            raise api_error(action, code, request_id)
+        # Every check passed: change status, then apply the documented effects.
+        dest = _TRIGGER_ROWS[action][status]
+        self._status[index] = dest
+        loss: DataLossCause | None = None
+        for effect in EFFECTS[action]:
+            if facts & effect.when == effect.when:
+                self._faults[index] &= ~int(effect.clears) & 0xFF
+                loss = effect.loss
+        if loss is not None:
+            self._losses.setdefault(index, []).append(
+                DataLoss(time=now, cause=loss, request_id=request_id)
+            )
+        traits = self._traits[index] & ~(_STOPPED_BY_API | _STOP_CHARGING)
+        if stopped_mode is not None:
+            traits |= _STOPPED_BY_API
+            if stopped_mode is StoppedMode.STOP_CHARGING:
+                traits |= _STOP_CHARGING
+        self._traits[index] = traits
+        if self._subscribers:
+            self._emit(
+                instance_id,
+                STATUSES[status],
+                STATUSES[dest],
+                ACTION_TRIGGERS[action],
+                now,
+                request_id,
+                loss,
+            )
+        self._schedule(index, dest, now, request_id)
+        return ActionResponse(request_id=request_id)
+
+    def _facts(self, index: int, status: int, now: float, request_facts: int) -> int:
+        """The instance's ``Fact`` flags (``_rules.facts_of`` is the readable form)."""
+        facts = self._faults[index] | request_facts
+        if status == _PENDING:
+            facts |= Fact.PENDING
+        traits = self._traits[index]
+        if traits & _PREPAID:
+            if now >= self._expired[index]:
+                facts |= Fact.PREPAID_EXPIRED
+        else:
+            facts |= self._account_facts
+        if not traits & _INIT_FAMILY:
+            # InitLocalDisk only applies to d1, i1 and i2; elsewhere the request bit is void.
+            facts &= ~_RECOVERABLE
+        return facts
+
+    def describe_instance_status(
+        self,
+        instance_ids: Sequence[str] | None = None,
+        *,
+        page_number: int | str = 1,
+        page_size: int | str = DEFAULT_PAGE_SIZE,
+        region_id: str | None = None,
+    ) -> DescribeInstanceStatusResponse:
+        """DescribeInstanceStatus: the status of the given instances, or of all.
+
+        Unknown ids are simply absent, as documented. Results are in creation
+        order, paged by ``page_number`` (from 1) and ``page_size`` (1 to 50).
+
+        Raises:
+            ApiError: ``InvalidParameter.TooManyInstanceIds`` for more than 100 ids,
+                ``InvalidParameter`` for a bad page number or size.
+            InvalidArgument: for arguments of the wrong Python type.
+        """
+        action = Action.DESCRIBE_INSTANCE_STATUS
+        ids: list[str] = []
+        if instance_ids is not None:
+            if isinstance(instance_ids, str) or not isinstance(instance_ids, Iterable):
+                raise InvalidArgument(f"instance_ids={instance_ids!r}: expected a list of str ids")
+            ids = list(instance_ids)
+            if not all(isinstance(i, str) for i in ids):
+                raise InvalidArgument(f"instance_ids={instance_ids!r}: expected a list of str ids")
+        if region_id is not None and not isinstance(region_id, str):
+            raise InvalidArgument(f"region_id={region_id!r}: expected a str")
+        number = _integer("page_number", page_number)
+        size = _integer("page_size", page_size)
+        with self._lock:
+            now = self._clock.now()
+            self._settle(now)
+            request_id = self._request_id()
+            if number is None or number < 1:
+                raise api_error(action, ErrorCode.INVALID_PARAMETER, request_id, "PageNumber")
+            if size is None or not 1 <= size <= 50:
+                raise api_error(action, ErrorCode.INVALID_PARAMETER, request_id, "PageSize")
+            if len(ids) > MAX_DESCRIBE_IDS:
+                raise api_error(action, ErrorCode.TOO_MANY_INSTANCE_IDS, request_id)
+            if self._injected and self._consume_fault(action):
+                raise api_error(action, ErrorCode.INTERNAL_ERROR, request_id)
+            if not ids:
+                matched: Sequence[int] = range(len(self._ids))
+            else:
+                matched = sorted({self._index[i] for i in ids if i in self._index})
+            first = (number - 1) * size
+            page = matched[first : first + size]
+            items = tuple(
+                InstanceStatusItem(instance_id=self._ids[i], status=STATUSES[self._status[i]])
+                for i in page
+            )
+            return DescribeInstanceStatusResponse(
+                request_id=request_id,
+                page_number=number,
+                page_size=size,
+                total_count=len(matched),
+                instance_statuses=items,
+            )
+
+    def call(self, action: Action | str, params: Mapping[str, object] | None = None) -> Response:
+        """Call an action by its documented name with documented parameter names.
+
+        ``model.call("StartInstance", {"InstanceId": "i-1", "InitLocalDisk": "True"})``
+        is ``model.start_instance("i-1", init_local_disk="True")``. List parameters
+        may be given as a list or as ``InstanceId.1``, ``InstanceId.2``, ... keys.
+
+        Raises:
+            ApiError: as the action documents.
+            InvalidArgument: for an unknown action or parameter name.
+        """
+        try:
+            resolved = Action(action)
+        except ValueError:
+            known = ", ".join(a.value for a in Action)
+            raise InvalidArgument(
+                f"action={action!r}: unknown; the model answers {known}"
+            ) from None
+        known_params = _PARAMS_BY_NAME[resolved]
+        kwargs: dict[str, object] = {}
+        listed: dict[str, dict[int, object]] = {}
+        for name, value in (params or {}).items():
+            base, dot, position = name.partition(".")
+            param = known_params.get(base if dot else name)
+            if param is None or (dot and (param.type is not ParamType.STRING_LIST)):
+                raise InvalidArgument(
+                    f"parameter {name!r} is not a parameter of {resolved.value}; "
+                    f"it takes {', '.join(p.name for p in known_params.values())}"
+                )
+            if dot:
+                if not position.isdigit() or int(position) < 1:
+                    raise InvalidArgument(f"parameter {name!r}: expected {base}.N with N >= 1")
+                listed.setdefault(param.python_name, {})[int(position)] = value
+            elif value is not None:
+                kwargs[param.python_name] = value
+        for python_name, by_position in listed.items():
+            kwargs[python_name] = [by_position[k] for k in sorted(by_position)]
+        if resolved is Action.DESCRIBE_INSTANCE_STATUS:
+            return self.describe_instance_status(**kwargs)  # type: ignore[arg-type]
+        instance_id = kwargs.pop("instance_id", None)
+        methods: dict[Action, Callable[..., ActionResponse]] = {
+            Action.START_INSTANCE: self.start_instance,
+            Action.REBOOT_INSTANCE: self.reboot_instance,
+            Action.STOP_INSTANCE: self.stop_instance,
+        }
+        return methods[resolved](instance_id, **kwargs)
+
+    # ------------------------------------------------------- observation
+    def instance_ids(self) -> list[str]:
+        """Every instance id, in creation order."""
+        with self._lock:
+            return list(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, instance_id: object) -> bool:
+        return instance_id in self._index
+
+    def instance(self, instance_id: str) -> InstanceView:
+        """Everything the model knows about one instance, now.
+
+        Raises:
+            InvalidArgument: if there is no such instance.
+        """
+        with self._lock:
+            self._settle(self._clock.now())
+            index = self._lookup(instance_id)
+            traits = self._traits[index]
+            faults = self._faults[index]
+            mode = None
+            if traits & _STOPPED_BY_API:
+                mode = (
+                    StoppedMode.STOP_CHARGING
+                    if traits & _STOP_CHARGING
+                    else StoppedMode.KEEP_CHARGING
+                )
+            settles_at = self._settles_at[index]
+            return InstanceView(
+                instance_id=instance_id,
+                status=STATUSES[self._status[index]],
+                instance_type=self._types[index],
+                family=family_of(self._types[index]),
+                charge_type=ChargeType.PREPAID if traits & _PREPAID else ChargeType.POSTPAID,
+                expired_time=self._expired[index] if traits & _PREPAID else None,
+                lock_reasons=("security",) if faults & _SECURITY else (),
+                has_local_disk=bool(traits & _HAS_LOCAL_DISK),
+                cloud_disk_abnormal=bool(faults & _CLOUD_DISK),
+                local_disk_abnormal=bool(faults & _LOCAL_DISK),
+                stopped_mode=mode,
+                settles_at=None if settles_at == _NEVER else settles_at,
+                data_losses=tuple(self._losses.get(index, ())),
+            )
+
+    def status(self, instance_id: str) -> InstanceStatus:
+        """The instance's status now.
+
+        Raises:
+            InvalidArgument: if there is no such instance.
+        """
+        with self._lock:
+            self._settle(self._clock.now())
+            return STATUSES[self._status[self._lookup(instance_id)]]
+
+    @property
+    def account(self) -> AccountView:
+        """The account's balance, minimum for starting and arrears flag."""
+        with self._lock:
+            return AccountView(
+                balance=self._balance,
+                minimum_start_balance=self._minimum,
+                in_arrears=self._in_arrears,
+            )
+
+    def check(
+        self,
+        action: Action | str,
+        instance_id: str,
+        *,
+        init_local_disk: bool = False,
+        force_stop: bool = False,
+    ) -> ErrorCode | None:
+        """Would ``action`` on ``instance_id`` succeed now? A pure query.
+
+        Unlike a call, it draws no request id, consumes no injected fault and
+        changes nothing. It answers the first failing instance check, or
+        ``InvalidInstanceId.NotFound``, or ``None`` when the call would succeed.
+        """
+        resolved = Action(action)
+        if resolved not in ACTION_TRIGGERS:
+            raise InvalidArgument(f"action={action!r}: check() answers mutating actions only")
+        request_facts = (int(Fact.LOCAL_DISK_RECOVERABLE) if init_local_disk else 0) | (
+            int(Fact.FORCE_STOP) if force_stop else 0
+        )
+        with self._lock:
+            now = self._clock.now()
+            self._settle(now)
+            index = self._index.get(instance_id)
+            if index is None:
+                return ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND
+            status = self._status[index]
+            return first_failure(resolved, self._facts(index, status, now, request_facts), status)
+
+    # ------------------------------------------------------------ faults
+    def lock(self, instance_id: str, reason: str = "security") -> None:
+        """Add ``reason`` to the instance's ``OperationLocks`` (only ``security`` is modelled)."""
+        self._set_fault(instance_id, _security_bit(reason), True)
+
+    def unlock(self, instance_id: str, reason: str = "security") -> None:
+        """Remove ``reason`` from the instance's ``OperationLocks``."""
+        self._set_fault(instance_id, _security_bit(reason), False)
+
+    def set_disk_abnormal(
+        self, instance_id: str, kind: DiskKind | str = DiskKind.CLOUD, abnormal: bool = True
+    ) -> None:
+        """Mark the instance's cloud or local disks abnormal (or normal again).
+
+        Raises:
+            InvalidArgument: for a local-disk fault on an instance without local disks.
+        """
+        disk = _enum(DiskKind, "kind", kind)
+        self._set_fault(instance_id, _DISK_BITS[disk], _bool_arg("abnormal", abnormal))
+
+    def _set_fault(self, instance_id: str, bit: int, on: bool) -> None:
+        with self._lock:
+            self._settle(self._clock.now())
+            index = self._lookup(instance_id)
+            if bit == _LOCAL_DISK and not self._traits[index] & _HAS_LOCAL_DISK:
+                raise InvalidArgument(
+                    f"kind='local': {instance_id!r} has no local disk "
+                    "(create it with has_local_disk=True)"
+                )
+            if on:
+                self._faults[index] |= bit
+            else:
+                self._faults[index] &= ~bit & 0xFF
+
+    def set_expired_time(self, instance_id: str, expired_time: float) -> None:
+        """Set a PrePaid instance's subscription end, in model time.
+
+        Raises:
+            InvalidArgument: for a PostPaid instance, or a time that is not a number.
+        """
+        when = _time(expired_time)
+        with self._lock:
+            self._settle(self._clock.now())
+            index = self._lookup(instance_id)
+            if not self._traits[index] & _PREPAID:
+                raise InvalidArgument(
+                    f"{instance_id!r} is PostPaid: expiry applies to PrePaid instances; "
+                    "use set_in_arrears() for a PostPaid account"
+                )
+            self._expired[index] = when
+
+    def set_balance(self, balance: Decimal | int | float | str) -> None:
+        """Set the account balance."""
+        value = _money("balance", balance)
+        with self._lock:
+            self._balance = value
+            self._refresh_account_facts()
+
+    def set_minimum_start_balance(self, minimum: Decimal | int | float | str) -> None:
+        """Set the balance below which PostPaid instances cannot start."""
+        value = _money("minimum_start_balance", minimum)
+        with self._lock:
+            self._minimum = value
+            self._refresh_account_facts()
+
+    def set_in_arrears(self, in_arrears: bool = True) -> None:
+        """Mark the account as having (or no longer having) an overdue payment."""
+        flag = _bool_arg("in_arrears", in_arrears)
+        with self._lock:
+            self._in_arrears = flag
+            self._refresh_account_facts()
+
+    def inject_internal_error(self, action: Action | str, count: int = 1) -> None:
+        """Make the next ``count`` well-formed calls of ``action`` fail with ``InternalError``.
+
+        Such a call changes nothing. Calls rejected for their parameters do not
+        reach the fault and do not consume it.
+        """
+        try:
+            resolved = Action(action)
+        except ValueError:
+            raise InvalidArgument(f"action={action!r}: unknown action") from None
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InvalidArgument(f"count={count!r}: expected an int >= 0")
+        with self._lock:
+            if count:
+                self._injected[resolved] = self._injected.get(resolved, 0) + count
+            else:
+                self._injected.pop(resolved, None)
+
+    def injected_errors(self) -> dict[Action, int]:
+        """How many injected ``InternalError`` answers remain, per action."""
+        with self._lock:
+            return dict(self._injected)
+
+    # ---------------------------------------------------------- internals
+    def _consume_fault(self, action: Action) -> bool:
+        remaining = self._injected.get(action, 0)
+        if not remaining:
+            return False
+        if remaining == 1:
+            del self._injected[action]
+        else:
+            self._injected[action] = remaining - 1
+        return True
+
+    def _refresh_account_facts(self) -> None:
+        facts = 0
+        if self._in_arrears:
+            facts |= Fact.POSTPAID_IN_ARREARS
+        if self._balance < self._minimum:
+            facts |= Fact.POSTPAID_BALANCE_LOW
+        self._account_facts = facts
+
+    def _lookup(self, instance_id: str) -> int:
+        index = self._index.get(instance_id) if isinstance(instance_id, str) else None
+        if index is None:
+            raise InvalidArgument(f"instance_id={instance_id!r}: no such instance in this model")
+        return index
+
+    def _request_id(self) -> str:
+        digits = f"{self._request_rng.getrandbits(128):032X}"
+        return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+    def _schedule(self, index: int, status: int, now: float, request_id: str) -> None:
+        if _SETTLE_ROWS[status] is None:
+            return
+        due = now + self._durations.for_status(STATUSES[status]).sample(self._duration_rng)
+        self._settles_at[index] = due
+        self._sequence += 1
+        heapq.heappush(self._due, (due, self._sequence, index, request_id))
+        if due <= now:
+            self._settle(now)
+
+    def _settle(self, now: float) -> None:
+        due_list = self._due
+        while due_list and due_list[0][0] <= now:
+            due, _, index, request_id = heapq.heappop(due_list)
+            status = self._status[index]
+            settle = _SETTLE_ROWS[status]
+            assert settle is not None, "only transitory statuses are ever scheduled"
+            trigger, row = settle
+            dest = row[status]
+            self._status[index] = dest
+            self._settles_at[index] = _NEVER
+            if self._subscribers:
+                self._emit(
+                    self._ids[index],
+                    STATUSES[status],
+                    STATUSES[dest],
+                    trigger,
+                    due,
+                    request_id,
+                    None,
+                )
+            self._schedule(index, dest, due, request_id)
+
+    def _emit(
+        self,
+        instance_id: str,
+        source: InstanceStatus | None,
+        dest: InstanceStatus,
+        cause: str,
+        time: float,
+        request_id: str,
+        loss: DataLossCause | None,
+    ) -> None:
+        event = TransitionEvent(
+            instance_id=instance_id,
+            source=source,
+            dest=dest,
+            cause=cause,
+            time=time,
+            request_id=request_id,
+            data_loss=loss,
+        )
+        for callback in tuple(self._subscribers):
+            callback(event)
+
+    def __repr__(self) -> str:
+        return f"EcsModel(seed={self._seed}, instances={len(self._ids)}, now={self.now!r})"
+
+
+_E = TypeVar("_E", InstanceStatus, ChargeType, DiskKind)
+
+
+def _enum(kind: type[_E], name: str, value: object) -> _E:
+    if isinstance(value, kind):
+        return value
+    for member in kind:
+        if member.value == value:
+            return member
+    choices = ", ".join(repr(m.value) for m in kind)
+    raise InvalidArgument(f"{name}={value!r}: expected one of {choices}")
+
+
+def _security_bit(reason: str) -> int:
+    if reason != "security":
+        raise InvalidArgument(f"reason={reason!r}: only the 'security' lock reason is modelled")
+    return _SECURITY
+
+
+def _time(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise InvalidArgument(f"expired_time={value!r}: expected a time in seconds (model time)")
+    return float(value)
+
+
+def _integer(name: str, value: object) -> int | None:
+    """A documented Integer: an int, or a decimal string; ``None`` if malformed."""
+    if isinstance(value, bool):
+        raise InvalidArgument(f"{name}={value!r}: expected an int")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        return int(text) if text.isascii() and text.lstrip("-").isdigit() else None
+    raise InvalidArgument(f"{name}={value!r}: expected an int")

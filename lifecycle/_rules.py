@@ -1,0 +1,196 @@
+"""Pure functions over the tables in ``_spec``: facts in, decision out.
+
+Nothing here holds state, reads a clock or draws a random number. The model
+gathers an instance's condition, calls ``facts_of`` and ``first_failure``, and
+acts on the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Final
+
+from ._machine import NO_TRANSITION, TABLE
+from ._spec import (
+    ACTION_TRIGGERS,
+    ERRORS,
+    INIT_LOCAL_DISK_FAMILIES,
+    PRECEDENCE,
+    Check,
+    ErrorEntry,
+    Fact,
+)
+from ._status import Action
+from .errors import ApiError, ErrorCode, SpecError
+
+#: The checks the model performs before it looks at an instance, in the order
+#: ``_model.py`` performs them. NB: this order is code, not data, so
+#: ``compile_precedence`` refuses a ``PRECEDENCE`` row that disagrees with it.
+REQUEST_STAGE: Final[tuple[Check, ...]] = (
+    Check.REQUIRED_PARAMETERS,
+    Check.VALID_PARAMETERS,
+    Check.INSTANCE_ID_COUNT,
+    Check.INJECTED_FAULT,
+    Check.DRY_RUN,
+    Check.EXISTS,
+)
+
+#: ``Step.required`` value that marks the status check.
+STATUS_STEP: Final = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One compiled clause: fail with ``code`` if all ``required`` facts hold, no ``forbidden``.
+
+    ``required == STATUS_STEP`` means "fail when the action's trigger is not valid
+    from the instance's status".
+    """
+
+    required: int
+    forbidden: int
+    code: ErrorCode
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPrecedence:
+    """An action's precedence split into what is checked per request and per instance."""
+
+    request_stage: tuple[Check, ...]
+    instance_steps: tuple[Step, ...]
+    trigger_row: bytes | None
+
+
+def compile_precedence(action: Action) -> CompiledPrecedence:
+    """Compile ``PRECEDENCE[action]`` for the hot path.
+
+    Raises:
+        SpecError: if a request-stage check follows an instance check, if the
+            request-stage checks are out of the model's order, if a fact rule has
+            no clause, or if a code has no entry in the action's error table.
+    """
+    rules = PRECEDENCE[action]
+    request: list[Check] = []
+    steps: list[Step] = []
+    for rule in rules:
+        if rule.code not in ERRORS[action]:
+            raise SpecError(f"{action.value}: {rule.code.value} is not in its error table")
+        if rule.check in REQUEST_STAGE:
+            if steps:
+                raise SpecError(f"{action.value}: {rule.check.value} follows an instance check")
+            request.append(rule.check)
+        elif rule.check is Check.STATUS:
+            steps.append(Step(STATUS_STEP, 0, rule.code))
+        elif not rule.fails_when:
+            raise SpecError(f"{action.value}: {rule.check.value} has no fails_when clause")
+        else:
+            steps.extend(
+                Step(int(clause.all_of), int(clause.none_of), rule.code)
+                for clause in rule.fails_when
+            )
+    if sorted(request, key=REQUEST_STAGE.index) != request:
+        raise SpecError(f"{action.value}: request-stage checks out of order: {request}")
+    trigger = ACTION_TRIGGERS.get(action)
+    return CompiledPrecedence(
+        tuple(request), tuple(steps), TABLE[trigger] if trigger is not None else None
+    )
+
+
+COMPILED: Final[dict[Action, CompiledPrecedence]] = {
+    action: compile_precedence(action) for action in Action
+}
+
+
+def family_of(instance_type: str) -> str:
+    """The instance type family: ``ecs.d1.2xlarge`` -> ``d1``; a bare family is itself."""
+    parts = instance_type.split(".")
+    return parts[1] if len(parts) >= 3 and parts[0] == "ecs" else instance_type
+
+
+def init_local_disk_applies(family: str) -> bool:
+    """Whether ``InitLocalDisk`` does anything for this family (d1, i1, i2)."""
+    return family in INIT_LOCAL_DISK_FAMILIES
+
+
+def facts_of(
+    *,
+    pending: bool,
+    security_locked: bool,
+    prepaid: bool,
+    expired: bool,
+    in_arrears: bool,
+    balance: Decimal,
+    minimum_start_balance: Decimal,
+    cloud_disk_abnormal: bool,
+    local_disk_abnormal: bool,
+    init_local_disk: bool,
+    family: str,
+) -> Fact:
+    """Fold an instance's condition and a request into ``Fact`` flags.
+
+    This is the readable definition of each fact; the model computes the same
+    flags incrementally from its records, and the tests prove the two agree.
+    """
+    facts = Fact(0)
+    if pending:
+        facts |= Fact.PENDING
+    if security_locked:
+        facts |= Fact.SECURITY_LOCKED
+    if prepaid and expired:
+        facts |= Fact.PREPAID_EXPIRED
+    if not prepaid and in_arrears:
+        facts |= Fact.POSTPAID_IN_ARREARS
+    if not prepaid and balance < minimum_start_balance:
+        facts |= Fact.POSTPAID_BALANCE_LOW
+    if cloud_disk_abnormal:
+        facts |= Fact.CLOUD_DISK_ABNORMAL
+    if local_disk_abnormal:
+        facts |= Fact.LOCAL_DISK_ABNORMAL
+    if init_local_disk and init_local_disk_applies(family):
+        facts |= Fact.LOCAL_DISK_RECOVERABLE
+    return facts
+
+
+def first_failure(action: Action, facts: int, status_code: int) -> ErrorCode | None:
+    """The first instance-stage rule of ``action`` that fails, or ``None`` if all pass."""
+    compiled = COMPILED[action]
+    row = compiled.trigger_row
+    for step in compiled.instance_steps:
+        if step.required == STATUS_STEP:
+            if row is None or row[status_code] == NO_TRANSITION:
+                return step.code
+        elif facts & step.required == step.required and not facts & step.forbidden:
+            return step.code
+    return None
+
+
+def api_error(
+    action: Action, code: ErrorCode, request_id: str, parameter: str | None = None
+) -> ApiError:
+    """Build the documented ``ApiError`` for ``code`` in ``action``."""
+    entry = ERRORS[action][code]
+    message = entry.message.format(parameter=parameter) if parameter else entry.message
+    return ApiError(
+        action=action,
+        code=code,
+        http_status=entry.http_status,
+        message=message,
+        request_id=request_id,
+    )
+
+
+def error_table(action: Action | str) -> Mapping[ErrorCode, ErrorEntry]:
+    """The documented error catalogue of ``action``: code -> HTTP status, message, source.
+
+    Messages of ``MissingParameter`` and ``InvalidParameter`` are templates with
+    a ``{parameter}`` field.
+    """
+    return MappingProxyType(ERRORS[Action(action)])
+
+
+def precedence(action: Action | str) -> tuple[tuple[Check, ErrorCode], ...]:
+    """The checks of ``action`` in the order they are decided, each with its error code."""
+    return tuple((rule.check, rule.code) for rule in PRECEDENCE[Action(action)])

@@ -1,0 +1,142 @@
+"""Frozen value objects the model hands out: responses, views, trace events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ._status import ChargeType, DataLossCause, InstanceStatus, StoppedMode
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DataLoss:
+    """One loss of data on an instance: when, why, and which call caused it."""
+
+    time: float
+    cause: DataLossCause
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransitionEvent:
+    """One status change, as reported to subscribers.
+
+    Attributes:
+        instance_id: The instance that changed.
+        source: The status before, or ``None`` when the instance was created.
+        dest: The status after.
+        cause: The machine trigger that fired (``start``, ``finish_starting``, ...),
+            or ``create`` for a new instance.
+        time: The model time at which the change happened. A clock-driven change
+            is stamped with the time it fell due, even if noticed later.
+        request_id: The RequestId of the call that caused it; a clock-driven
+            change carries the id of the call that began the transitory status.
+        data_loss: Set when this change destroyed data (ForceStop, InitLocalDisk).
+    """
+
+    instance_id: str
+    source: InstanceStatus | None
+    dest: InstanceStatus
+    cause: str
+    time: float
+    request_id: str
+    data_loss: DataLossCause | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionResponse:
+    """A successful StartInstance, RebootInstance or StopInstance: only a RequestId."""
+
+    request_id: str
+
+    def to_dict(self) -> dict[str, object]:
+        """The documented response body: ``{"RequestId": ...}``."""
+        return {"RequestId": self.request_id}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstanceStatusItem:
+    """One ``InstanceStatuses.InstanceStatus`` entry."""
+
+    instance_id: str
+    status: InstanceStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DescribeInstanceStatusResponse:
+    """A page of DescribeInstanceStatus."""
+
+    request_id: str
+    page_number: int
+    page_size: int
+    total_count: int
+    instance_statuses: tuple[InstanceStatusItem, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """The documented response body, lists wrapped twice as the API wraps them."""
+        return {
+            "RequestId": self.request_id,
+            "PageNumber": self.page_number,
+            "PageSize": self.page_size,
+            "TotalCount": self.total_count,
+            "InstanceStatuses": {
+                "InstanceStatus": [
+                    {"InstanceId": item.instance_id, "Status": item.status.value}
+                    for item in self.instance_statuses
+                ]
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstanceView:
+    """Everything the model knows about one instance, at one moment.
+
+    Attributes:
+        instance_id: The instance id.
+        status: One of the five documented statuses.
+        instance_type: For example ``ecs.d1.2xlarge``.
+        family: The instance type family, for example ``d1``.
+        charge_type: PrePaid (subscription) or PostPaid (pay-as-you-go).
+        expired_time: A PrePaid instance's subscription end on the model's clock;
+            ``None`` for PostPaid.
+        lock_reasons: ``OperationLocks.LockReason`` values, e.g. ``("security",)``.
+        has_local_disk: Whether the instance has local disks.
+        cloud_disk_abnormal: Whether a cloud disk is in an abnormal status.
+        local_disk_abnormal: Whether a local disk is in an abnormal status.
+        stopped_mode: ``KeepCharging``/``StopCharging`` once stopped by StopInstance,
+            ``None`` otherwise.
+        settles_at: When the current transitory status ends, or ``None`` if stable.
+        data_losses: Every loss of data so far, oldest first.
+    """
+
+    instance_id: str
+    status: InstanceStatus
+    instance_type: str
+    family: str
+    charge_type: ChargeType
+    expired_time: float | None
+    lock_reasons: tuple[str, ...]
+    has_local_disk: bool
+    cloud_disk_abnormal: bool
+    local_disk_abnormal: bool
+    stopped_mode: StoppedMode | None
+    settles_at: float | None
+    data_losses: tuple[DataLoss, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountView:
+    """The account's billing state, as the rules read it.
+
+    Attributes:
+        balance: The account balance.
+        minimum_start_balance: A PostPaid instance cannot start while the balance
+            is below this (``InsufficientBalance``).
+        in_arrears: Overdue payment: PostPaid instances answer ``InstanceExpired``
+            (Start) or ``InstanceExpiredOrInArrears`` (Stop).
+    """
+
+    balance: Decimal
+    minimum_start_balance: Decimal
+    in_arrears: bool

@@ -1,0 +1,121 @@
+"""Everything the model raises.
+
+The tree::
+
+    LifecycleError                 (never raised itself)
+    ├── ApiError          the documented ECS outcome of a rejected call: code,
+    │                     message and HTTP status, as the API docs list them
+    ├── InvalidArgument   the Python caller misused the library (wrong type, unknown
+    │                     parameter name, impossible fault); never an ECS outcome;
+    │                     also a TypeError and a ValueError
+    └── SpecError         the library's own tables are inconsistent: a bug here
+
+``ApiError`` is what a real ECS endpoint would answer; catch it the way you
+would catch the SDK's exception. ``InvalidArgument`` tells you how to fix a
+call that no ECS endpoint would ever see. Keeping them apart means a test
+harness can never mistake its own mistake for a documented behaviour.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._status import Action
+
+__all__ = ["ApiError", "ErrorCode", "InvalidArgument", "LifecycleError", "SpecError"]
+
+
+class ErrorCode(StrEnum):
+    """Every ECS error code the model can answer, spelled as the docs spell it.
+
+    The *message* and *HTTP status* are not attributes of the code: the seeds
+    give the same code different ones per action (``DiskError`` is 403 "Incorrect
+    Disk Status" for StartInstance, 403 "IncorrectDiskStatus." for
+    RebootInstance and 400 for StopInstance). They live in the per-action
+    catalogue, ``lifecycle.error_table(action)``, and on every ``ApiError``.
+    """
+
+    # Common errors: bad input, dry runs, injected failures.
+    MISSING_PARAMETER = "MissingParameter"
+    INVALID_PARAMETER = "InvalidParameter"
+    DRY_RUN_OPERATION = "DryRunOperation"
+    INTERNAL_ERROR = "InternalError"
+    # Instance and account conditions, from the actions' error tables.
+    INVALID_INSTANCE_ID_NOT_FOUND = "InvalidInstanceId.NotFound"
+    INSTANCE_NOT_READY = "InstanceNotReady"
+    INSTANCE_LOCKED_FOR_SECURITY = "InstanceLockedForSecurity"
+    INSTANCE_EXPIRED = "InstanceExpired"
+    INSTANCE_EXPIRED_OR_IN_ARREARS = "InstanceExpiredOrInArrears"
+    INSUFFICIENT_BALANCE = "InsufficientBalance"
+    INCORRECT_INSTANCE_STATUS = "IncorrectInstanceStatus"
+    DISK_ERROR = "DiskError"
+    TOO_MANY_INSTANCE_IDS = "InvalidParameter.TooManyInstanceIds"
+
+
+class LifecycleError(Exception):
+    """The root of every exception this library raises on purpose."""
+
+    def __init__(self, *args: object) -> None:
+        if type(self) is LifecycleError:
+            raise TypeError("LifecycleError is abstract; raise one of its subclasses")
+        super().__init__(*args)
+
+
+class ApiError(LifecycleError):
+    """A call the ECS API rejects, carrying exactly what the API would answer.
+
+    Attributes:
+        action: The action that was called.
+        code: The documented error code.
+        http_status: The documented HTTP status for this code *in this action*.
+        message: The documented message for this code in this action.
+        request_id: The ``RequestId`` of the rejected call (seeded, reproducible).
+    """
+
+    action: Action
+    code: ErrorCode
+    http_status: int
+    message: str
+    request_id: str
+
+    def __init__(
+        self,
+        *,
+        action: Action,
+        code: ErrorCode,
+        http_status: int,
+        message: str,
+        request_id: str,
+    ) -> None:
+        super().__init__(f"{http_status} {code.value}: {message} (RequestId: {request_id})")
+        self.action = action
+        self.code = code
+        self.http_status = http_status
+        self.message = message
+        self.request_id = request_id
+
+    def __repr__(self) -> str:
+        return (
+            f"ApiError(action={self.action.value!r}, code={self.code.value!r}, "
+            f"http_status={self.http_status}, message={self.message!r}, "
+            f"request_id={self.request_id!r})"
+        )
+
+    def to_dict(self) -> dict[str, str]:
+        """The documented error body fields (``RequestId``, ``Code``, ``Message``)."""
+        return {"RequestId": self.request_id, "Code": self.code.value, "Message": self.message}
+
+
+class InvalidArgument(LifecycleError, TypeError, ValueError):
+    """The library was called in a way no ECS request could express.
+
+    Raised for wrong Python types, unknown parameter names, unknown instance ids
+    in fault-injection methods, and impossible configurations. The message names
+    the argument and says what would be accepted.
+    """
+
+
+class SpecError(LifecycleError):
+    """The model's own tables disagree with each other: a bug in this library."""
