@@ -1,0 +1,23 @@
+"""Shared test configuration: Hypothesis profiles and the specs directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+# Local runs stay quick; CI sets CI=true, which makes Hypothesis load its
+# built-in "ci" profile (derandomized, no deadline, no database), untouched here.
+# "thorough" is for a deliberate long run: --hypothesis-profile=thorough.
+settings.register_profile("dev", max_examples=50)
+settings.register_profile("thorough", max_examples=2000, stateful_step_count=100, deadline=None)
+if not os.environ.get("CI"):
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture
+def specs_dir() -> Path:
+    """The repository's ``specs/`` directory."""
+    return Path(__file__).resolve().parent.parent / "specs"

@@ -1,0 +1,198 @@
+"""An independent reference built only from ``specs/``: the oracle the tests trust.
+
+Nothing here imports the package's tables. ``decide`` walks an operation's
+``[[precedence]]`` list from its TOML file and evaluates each ``fails_when``
+clause against facts derived, in plain Python, from a ``Condition`` as
+``specs/facts.toml`` defines them. ``build_model`` turns the same
+``Condition`` into an ``EcsModel`` through the public API only, so a test can
+ask the model and the oracle the same question.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import lifecycle
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+MUTATING = ("StartInstance", "RebootInstance", "StopInstance")
+INSTANCE_ID = "i-given"
+
+
+@cache
+def load(relative: str) -> dict[str, Any]:
+    """One spec file, parsed."""
+    with (SPECS / relative).open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def operation(action: str) -> dict[str, Any]:
+    """``specs/operations/<action>.toml``."""
+    return load(f"operations/{action}.toml")
+
+
+def error_entry(action: str, code: str) -> dict[str, Any]:
+    """The ``[[errors]]`` entry of ``code`` in ``action``'s file."""
+    (entry,) = [e for e in operation(action)["errors"] if e["code"] == code]
+    return entry
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One instance and its account at call time, plus the request (facts' inputs)."""
+
+    exists: bool = True
+    status: str = "Stopped"
+    security_locked: bool = False
+    prepaid: bool = False
+    expired: bool = False  # PrePaid only: ExpiredTime at or before the clock
+    in_arrears: bool = False
+    balance_low: bool = False
+    cloud_disk_abnormal: bool = False
+    local_disk_abnormal: bool = False
+    instance_type: str = "ecs.g7.large"
+    has_local_disk: bool = False
+    # The request.
+    missing_id: bool = False
+    bad_boolean: bool = False
+    injected_fault: bool = False
+    dry_run: bool = False
+    init_local_disk: bool = False
+    force_stop: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the documents say happens: an error code, or a status and maybe a data loss."""
+
+    code: str | None = None
+    status: str | None = None
+    data_loss: str | None = None
+    cleared: frozenset[str] = field(default_factory=frozenset)
+
+
+def family(instance_type: str) -> str:
+    """The family named by an instance type: ``ecs.d1.2xlarge`` -> ``d1``."""
+    parts = instance_type.split(".")
+    return parts[1] if len(parts) >= 3 and parts[0] == "ecs" else instance_type
+
+
+def facts(condition: Condition) -> set[str]:
+    """The facts of ``specs/facts.toml`` that hold, each by its written meaning."""
+    c = condition
+    init_families = set(load("facts.toml")["init_local_disk_families"])
+    held = {
+        "pending": c.status == "Pending",
+        "security_locked": c.security_locked,
+        "prepaid_expired": c.prepaid and c.expired,
+        "postpaid_in_arrears": not c.prepaid and c.in_arrears,
+        "postpaid_balance_low": not c.prepaid and c.balance_low,
+        "cloud_disk_abnormal": c.cloud_disk_abnormal,
+        "local_disk_abnormal": c.local_disk_abnormal,
+        "local_disk_recoverable": c.init_local_disk and family(c.instance_type) in init_families,
+        "force_stop": c.force_stop,
+    }
+    assert set(held) == set(load("facts.toml")["facts"]), "facts.toml and this oracle diverged"
+    return {name for name, holds in held.items() if holds}
+
+
+def _clause_fails(clause: dict[str, list[str]], held: set[str]) -> bool:
+    return set(clause.get("all", [])) <= held and not set(clause.get("none", [])) & held
+
+
+def decide(action: str, condition: Condition) -> Outcome:
+    """The documented outcome of ``action`` in ``condition``, from ``specs/`` alone."""
+    op = operation(action)
+    held = facts(condition)
+    by_request = {
+        "required_parameters": condition.missing_id,
+        "valid_parameters": condition.bad_boolean,
+        "injected_fault": condition.injected_fault,
+        "dry_run": condition.dry_run,
+        "exists": not condition.exists,
+        "status": condition.status not in op["accepts"],
+    }
+    for rule in op["precedence"]:
+        check = rule["check"]
+        if check in by_request:
+            failed = by_request[check]
+        else:
+            failed = any(_clause_fails(clause, held) for clause in rule["fails_when"])
+        if failed:
+            return Outcome(code=rule["error"])
+    loss = None
+    cleared: set[str] = set()
+    for effect in op.get("effects", []):
+        if set(effect["when"]) <= held:
+            loss = effect["data_loss"]
+            cleared |= set(effect["clears"])
+    return Outcome(status=op["enters"], data_loss=loss, cleared=frozenset(cleared))
+
+
+CLOCK = 1000.0
+
+
+def build_model(condition: Condition, action: str, *, seed: int = 0) -> lifecycle.EcsModel:
+    """An ``EcsModel`` holding ``condition``'s instance (unless it does not exist)."""
+    model = lifecycle.EcsModel(
+        seed=seed,
+        clock=lifecycle.ManualClock(CLOCK),
+        balance=Decimal(10) if condition.balance_low else Decimal(100),
+        minimum_start_balance=Decimal(50),
+        in_arrears=condition.in_arrears,
+    )
+    if condition.exists:
+        kwargs: dict[str, Any] = {}
+        if condition.prepaid:
+            kwargs["charge_type"] = "PrePaid"
+            kwargs["expired_time"] = CLOCK if condition.expired else CLOCK + 1
+        model.create_instance(
+            INSTANCE_ID,
+            status=condition.status,
+            instance_type=condition.instance_type,
+            security_locked=condition.security_locked,
+            has_local_disk=condition.has_local_disk,
+            cloud_disk_abnormal=condition.cloud_disk_abnormal,
+            local_disk_abnormal=condition.local_disk_abnormal,
+            **kwargs,
+        )
+    if condition.injected_fault:
+        model.inject_internal_error(action)
+    return model
+
+
+def request(action: str, condition: Condition) -> dict[str, object]:
+    """The documented request parameters that express ``condition``'s request part."""
+    params: dict[str, object] = {}
+    if not condition.missing_id:
+        params["InstanceId"] = INSTANCE_ID if condition.exists else "i-doesnotexist"
+    if condition.dry_run:
+        params["DryRun"] = "true"
+    if action == "StartInstance":
+        params["InitLocalDisk"] = "maybe" if condition.bad_boolean else condition.init_local_disk
+    else:
+        params["ForceStop"] = "maybe" if condition.bad_boolean else condition.force_stop
+    return params
+
+
+def snapshot(model: lifecycle.EcsModel) -> tuple[object, ...]:
+    """Everything observable about a model except the position of its id generators."""
+    return (
+        model.now,
+        model.account,
+        tuple(model.instance(i) for i in model.instance_ids()),
+        model.injected_errors(),
+    )
+
+
+def with_request(condition: Condition, action: str, **changes: bool) -> Condition:
+    """``condition`` with request fields changed, dropping those ``action`` does not take."""
+    result = replace(condition, **changes)
+    if action == "StartInstance":
+        return replace(result, force_stop=False)
+    return replace(result, init_local_disk=False)
