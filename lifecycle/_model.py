@@ -44,6 +44,7 @@ from ._status import (
     DiskKind,
     InstanceStatus,
     StoppedMode,
+    resolve_action,
 )
 from ._timing import Durations
 from ._views import (
@@ -757,7 +758,8 @@ class EcsModel:
         changes nothing. It answers the first failing instance check, or
         ``InvalidInstanceId.NotFound``, or ``None`` when the call would succeed.
         """
-        resolved = Action(action)
+        resolved = resolve_action(action)
+        instance_id = _instance_id(instance_id) or ""
         if resolved not in ACTION_TRIGGERS:
             raise InvalidArgument(f"action={action!r}: check() answers mutating actions only")
         request_facts = (int(Fact.LOCAL_DISK_RECOVERABLE) if init_local_disk else 0) | (
@@ -850,10 +852,7 @@ class EcsModel:
         Such a call changes nothing. Calls rejected for their parameters do not
         reach the fault and do not consume it.
         """
-        try:
-            resolved = Action(action)
-        except ValueError:
-            raise InvalidArgument(f"action={action!r}: unknown action") from None
+        resolved = resolve_action(action)
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise InvalidArgument(f"count={count!r}: expected an int >= 0")
         with self._lock:

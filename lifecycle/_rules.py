@@ -23,7 +23,7 @@ from ._spec import (
     ErrorEntry,
     Fact,
 )
-from ._status import Action
+from ._status import Action, resolve_action
 from .errors import ApiError, ErrorCode, SpecError
 
 #: The checks the model performs before it looks at an instance, in the order
@@ -188,9 +188,9 @@ def error_table(action: Action | str) -> Mapping[ErrorCode, ErrorEntry]:
     Messages of ``MissingParameter`` and ``InvalidParameter`` are templates with
     a ``{parameter}`` field.
     """
-    return MappingProxyType(ERRORS[Action(action)])
+    return MappingProxyType(ERRORS[resolve_action(action)])
 
 
 def precedence(action: Action | str) -> tuple[tuple[Check, ErrorCode], ...]:
     """The checks of ``action`` in the order they are decided, each with its error code."""
-    return tuple((rule.check, rule.code) for rule in PRECEDENCE[Action(action)])
+    return tuple((rule.check, rule.code) for rule in PRECEDENCE[resolve_action(action)])

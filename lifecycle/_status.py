@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from .errors import InvalidArgument
+
 
 class InstanceStatus(StrEnum):
     """The five values DescribeInstanceStatus documents for ``Status``.
@@ -27,6 +29,17 @@ class Action(StrEnum):
     REBOOT_INSTANCE = "RebootInstance"
     STOP_INSTANCE = "StopInstance"
     DESCRIBE_INSTANCE_STATUS = "DescribeInstanceStatus"
+
+
+def resolve_action(value: object) -> Action:
+    """``value`` as an ``Action``, or ``InvalidArgument`` naming the actions there are."""
+    if isinstance(value, Action):
+        return value
+    for action in Action:
+        if action.value == value:
+            return action
+    known = ", ".join(action.value for action in Action)
+    raise InvalidArgument(f"action={value!r}: unknown; the model answers {known}")
 
 
 class ChargeType(StrEnum):

@@ -11,7 +11,7 @@ ask the model and the oracle the same question.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -28,7 +28,8 @@ INSTANCE_ID = "i-given"
 def load(relative: str) -> dict[str, Any]:
     """One spec file, parsed."""
     with (SPECS / relative).open("rb") as handle:
-        return tomllib.load(handle)
+        data: dict[str, Any] = tomllib.load(handle)
+    return data
 
 
 def operation(action: str) -> dict[str, Any]:
@@ -38,7 +39,8 @@ def operation(action: str) -> dict[str, Any]:
 
 def error_entry(action: str, code: str) -> dict[str, Any]:
     """The ``[[errors]]`` entry of ``code`` in ``action``'s file."""
-    (entry,) = [e for e in operation(action)["errors"] if e["code"] == code]
+    entries: list[dict[str, Any]] = operation(action)["errors"]
+    (entry,) = [e for e in entries if e["code"] == code]
     return entry
 
 
@@ -180,7 +182,15 @@ def request(action: str, condition: Condition) -> dict[str, object]:
     return params
 
 
-def snapshot(model: lifecycle.EcsModel) -> tuple[object, ...]:
+Snapshot = tuple[
+    float,
+    lifecycle.AccountView,
+    tuple[lifecycle.InstanceView, ...],
+    dict[lifecycle.Action, int],
+]
+
+
+def snapshot(model: lifecycle.EcsModel) -> Snapshot:
     """Everything observable about a model except the position of its id generators."""
     return (
         model.now,
@@ -188,11 +198,3 @@ def snapshot(model: lifecycle.EcsModel) -> tuple[object, ...]:
         tuple(model.instance(i) for i in model.instance_ids()),
         model.injected_errors(),
     )
-
-
-def with_request(condition: Condition, action: str, **changes: bool) -> Condition:
-    """``condition`` with request fields changed, dropping those ``action`` does not take."""
-    result = replace(condition, **changes)
-    if action == "StartInstance":
-        return replace(result, force_stop=False)
-    return replace(result, init_local_disk=False)

@@ -73,17 +73,16 @@ def instance_conditions(action: str) -> Iterator[Condition]:
 
 def request_conditions() -> Iterator[Condition]:
     """Every combination of the request-stage checks, over every status."""
-    for status, missing, bad, fault, dry, exists in itertools.product(
-        STATUSES, *([(False, True)] * 5)
-    ):
-        yield Condition(
-            status=status,
-            missing_id=missing,
-            bad_boolean=bad,
-            injected_fault=fault,
-            dry_run=dry,
-            exists=exists,
-        )
+    for status in STATUSES:
+        for missing, bad, fault, dry, exists in itertools.product((False, True), repeat=5):
+            yield Condition(
+                status=status,
+                missing_id=missing,
+                bad_boolean=bad,
+                injected_fault=fault,
+                dry_run=dry,
+                exists=exists,
+            )
 
 
 def run_case(action: str, condition: Condition) -> str:

@@ -12,9 +12,7 @@ def test_all_is_sorted_and_unique() -> None:
 
 def test_all_names_every_public_attribute_and_nothing_else() -> None:
     public = {
-        name
-        for name in dir(lifecycle)
-        if not name.startswith("_") and name not in {"errors"}
+        name for name in dir(lifecycle) if not name.startswith("_") and name not in {"errors"}
     }
     assert public == set(lifecycle.__all__) - {"__version__"}
 

@@ -556,3 +556,29 @@ def test_concurrent_callers_never_start_an_instance_twice() -> None:
         last[event.instance_id] = event.dest
     for instance_id in ids:
         assert model.status(instance_id) == last.get(instance_id, InstanceStatus.STOPPED)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: EcsModel().check("Foo", "i-1"),
+        lambda: EcsModel().check("StartInstance", 5),  # type: ignore[arg-type]
+        lambda: lifecycle.error_table("Foo"),
+        lambda: lifecycle.precedence("Foo"),
+    ],
+)
+def test_unknown_actions_and_mistyped_ids_in_queries_are_invalid_arguments(call: object) -> None:
+    with pytest.raises(InvalidArgument):
+        call()  # type: ignore[operator]
+
+
+def test_check_answers_not_found_without_drawing_a_request_id() -> None:
+    model, twin = EcsModel(seed=1), EcsModel(seed=1)
+    assert model.check("StartInstance", "i-x") is ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND
+    assert model.check("StopInstance", "") is ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND
+    ids = []
+    for each in (model, twin):
+        with pytest.raises(ApiError) as caught:
+            each.start_instance("i-x")
+        ids.append(caught.value.request_id)
+    assert ids[0] == ids[1]

@@ -61,7 +61,7 @@ def test_operation_statuses_match_the_machine(action: str) -> None:
     assert op["accepts"] == sources
     (dest,) = {t["dest"] for t in _spec.TRANSITIONS if t["trigger"] == trigger}
     assert op["enters"] == dest
-    settle = _spec.SETTLE_TRIGGERS[lifecycle.InstanceStatus(dest)]
+    settle = _spec.SETTLE_TRIGGERS[lifecycle.InstanceStatus(str(dest))]
     (settled,) = {t["dest"] for t in _spec.TRANSITIONS if t["trigger"] == settle}
     assert op["settles_to"] == settled
 

@@ -1,0 +1,110 @@
+"""The ``lifecycle`` command: a thin printing layer over the pure library.
+
+Every subcommand asks the library for text or tables and prints them; no rule
+is decided here. ``main`` never calls ``sys.exit``: it returns the exit code
+(``2`` for a usage error, as argparse does), so tests can call it directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ._demo import demo_lines
+from ._machine import mermaid_diagram
+from ._rules import error_table, precedence
+from ._status import Action
+from ._version import __version__
+
+__all__ = ["main"]
+
+_ACTIONS = tuple(Action)
+
+
+def _action(value: str) -> Action:
+    """Parse an action name, exactly or ignoring case, for argparse."""
+    for action in _ACTIONS:
+        if value == action.value or value.lower() == action.value.lower():
+            return action
+    known = ", ".join(action.value for action in _ACTIONS)
+    raise argparse.ArgumentTypeError(f"unknown action {value!r}; choose from {known}")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Left-aligned columns, two spaces apart; the last column is not padded."""
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header) - 1)]
+    lines = []
+    for row in (header, *rows):
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return lines
+
+
+def _selected(action: Action | None) -> tuple[Action, ...]:
+    return _ACTIONS if action is None else (action,)
+
+
+def _errors(action: Action | None) -> list[str]:
+    rows = [
+        (selected.value, code.value, str(entry.http_status), entry.message)
+        for selected in _selected(action)
+        for code, entry in error_table(selected).items()
+    ]
+    return _table(("action", "code", "HTTP", "message"), rows)
+
+
+def _precedence(action: Action | None) -> list[str]:
+    rows = [
+        (selected.value, str(position), check.value, code.value)
+        for selected in _selected(action)
+        for position, (check, code) in enumerate(precedence(selected), start=1)
+    ]
+    return _table(("action", "#", "check", "code on failure"), rows)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lifecycle",
+        description="A reference model of the Alibaba Cloud ECS instance lifecycle.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = commands.add_parser("demo", help="run the seeded demo scenario and print its trace")
+    demo.add_argument("--seed", type=int, default=42, help="the model's seed (default: 42)")
+    commands.add_parser("diagram", help="print the state diagram as Mermaid text")
+    action_help = "one of " + ", ".join(action.value for action in _ACTIONS) + " (default: all)"
+    errors = commands.add_parser("errors", help="print the documented error table")
+    errors.add_argument("action", metavar="ACTION", nargs="?", type=_action, help=action_help)
+    order = commands.add_parser("precedence", help="print the order in which checks are decided")
+    order.add_argument("action", metavar="ACTION", nargs="?", type=_action, help=action_help)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``lifecycle`` command line.
+
+    Subcommands: ``demo [--seed N]``, ``diagram``, ``errors [ACTION]`` and
+    ``precedence [ACTION]``; ``--version`` prints the version.
+
+    Args:
+        argv: The arguments after the program name; ``sys.argv[1:]`` when ``None``.
+
+    Returns:
+        The exit code: 0 on success, 2 for a usage error (an unknown
+        subcommand or action name, a missing subcommand, a malformed seed).
+    """
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse exits for --help, --version and usage errors
+        return exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 1
+    if args.command == "demo":
+        lines = demo_lines(args.seed)
+    elif args.command == "diagram":
+        lines = mermaid_diagram().splitlines()
+    elif args.command == "errors":
+        lines = _errors(args.action)
+    else:
+        lines = _precedence(args.action)
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+    return 0

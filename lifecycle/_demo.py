@@ -1,0 +1,336 @@
+"""A seeded tour of every documented rule, as lines of text.
+
+``demo_lines`` drives one ``EcsModel`` through a fixed scenario and returns a
+readable trace. It is pure: it prints nothing and reads no clock but the
+model's own ``ManualClock``, so the same seed always gives the same lines
+(request ids are drawn from the seed). ``lifecycle demo`` prints them.
+
+Layout: a numbered title per step, then one row per call, clock advance and
+status change::
+
+    t=+30s   StartInstance   i-web       HTTP 200 OK  RequestId=...
+    t=+30s     event         i-web       Stopped -> Starting   start  RequestId=...
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from typing import Final
+
+from ._model import EcsModel
+from ._rules import precedence
+from ._status import Action, ChargeType, InstanceStatus
+from ._timing import Duration, Durations, Fixed
+from ._views import ActionResponse, TransitionEvent
+from .errors import ApiError
+
+__all__ = ["demo_lines"]
+
+_TIME_WIDTH: Final = 7
+_ACTION_WIDTH: Final = 14
+_SUBJECT_WIDTH: Final = 24
+_LEFT_WIDTH: Final = _ACTION_WIDTH + 2 + _SUBJECT_WIDTH
+_INDENT: Final = " " * (_TIME_WIDTH + 2)
+
+_START: Final = Action.START_INSTANCE
+_REBOOT: Final = Action.REBOOT_INSTANCE
+_STOP: Final = Action.STOP_INSTANCE
+_DESCRIBE: Final = Action.DESCRIBE_INSTANCE_STATUS
+_RUNNING: Final = InstanceStatus.RUNNING
+_STOPPED: Final = InstanceStatus.STOPPED
+_PREPAID: Final = ChargeType.PREPAID
+
+# The demo's instances. Explicit ids keep the trace short; only request ids vary by seed.
+_WEB: Final = "i-web"
+_NEW: Final = "i-new"
+_LOCKED: Final = "i-locked"
+_SUB: Final = "i-sub"
+_DISK_A: Final = "i-disk-a"
+_DISK_B: Final = "i-disk-b"
+_D1: Final = "i-d1"
+_TANGLE: Final = "i-tangle"
+_UNKNOWN: Final = "i-nosuch"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+
+
+def _duration(duration: Duration) -> str:
+    return f"{_seconds(duration.seconds)}s" if isinstance(duration, Fixed) else repr(duration)
+
+
+class _Trace:
+    """Makes calls on one model and records each call, status change and note as a line."""
+
+    def __init__(self, model: EcsModel) -> None:
+        self.model = model
+        self.lines: list[str] = []
+        self._events: list[TransitionEvent] = []
+        self._steps = 0
+        model.subscribe(self._events.append)
+
+    def row(self, time: float, what: str, subject: str, rest: str) -> None:
+        stamp = f"t=+{_seconds(time)}s"
+        # A long action name spills into the subject column; the outcome column stays put.
+        left = f"{what:<{_ACTION_WIDTH}}  {subject}"
+        line = f"{stamp:<{_TIME_WIDTH}}  {left:<{_LEFT_WIDTH}}  {rest}"
+        self.lines.append(line.rstrip())
+
+    def step(self, title: str) -> None:
+        self._steps += 1
+        self.lines.append(f"[{self._steps:>2}] {title}")
+
+    def note(self, text: str) -> None:
+        self.lines.append(f"{_INDENT}{text}")
+
+    def _flush(self, description: str = "") -> None:
+        for event in self._events:
+            source = "(new)" if event.source is None else event.source.value
+            change = f"{source} -> {event.dest.value}"
+            extra = f"  DataLoss({event.data_loss.value})" if event.data_loss else ""
+            if event.source is None and description:
+                extra += f"  [{description}]"
+            rest = f"{change:<20}  {event.cause:<15}  RequestId={event.request_id}{extra}"
+            self.row(event.time, "  event", event.instance_id, rest)
+        self._events.clear()
+
+    def created(self, instance_id: str, description: str) -> str:
+        """Record the creation event of ``instance_id``, labelled with its condition."""
+        self._flush(description)
+        return instance_id
+
+    def advance(self, seconds: float) -> None:
+        now = self.model.advance(seconds)
+        self.row(now, "clock", f"+{_seconds(seconds)}s", "")
+        self._flush()
+
+    def call(self, action: Action, request: str, call: Callable[[], ActionResponse]) -> None:
+        now = self.model.now
+        try:
+            response = call()
+        except ApiError as error:
+            outcome = f"HTTP {error.http_status} {error.code.value}: {error.message}"
+            request_id = error.request_id
+        else:
+            outcome = "HTTP 200 OK"
+            request_id = response.request_id
+        self.row(now, action.value, request, f"{outcome}  RequestId={request_id}")
+        self._flush()
+
+
+# ---------------------------------------------------------------------------
+# The steps, in order. Each takes the trace and leaves the model for the next.
+# ---------------------------------------------------------------------------
+def _creation(trace: _Trace) -> None:
+    trace.step("A new instance is Pending, then Stopped once its creation completes")
+    trace.created(trace.model.create_instance(_WEB), "ecs.g7.large, PostPaid")
+    trace.advance(30)
+
+
+def _start(trace: _Trace) -> None:
+    start = trace.model.start_instance
+    trace.step("StartInstance: Stopped -> Starting -> Running")
+    trace.call(_START, _WEB, lambda: start(_WEB))
+    trace.advance(30)
+    trace.step("StartInstance on a Running instance -> IncorrectInstanceStatus")
+    trace.call(_START, _WEB, lambda: start(_WEB))
+
+
+def _not_ready(trace: _Trace) -> None:
+    trace.step("StartInstance while the instance is still being created -> InstanceNotReady")
+    trace.created(trace.model.create_instance(_NEW), "ecs.g7.large, PostPaid")
+    trace.call(_START, _NEW, lambda: trace.model.start_instance(_NEW))
+    trace.advance(30)
+
+
+def _request_checks(trace: _Trace) -> None:
+    start = trace.model.start_instance
+    trace.step("Unknown InstanceId -> InvalidInstanceId.NotFound")
+    trace.call(_START, _UNKNOWN, lambda: start(_UNKNOWN))
+    trace.step("Missing or empty InstanceId -> MissingParameter")
+    trace.call(_START, 'InstanceId=""', lambda: start(""))
+    trace.step("A Boolean that is neither true nor false -> InvalidParameter")
+    trace.call(_START, f"{_NEW} DryRun=yes", lambda: start(_NEW, dry_run="yes"))
+    trace.step("DryRun=true checks the request and changes nothing -> DryRunOperation")
+    trace.call(_START, f"{_NEW} DryRun=true", lambda: start(_NEW, dry_run=True))
+
+
+def _security_lock(trace: _Trace) -> None:
+    model = trace.model
+    trace.step("OperationLocks holds LockReason=security -> InstanceLockedForSecurity")
+    locked = model.create_instance(_LOCKED, status=_RUNNING, security_locked=True)
+    trace.created(locked, "security-locked")
+    trace.call(_START, locked, lambda: model.start_instance(locked))
+    trace.call(_REBOOT, locked, lambda: model.reboot_instance(locked))
+    trace.call(_STOP, locked, lambda: model.stop_instance(locked))
+
+
+def _billing(trace: _Trace) -> None:
+    model = trace.model
+    trace.step("PrePaid past ExpiredTime -> InstanceExpired (Start), ...OrInArrears (Stop)")
+    expires = model.now + 60
+    sub = model.create_instance(_SUB, status=_STOPPED, charge_type=_PREPAID, expired_time=expires)
+    trace.created(sub, f"PrePaid, ExpiredTime t=+{_seconds(expires)}s")
+    trace.advance(60)
+    trace.call(_START, sub, lambda: model.start_instance(sub))
+    trace.call(_STOP, sub, lambda: model.stop_instance(sub))
+
+    trace.step("PostPaid instance, account in arrears -> InstanceExpired")
+    model.set_in_arrears(True)
+    trace.note(f"account: in_arrears={model.account.in_arrears}")
+    trace.call(_START, _NEW, lambda: model.start_instance(_NEW))
+    model.set_in_arrears(False)
+
+    trace.step("PostPaid instance, balance below the minimum for starting -> InsufficientBalance")
+    model.set_minimum_start_balance(150)
+    account = model.account
+    trace.note(
+        f"account: balance={account.balance}, minimum_start_balance={account.minimum_start_balance}"
+    )
+    trace.call(_START, _NEW, lambda: model.start_instance(_NEW))
+    model.set_minimum_start_balance(0)
+
+
+def _disks(trace: _Trace) -> None:
+    model = trace.model
+    trace.step("Abnormal cloud disk -> DiskError, with each action's own HTTP status and message")
+    disk_a = model.create_instance(_DISK_A, status=_STOPPED, cloud_disk_abnormal=True)
+    trace.created(disk_a, "cloud disk abnormal")
+    disk_b = model.create_instance(_DISK_B, status=_RUNNING, cloud_disk_abnormal=True)
+    trace.created(disk_b, "cloud disk abnormal")
+    trace.call(_START, disk_a, lambda: model.start_instance(disk_a))
+    trace.call(_REBOOT, disk_b, lambda: model.reboot_instance(disk_b))
+    trace.call(_STOP, disk_b, lambda: model.stop_instance(disk_b))
+
+    trace.step("d1 instance, abnormal local disk: InitLocalDisk=true recovers it, losing data")
+    d1 = model.create_instance(
+        _D1, instance_type="ecs.d1.2xlarge", status=_STOPPED, local_disk_abnormal=True
+    )
+    trace.created(d1, "ecs.d1.2xlarge, local disk abnormal")
+    trace.call(
+        _START, f"{d1} InitLocalDisk=false", lambda: model.start_instance(d1, init_local_disk=False)
+    )
+    trace.call(
+        _START, f"{d1} InitLocalDisk=true", lambda: model.start_instance(d1, init_local_disk=True)
+    )
+    trace.advance(30)
+    view = model.instance(d1)
+    losses = ", ".join(
+        f"{loss.cause.value} at t=+{_seconds(loss.time)}s" for loss in view.data_losses
+    )
+    trace.note(f"{d1}: local_disk_abnormal={view.local_disk_abnormal}, data_losses=[{losses}]")
+
+
+def _reboot_and_stop(trace: _Trace) -> None:
+    model = trace.model
+    trace.step("RebootInstance: Running -> Starting -> Running; ForceStop=true loses data")
+    trace.call(_REBOOT, _WEB, lambda: model.reboot_instance(_WEB))
+    trace.advance(30)
+    trace.call(
+        _REBOOT, f"{_WEB} ForceStop=true", lambda: model.reboot_instance(_WEB, force_stop=True)
+    )
+    trace.advance(30)
+
+    trace.step("StopInstance: Running -> Stopping -> Stopped")
+    trace.call(_STOP, _WEB, lambda: model.stop_instance(_WEB))
+    trace.advance(15)
+    view = model.instance(_WEB)
+    losses = ", ".join(
+        f"{loss.cause.value} at t=+{_seconds(loss.time)}s" for loss in view.data_losses
+    )
+    trace.note(f"{_WEB}: stopped_mode={view.stopped_mode}, data_losses=[{losses}]")
+
+
+def _internal_error(trace: _Trace) -> None:
+    model = trace.model
+    trace.step("Injected InternalError: HTTP 500, and nothing changes")
+    model.inject_internal_error(_START)
+    trace.call(_START, _WEB, lambda: model.start_instance(_WEB))
+    left = model.injected_errors().get(_START, 0)
+    trace.note(f"{_WEB} is still {model.status(_WEB)}; injected faults left: {left}")
+
+
+def _precedence(trace: _Trace) -> None:
+    model = trace.model
+    trace.step("Several rules fail at once: the first in precedence order wins")
+    tangle = model.create_instance(
+        _TANGLE,
+        status=_RUNNING,
+        charge_type=_PREPAID,
+        expired_time=model.now,
+        security_locked=True,
+        cloud_disk_abnormal=True,
+    )
+    trace.created(tangle, "locked, PrePaid expired, cloud disk abnormal")
+    order = " > ".join(check.value for check, _ in precedence(_START))
+    for text in textwrap.wrap(f'lifecycle.precedence("{_START.value}"): {order}', width=90):
+        trace.note(text)
+    trace.call(_START, tangle, lambda: model.start_instance(tangle))
+    model.unlock(tangle)
+    trace.note(f"after unlock({tangle!r}) the next failing check answers:")
+    trace.call(_START, tangle, lambda: model.start_instance(tangle))
+
+
+def _describe(trace: _Trace) -> None:
+    model = trace.model
+    trace.step("DescribeInstanceStatus: every instance; unknown ids are simply absent")
+    every = model.describe_instance_status(page_size=50)
+    rest = f"TotalCount={every.total_count}  RequestId={every.request_id}"
+    trace.row(model.now, _DESCRIBE.value, "(all)", rest)
+    for item in every.instance_statuses:
+        trace.note(f"{item.instance_id:<10}  {item.status.value}")
+    some = model.describe_instance_status([_WEB, _UNKNOWN])
+    found = ", ".join(f"{item.instance_id}={item.status.value}" for item in some.instance_statuses)
+    rest = f"TotalCount={some.total_count} [{found}]  RequestId={some.request_id}"
+    trace.row(model.now, _DESCRIBE.value, f"{_WEB},{_UNKNOWN}", rest)
+
+
+_STEPS: Final[tuple[Callable[[_Trace], None], ...]] = (
+    _creation,
+    _start,
+    _not_ready,
+    _request_checks,
+    _security_lock,
+    _billing,
+    _disks,
+    _reboot_and_stop,
+    _internal_error,
+    _precedence,
+    _describe,
+)
+
+
+def demo_lines(seed: int = 42) -> list[str]:
+    """Run the seeded demo scenario and return its trace.
+
+    The scenario walks one ``EcsModel`` through every documented rule: the
+    Pending -> Stopped creation; each action's success path through its
+    transitory status, as ``TransitionEvent`` rows; each documented rejection
+    (parameters, dry run, existence, readiness, security lock, expiry, arrears,
+    balance, status, disks, an injected ``InternalError``); the data lost to
+    ``InitLocalDisk`` and ``ForceStop``; a call where several rules fail at
+    once; and a final DescribeInstanceStatus. Time is the model's
+    ``ManualClock``, advanced by the scenario and shown as ``t=+NNs``.
+
+    Args:
+        seed: The model's seed. It decides every request id, so the same seed
+            gives byte-identical lines.
+
+    Returns:
+        The trace: a header, then per step a numbered title followed by its
+        rows (calls, clock advances, status changes and notes), without
+        trailing newlines.
+    """
+    durations = Durations()
+    model = EcsModel(seed=seed, durations=durations)
+    trace = _Trace(model)
+    trace.lines.append(
+        f"lifecycle demo, seed={seed}: model clock from t=+0s; Pending lasts "
+        f"{_duration(durations.pending)}, Starting {_duration(durations.starting)}, "
+        f"Stopping {_duration(durations.stopping)}"
+    )
+    for step in _STEPS:
+        step(trace)
+    return trace.lines

@@ -1,0 +1,168 @@
+"""The command line: ``lifecycle demo|diagram|errors|precedence`` and ``python -m lifecycle``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import lifecycle
+from lifecycle import Action, ErrorCode
+from lifecycle._cli import main
+from lifecycle._demo import demo_lines
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Call ``main`` with ``argv`` and return its exit code, stdout and stderr."""
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_the_demo_prints_the_same_trace_twice_for_the_same_seed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    first = run(capsys, "demo", "--seed", "42")
+    second = run(capsys, "demo", "--seed", "42")
+    assert first == second
+    assert first[0] == 0
+    assert first[1].startswith("lifecycle demo, seed=42")
+
+
+def test_the_demo_defaults_to_seed_42(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "demo") == run(capsys, "demo", "--seed", "42")
+
+
+def test_the_demo_trace_differs_for_another_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    _, seed_42, _ = run(capsys, "demo", "--seed", "42")
+    _, seed_7, _ = run(capsys, "demo", "--seed", "7")
+    assert seed_42 != seed_7
+    # Only the seed-drawn parts differ: the scenario itself is the same.
+    assert len(seed_42.splitlines()) == len(seed_7.splitlines())
+
+
+def test_the_demo_prints_exactly_the_lines_demo_lines_returns(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "demo", "--seed", "3")
+    assert out == "".join(f"{line}\n" for line in demo_lines(3))
+
+
+@pytest.mark.parametrize("action", [Action.START_INSTANCE, Action.REBOOT_INSTANCE])
+def test_the_demo_mentions_every_error_code_the_action_documents(
+    capsys: pytest.CaptureFixture[str], action: Action
+) -> None:
+    _, out, _ = run(capsys, "demo")
+    missing = [code.value for code in lifecycle.error_table(action) if code.value not in out]
+    assert missing == []
+
+
+def test_the_demo_shows_every_start_instance_error_as_a_start_instance_call(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "demo")
+    rejected = [line for line in out.splitlines() if Action.START_INSTANCE.value in line]
+    for code, entry in lifecycle.error_table(Action.START_INSTANCE).items():
+        answer = f"HTTP {entry.http_status} {code.value}: "
+        assert any(answer in line and "RequestId=" in line for line in rejected), answer
+
+
+def test_the_demo_shows_the_three_disk_error_variants(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "demo")
+    for action in (Action.START_INSTANCE, Action.REBOOT_INSTANCE, Action.STOP_INSTANCE):
+        entry = lifecycle.error_table(action)[ErrorCode.DISK_ERROR]
+        answer = f"HTTP {entry.http_status} {ErrorCode.DISK_ERROR.value}: {entry.message}"
+        assert any(action.value in line and answer in line for line in out.splitlines())
+
+
+def test_the_demo_records_both_kinds_of_data_loss(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "demo")
+    assert "DataLoss(InitLocalDisk)" in out
+    assert "DataLoss(ForceStop)" in out
+
+
+def test_the_demo_leaves_unknown_ids_out_of_describe_instance_status(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "demo")
+    (line,) = [line for line in out.splitlines() if "i-web,i-nosuch" in line]
+    assert "TotalCount=1 [i-web=Stopped]" in line
+
+
+def test_the_diagram_is_a_mermaid_state_diagram(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "diagram")
+    assert code == 0
+    assert "stateDiagram-v2" in out
+    assert out == lifecycle.mermaid_diagram()
+
+
+def test_the_start_instance_error_table_lists_instance_not_ready_with_500(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "errors", "StartInstance")
+    assert code == 0
+    header, *rows = out.splitlines()
+    assert header.split() == ["action", "code", "HTTP", "message"]
+    (row,) = [row for row in rows if row.split()[1] == ErrorCode.INSTANCE_NOT_READY.value]
+    assert row.split()[:3] == ["StartInstance", "InstanceNotReady", "500"]
+    assert len(rows) == len(lifecycle.error_table(Action.START_INSTANCE))
+
+
+def test_the_error_table_without_an_action_covers_every_action(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "errors")
+    rows = out.splitlines()[1:]
+    assert len(rows) == sum(len(lifecycle.error_table(action)) for action in Action)
+    assert {row.split()[0] for row in rows} == {action.value for action in Action}
+
+
+def test_precedence_prints_the_checks_of_an_action_in_order(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "precedence", "StopInstance")
+    assert code == 0
+    rows = [row.split() for row in out.splitlines()[1:]]
+    expected = lifecycle.precedence(Action.STOP_INSTANCE)
+    assert [(row[2], row[3]) for row in rows] == [(c.value, e.value) for c, e in expected]
+
+
+@pytest.mark.parametrize("command", ["errors", "precedence"])
+def test_an_unknown_action_is_a_usage_error_with_exit_code_2(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    code, out, err = run(capsys, command, "LaunchInstance")
+    assert code == 2
+    assert out == ""
+    assert "unknown action 'LaunchInstance'" in err
+    assert "StartInstance" in err
+
+
+def test_a_missing_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys)
+    assert code == 2
+    assert "usage:" in err
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert out.strip() == f"lifecycle {lifecycle.__version__}"
+
+
+def test_python_dash_m_lifecycle_runs_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lifecycle", "demo", "--seed", "42"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    _, out, _ = run(capsys, "demo", "--seed", "42")
+    assert result.stdout == out

@@ -1,0 +1,304 @@
+"""Properties over generated worlds, checked against the oracle built from ``specs/``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+import lifecycle
+from lifecycle._rules import facts_of
+from tests.reference import (
+    INSTANCE_ID,
+    MUTATING,
+    Condition,
+    build_model,
+    decide,
+    error_entry,
+    operation,
+    request,
+    snapshot,
+)
+
+STATUSES = [status.value for status in lifecycle.InstanceStatus]
+INSTANCE_TYPES = ["ecs.g7.large", "ecs.d1.2xlarge", "ecs.i1.c10d1.8xlarge", "ecs.d2s.5xlarge"]
+
+
+@st.composite
+def conditions(draw: st.DrawFn, action: str) -> Condition:
+    """A whole condition vector: every toggle drawn at once, not one at a time."""
+    instance_type = draw(st.sampled_from(INSTANCE_TYPES))
+    has_local = instance_type != "ecs.g7.large"
+    prepaid = draw(st.booleans())
+    return Condition(
+        exists=draw(st.booleans()),
+        status=draw(st.sampled_from(STATUSES)),
+        security_locked=draw(st.booleans()),
+        prepaid=prepaid,
+        expired=prepaid and draw(st.booleans()),
+        in_arrears=draw(st.booleans()),
+        balance_low=draw(st.booleans()),
+        cloud_disk_abnormal=draw(st.booleans()),
+        local_disk_abnormal=has_local and draw(st.booleans()),
+        instance_type=instance_type,
+        has_local_disk=has_local,
+        missing_id=draw(st.booleans()),
+        bad_boolean=draw(st.booleans()),
+        injected_fault=draw(st.booleans()),
+        dry_run=draw(st.booleans()),
+        init_local_disk=action == "StartInstance" and draw(st.booleans()),
+        force_stop=action != "StartInstance" and draw(st.booleans()),
+    )
+
+
+def passing(condition: Condition, action: str) -> Condition:
+    """``condition`` with every rule of ``action`` made to pass (free fields kept)."""
+    return replace(
+        condition,
+        exists=True,
+        status=operation(action)["accepts"][0],
+        security_locked=False,
+        expired=False,
+        in_arrears=False,
+        balance_low=False,
+        cloud_disk_abnormal=False,
+        local_disk_abnormal=False,
+        missing_id=False,
+        bad_boolean=False,
+        injected_fault=False,
+        dry_run=False,
+    )
+
+
+# How to make each fact hold, for the conditions the oracle reads.
+MAKE_FACT: dict[str, dict[str, Any]] = {
+    "pending": {"status": "Pending"},
+    "security_locked": {"security_locked": True},
+    "prepaid_expired": {"prepaid": True, "expired": True},
+    "postpaid_in_arrears": {"prepaid": False, "in_arrears": True, "expired": False},
+    "postpaid_balance_low": {"prepaid": False, "balance_low": True, "expired": False},
+    "cloud_disk_abnormal": {"cloud_disk_abnormal": True},
+    "local_disk_abnormal": {"local_disk_abnormal": True, "has_local_disk": True},
+    "force_stop": {"force_stop": True},
+}
+MAKE_REQUEST_FAIL: dict[str, dict[str, Any]] = {
+    "required_parameters": {"missing_id": True},
+    "valid_parameters": {"bad_boolean": True},
+    "injected_fault": {"injected_fault": True},
+    "dry_run": {"dry_run": True},
+    "exists": {"exists": False},
+}
+
+
+def failing(
+    draw: Callable[..., Any], condition: Condition, action: str, rule: dict[str, Any]
+) -> Condition:
+    """``condition`` changed so that ``rule`` fails."""
+    check = rule["check"]
+    if check in MAKE_REQUEST_FAIL:
+        return replace(condition, **MAKE_REQUEST_FAIL[check])
+    if check == "status":
+        checks = {r["check"] for r in operation(action)["precedence"]}
+        wrong = [
+            s
+            for s in STATUSES
+            if s not in operation(action)["accepts"]
+            and not (s == "Pending" and "not_pending" in checks)
+        ]
+        return replace(condition, status=draw(st.sampled_from(wrong)))
+    clause = draw(st.sampled_from(rule["fails_when"]))
+    for fact in clause["all"]:
+        condition = replace(condition, **MAKE_FACT[fact])
+    if "local_disk_recoverable" in clause.get("none", []):
+        if draw(st.booleans()):
+            condition = replace(condition, init_local_disk=False)
+        else:
+            condition = replace(condition, instance_type="ecs.d2s.5xlarge")
+    return condition
+
+
+def call(model: lifecycle.EcsModel, action: str, condition: Condition) -> Any:
+    return model.call(action, request(action, condition))
+
+
+RULES = [
+    (action, index) for action in MUTATING for index in range(len(operation(action)["precedence"]))
+]
+
+
+@given(data=st.data(), case=st.sampled_from(RULES))
+def test_the_first_failing_rule_decides_code_message_and_status(
+    data: st.DataObject, case: tuple[str, int]
+) -> None:
+    """A world where this rule fails and no earlier one does gets exactly this rule's error,
+    whatever later rules also fail."""
+    action, index = case
+    rules = operation(action)["precedence"]
+    base = passing(data.draw(conditions(action)), action)
+    world = failing(data.draw, base, action, rules[index])
+    for later in rules[index + 1 :]:
+        if data.draw(st.booleans(), label=f"also fail {later['check']}"):
+            candidate = failing(data.draw, world, action, later)
+            if decide(action, candidate).code == rules[index]["error"]:
+                world = candidate
+    note(f"world: {world}")
+    model = build_model(world, action)
+    before = snapshot(model)
+    try:
+        call(model, action, world)
+    except lifecycle.ApiError as error:
+        entry = error_entry(action, rules[index]["error"])
+        assert error.code.value == rules[index]["error"]
+        assert error.http_status == entry["http_status"]
+        parameter = (
+            "InstanceId"
+            if world.missing_id
+            else ("InitLocalDisk" if action == "StartInstance" else "ForceStop")
+        )
+        assert error.message == entry["message"].format(parameter=parameter)
+        expected_after = snapshot(model)
+        if rules[index]["check"] == "injected_fault":
+            assert expected_after[:3] == before[:3]
+        else:
+            assert expected_after == before
+    else:
+        raise AssertionError(f"{action} succeeded in a world where {rules[index]['check']} fails")
+
+
+@given(data=st.data(), action=st.sampled_from(MUTATING))
+def test_a_world_where_no_rule_fails_gets_the_documented_status_change(
+    data: st.DataObject, action: str
+) -> None:
+    world = passing(data.draw(conditions(action)), action)
+    model = build_model(world, action)
+    response = call(model, action, world)
+    expected = decide(action, world)
+    view = model.instance(INSTANCE_ID)
+    assert response.request_id
+    assert view.status.value == expected.status == operation(action)["enters"]
+    assert [loss.cause.value for loss in view.data_losses] == (
+        [expected.data_loss] if expected.data_loss else []
+    )
+    model.advance(10_000)
+    assert model.status(INSTANCE_ID).value == operation(action)["settles_to"]
+
+
+@given(data=st.data(), action=st.sampled_from(MUTATING))
+def test_any_world_gets_exactly_the_oracles_answer(data: st.DataObject, action: str) -> None:
+    world = data.draw(conditions(action))
+    expected = decide(action, world)
+    model = build_model(world, action)
+    try:
+        call(model, action, world)
+    except lifecycle.ApiError as error:
+        assert error.code.value == expected.code
+    else:
+        assert expected.code is None
+        assert model.instance(INSTANCE_ID).status.value == expected.status
+
+
+@st.composite
+def fleets(draw: st.DrawFn) -> lifecycle.EcsModel:
+    """A model with several instances in drawn conditions and a drawn account."""
+    model = lifecycle.EcsModel(
+        seed=draw(st.integers(0, 2**32)),
+        balance=draw(st.decimals(-100, 100, places=2)),
+        minimum_start_balance=Decimal(0),
+        in_arrears=draw(st.booleans()),
+    )
+    for n in range(draw(st.integers(1, 5))):
+        instance_type = draw(st.sampled_from(INSTANCE_TYPES))
+        has_local = instance_type != "ecs.g7.large"
+        prepaid = draw(st.booleans())
+        extra: dict[str, Any] = {}
+        if prepaid:
+            extra = {"charge_type": "PrePaid", "expired_time": draw(st.floats(-10, 10))}
+        model.create_instance(
+            f"i-{n}",
+            status=draw(st.sampled_from(STATUSES)),
+            instance_type=instance_type,
+            security_locked=draw(st.booleans()),
+            has_local_disk=has_local,
+            cloud_disk_abnormal=draw(st.booleans()),
+            local_disk_abnormal=has_local and draw(st.booleans()),
+            **extra,
+        )
+    return model
+
+
+@given(model=fleets(), data=st.data())
+def test_a_rejected_call_leaves_the_whole_model_unchanged(
+    model: lifecycle.EcsModel, data: st.DataObject
+) -> None:
+    action = data.draw(st.sampled_from(MUTATING))
+    target = data.draw(st.sampled_from([*model.instance_ids(), "i-unknown", ""]))
+    flag = data.draw(st.sampled_from([True, False, "True", "false", "bogus"]))
+    params: dict[str, object] = {"InstanceId": target}
+    params["InitLocalDisk" if action == "StartInstance" else "ForceStop"] = flag
+    params["DryRun"] = data.draw(st.sampled_from([False, "TRUE"]))
+    before = snapshot(model)
+    try:
+        model.call(action, params)
+    except lifecycle.ApiError:
+        assert snapshot(model) == before
+    else:
+        changed = [
+            a.instance_id for a, b in zip(before[2], snapshot(model)[2], strict=True) if a != b
+        ]
+        assert changed == [target]
+
+
+@given(
+    seed=st.integers(0, 2**64),
+    steps=st.lists(
+        st.tuples(st.sampled_from(MUTATING), st.integers(0, 3), st.floats(0, 60)), max_size=12
+    ),
+)
+def test_the_same_seed_gives_the_same_ids_timings_and_trace(
+    seed: int, steps: list[tuple[str, int, float]]
+) -> None:
+    def run() -> list[object]:
+        model = lifecycle.EcsModel(
+            seed=seed, durations=lifecycle.Durations(starting=lifecycle.Uniform(1, 50))
+        )
+        trace: list[object] = []
+        model.subscribe(trace.append)
+        ids = [model.create_instance() for _ in range(4)]
+        for action, which, pause in steps:
+            try:
+                trace.append(model.call(action, {"InstanceId": ids[which]}))
+            except lifecycle.ApiError as error:
+                trace.append((error.code, error.request_id))
+            model.advance(pause)
+        return trace
+
+    assert run() == run()
+
+
+@given(world=conditions("StartInstance"), now=st.floats(0, 2000))
+def test_the_models_facts_equal_the_readable_definition(world: Condition, now: float) -> None:
+    world = replace(world, exists=True)
+    model = build_model(world, "StartInstance")
+    index = model.instance_ids().index(INSTANCE_ID)
+    view = model.instance(INSTANCE_ID)
+    expected = facts_of(
+        pending=view.status is lifecycle.InstanceStatus.PENDING,
+        security_locked=bool(view.lock_reasons),
+        prepaid=view.charge_type is lifecycle.ChargeType.PREPAID,
+        expired=view.expired_time is not None and model.now >= view.expired_time,
+        in_arrears=model.account.in_arrears,
+        balance=model.account.balance,
+        minimum_start_balance=model.account.minimum_start_balance,
+        cloud_disk_abnormal=view.cloud_disk_abnormal,
+        local_disk_abnormal=view.local_disk_abnormal,
+        init_local_disk=world.init_local_disk,
+        family=view.family,
+    )
+    request_bit = int(lifecycle._spec.Fact.LOCAL_DISK_RECOVERABLE) if world.init_local_disk else 0
+    status_code = lifecycle._machine.STATUS_CODE[view.status]
+    actual = model._facts(index, status_code, model.now, request_bit)
+    assert actual == int(expected)
