@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,13 @@ def test_python_dash_m_lifecycle_runs_the_demo(capsys: pytest.CaptureFixture[str
     assert result.returncode == 0, result.stderr
     _, out, _ = run(capsys, "demo", "--seed", "42")
     assert result.stdout == out
+
+
+def test_running_the_package_as_a_module_exits_with_mains_code(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.argv", ["lifecycle", "precedence", "RebootInstance"])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("lifecycle", run_name="__main__", alter_sys=True)
+    assert exited.value.code == 0
+    assert "not_security_locked" in capsys.readouterr().out

@@ -582,3 +582,12 @@ def test_check_answers_not_found_without_drawing_a_request_id() -> None:
             each.start_instance("i-x")
         ids.append(caught.value.request_id)
     assert ids[0] == ids[1]
+
+
+def test_generated_ids_skip_ids_already_taken() -> None:
+    taken = EcsModel(seed=8).create_instance()
+    model = EcsModel(seed=8)
+    model.create_instance(taken)
+    generated = model.create_instance()
+    assert generated != taken
+    assert len(model) == 2
