@@ -13,7 +13,7 @@ START = lifecycle.Action.START_INSTANCE
 
 
 def _compile_with(monkeypatch: pytest.MonkeyPatch, rules: tuple[Rule, ...]) -> None:
-    monkeypatch.setitem(_rules.PRECEDENCE, START, rules)
+    monkeypatch.setitem(PRECEDENCE, START, rules)
     _rules.compile_precedence(START)
 
 
