@@ -1,0 +1,101 @@
+"""Regenerate the README's generated blocks from ``specs/`` and the state machine.
+
+Usage::
+
+    python -m tools.readme          # rewrite README.md in place
+    python -m tools.readme --check  # exit 1 if README.md is out of date
+
+Each block sits between ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``.
+The state diagram comes from the ``transitions`` machine (its mermaid
+backend); the error and precedence tables come from ``specs/``, the reviewed
+source of truth. ``tests/test_readme.py`` fails when the README is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import lifecycle
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+ACTIONS = ("StartInstance", "RebootInstance", "StopInstance", "DescribeInstanceStatus")
+
+
+def _operation(action: str) -> dict[str, Any]:
+    with (ROOT / "specs" / "operations" / f"{action}.toml").open("rb") as handle:
+        data: dict[str, Any] = tomllib.load(handle)
+    return data
+
+
+def diagram() -> str:
+    """The state diagram, as a fenced mermaid block."""
+    return f"```mermaid\n{lifecycle.mermaid_diagram()}```"
+
+
+def error_table() -> str:
+    """Every action's documented errors, one row per (action, code)."""
+    rows = ["| action | code | HTTP | message | source |", "|---|---|---|---|---|"]
+    for action in ACTIONS:
+        for entry in sorted(
+            _operation(action)["errors"], key=lambda e: (e["http_status"], e["code"])
+        ):
+            message = entry["message"].replace("|", "\\|")
+            rows.append(
+                f"| {action} | `{entry['code']}` | {entry['http_status']} | {message} "
+                f"| {entry['source']} |"
+            )
+    return "\n".join(rows)
+
+
+def precedence_table() -> str:
+    """Each mutating action's checks, in the order that decides which error wins."""
+    rows = ["| # | StartInstance | RebootInstance | StopInstance |", "|---|---|---|---|"]
+    columns = [
+        [f"{rule['check']} → `{rule['error']}`" for rule in _operation(action)["precedence"]]
+        for action in ACTIONS[:3]
+    ]
+    for n in range(max(len(column) for column in columns)):
+        cells = [column[n] if n < len(column) else "" for column in columns]
+        rows.append(f"| {n + 1} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+BLOCKS = {"diagram": diagram, "errors": error_table, "precedence": precedence_table}
+
+
+def render(text: str) -> str:
+    """``text`` with every generated block replaced by its current content."""
+    for name, make in BLOCKS.items():
+        pattern = re.compile(
+            rf"(<!-- generated:{name} -->\n).*?(\n<!-- /generated:{name} -->)", re.DOTALL
+        )
+        if not pattern.search(text):
+            raise SystemExit(f"README.md has no generated:{name} block")
+        text = pattern.sub(lambda m, make=make: m.group(1) + make() + m.group(2), text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite README.md, or with ``--check`` report whether it is current."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only check; exit 1 if stale")
+    args = parser.parse_args(argv)
+    current = README.read_text(encoding="utf-8")
+    fresh = render(current)
+    if args.check:
+        if fresh != current:
+            print("README.md is out of date: run python -m tools.readme", file=sys.stderr)
+            return 1
+        return 0
+    README.write_text(fresh, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
