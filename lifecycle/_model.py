@@ -46,7 +46,7 @@ from ._status import (
     StoppedMode,
     resolve_action,
 )
-from ._timing import Durations
+from ._timing import Duration, Durations, Fixed
 from ._views import (
     AccountView,
     ActionResponse,
@@ -55,8 +55,9 @@ from ._views import (
     InstanceStatusItem,
     InstanceView,
     TransitionEvent,
+    format_request_id,
 )
-from .errors import ErrorCode, InvalidArgument
+from .errors import ApiError, ErrorCode, InvalidArgument
 
 Subscriber = Callable[[TransitionEvent], object]
 Response = ActionResponse | DescribeInstanceStatusResponse
@@ -85,6 +86,12 @@ _SETTLE_ROWS: Final[tuple[tuple[str, bytes] | None, ...]] = tuple(
     for s in STATUSES
 )
 _TRIGGER_ROWS: Final = {action: TABLE[trigger] for action, trigger in ACTION_TRIGGERS.items()}
+#: ``EFFECTS`` as plain ints: a ``Fact & Fact`` goes through the enum machinery each time.
+_EFFECTS: Final[dict[Action, tuple[tuple[int, int, DataLossCause], ...]]] = {
+    action: tuple((int(e.when), int(e.clears), e.loss) for e in effects)
+    for action, effects in EFFECTS.items()
+}
+_response = ActionResponse._from_number
 _PARAMS_BY_NAME: Final[dict[Action, dict[str, Param]]] = {
     action: {param.name: param for param in params} for action, params in PARAMETERS.items()
 }
@@ -180,6 +187,12 @@ class EcsModel:
         self._seed = seed
         self._clock = clock
         self._durations = durations
+        # Per status code: None for a stable status, the seconds of a Fixed
+        # duration, or the Duration to draw from.
+        self._duration_of: tuple[float | Duration | None, ...] = tuple(
+            None if row is None else _fixed_seconds(durations.for_status(status))
+            for status, row in zip(STATUSES, _SETTLE_ROWS, strict=True)
+        )
         # Three independent streams: changing the durations never shifts request ids.
         self._request_rng = Random(f"{seed}/request-ids")
         self._instance_rng = Random(f"{seed}/instance-ids")
@@ -203,7 +216,7 @@ class EcsModel:
         self._types: list[str] = []
         self._losses: dict[int, list[DataLoss]] = {}
         # Clock-driven transitions: (due, sequence, index, request id of the cause).
-        self._due: list[tuple[float, int, int, str]] = []
+        self._due: list[tuple[float, int, int, int]] = []
         self._sequence = 0
         self._injected: dict[Action, int] = {}
 
@@ -361,10 +374,10 @@ class EcsModel:
             self._expired.append(expiry)
             self._settles_at.append(_NEVER)
             self._types.append(instance_type)
-            request_id = self._request_id()
+            request = self._request_number()
             if self._subscribers:
-                self._emit(instance_id, None, status, "create", now, request_id, None)
-            self._schedule(index, STATUS_CODE[status], now, request_id)
+                self._emit(instance_id, None, status, "create", now, request, None)
+            self._schedule(index, STATUS_CODE[status], now, request)
             return instance_id
 
     def _new_instance_id(self) -> str:
@@ -505,42 +518,45 @@ class EcsModel:
         # NB: the request stage runs in _rules.REQUEST_STAGE order; compile_precedence
         # refuses a PRECEDENCE row that disagrees with it.
         now = self._clock.now()
-        self._settle(now)
-        request_id = self._request_id()
+        if self._due and self._due[0][0] <= now:
+            self._settle(now)
+        request = self._request_rng.getrandbits(128)
         if instance_id is None:
-            raise api_error(action, ErrorCode.MISSING_PARAMETER, request_id, "InstanceId")
+            raise _reject(action, ErrorCode.MISSING_PARAMETER, request, "InstanceId")
         if invalid is not None:
-            raise api_error(action, ErrorCode.INVALID_PARAMETER, request_id, invalid)
+            raise _reject(action, ErrorCode.INVALID_PARAMETER, request, invalid)
         if self._injected and self._consume_fault(action):
-            raise api_error(action, ErrorCode.INTERNAL_ERROR, request_id)
+            raise _reject(action, ErrorCode.INTERNAL_ERROR, request)
         if dry_run:
-            raise api_error(action, ErrorCode.DRY_RUN_OPERATION, request_id)
+            raise _reject(action, ErrorCode.DRY_RUN_OPERATION, request)
         index = self._index.get(instance_id)
         if index is None:
-            raise api_error(action, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND, request_id)
+            raise _reject(action, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND, request)
         status = self._status[index]
         facts = self._facts(index, status, now, request_facts)
         code = first_failure(action, facts, status)
         if code is not None:
-            raise api_error(action, code, request_id)
+            raise _reject(action, code, request)
         # Every check passed: change status, then apply the documented effects.
         dest = _TRIGGER_ROWS[action][status]
         self._status[index] = dest
         loss: DataLossCause | None = None
-        for effect in EFFECTS[action]:
-            if facts & effect.when == effect.when:
-                self._faults[index] &= ~int(effect.clears) & 0xFF
-                loss = effect.loss
+        for when, clears, cause in _EFFECTS[action]:
+            if facts & when == when:
+                self._faults[index] &= ~clears & 0xFF
+                loss = cause
         if loss is not None:
             self._losses.setdefault(index, []).append(
-                DataLoss(time=now, cause=loss, request_id=request_id)
+                DataLoss(time=now, cause=loss, request_id=format_request_id(request))
             )
-        traits = self._traits[index] & ~(_STOPPED_BY_API | _STOP_CHARGING)
-        if stopped_mode is not None:
-            traits |= _STOPPED_BY_API
-            if stopped_mode is StoppedMode.STOP_CHARGING:
-                traits |= _STOP_CHARGING
-        self._traits[index] = traits
+        traits = self._traits[index]
+        if traits & _STOPPED_BY_API or stopped_mode is not None:
+            traits &= ~(_STOPPED_BY_API | _STOP_CHARGING)
+            if stopped_mode is not None:
+                traits |= _STOPPED_BY_API
+                if stopped_mode is StoppedMode.STOP_CHARGING:
+                    traits |= _STOP_CHARGING
+            self._traits[index] = traits
         if self._subscribers:
             self._emit(
                 instance_id,
@@ -548,11 +564,11 @@ class EcsModel:
                 STATUSES[dest],
                 ACTION_TRIGGERS[action],
                 now,
-                request_id,
+                request,
                 loss,
             )
-        self._schedule(index, dest, now, request_id)
-        return ActionResponse(request_id=request_id)
+        self._schedule(index, dest, now, request)
+        return _response(request)
 
     def _facts(self, index: int, status: int, now: float, request_facts: int) -> int:
         """The instance's ``Fact`` flags (``_rules.facts_of`` is the readable form)."""
@@ -603,7 +619,7 @@ class EcsModel:
         with self._lock:
             now = self._clock.now()
             self._settle(now)
-            request_id = self._request_id()
+            request_id = format_request_id(self._request_number())
             if number is None or number < 1:
                 raise api_error(action, ErrorCode.INVALID_PARAMETER, request_id, "PageNumber")
             if size is None or not 1 <= size <= 50:
@@ -891,24 +907,26 @@ class EcsModel:
             raise InvalidArgument(f"instance_id={instance_id!r}: no such instance in this model")
         return index
 
-    def _request_id(self) -> str:
-        digits = f"{self._request_rng.getrandbits(128):032X}"
-        return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    def _request_number(self) -> int:
+        """The next request's 128-bit number; ``format_request_id`` makes it a RequestId."""
+        return self._request_rng.getrandbits(128)
 
-    def _schedule(self, index: int, status: int, now: float, request_id: str) -> None:
-        if _SETTLE_ROWS[status] is None:
+    def _schedule(self, index: int, status: int, now: float, request: int) -> None:
+        duration = self._duration_of[status]
+        if duration is None:
             return
-        due = now + self._durations.for_status(STATUSES[status]).sample(self._duration_rng)
+        seconds = duration if isinstance(duration, float) else duration.sample(self._duration_rng)
+        due = now + seconds
         self._settles_at[index] = due
         self._sequence += 1
-        heapq.heappush(self._due, (due, self._sequence, index, request_id))
+        heapq.heappush(self._due, (due, self._sequence, index, request))
         if due <= now:
             self._settle(now)
 
     def _settle(self, now: float) -> None:
         due_list = self._due
         while due_list and due_list[0][0] <= now:
-            due, _, index, request_id = heapq.heappop(due_list)
+            due, _, index, request = heapq.heappop(due_list)
             status = self._status[index]
             settle = _SETTLE_ROWS[status]
             assert settle is not None, "only transitory statuses are ever scheduled"
@@ -923,10 +941,10 @@ class EcsModel:
                     STATUSES[dest],
                     trigger,
                     due,
-                    request_id,
+                    request,
                     None,
                 )
-            self._schedule(index, dest, due, request_id)
+            self._schedule(index, dest, due, request)
 
     def _emit(
         self,
@@ -935,7 +953,7 @@ class EcsModel:
         dest: InstanceStatus,
         cause: str,
         time: float,
-        request_id: str,
+        request: int,
         loss: DataLossCause | None,
     ) -> None:
         event = TransitionEvent(
@@ -944,7 +962,7 @@ class EcsModel:
             dest=dest,
             cause=cause,
             time=time,
-            request_id=request_id,
+            request_id=format_request_id(request),
             data_loss=loss,
         )
         for callback in tuple(self._subscribers):
@@ -965,6 +983,16 @@ def _enum(kind: type[_E], name: str, value: object) -> _E:
             return member
     choices = ", ".join(repr(m.value) for m in kind)
     raise InvalidArgument(f"{name}={value!r}: expected one of {choices}")
+
+
+def _fixed_seconds(duration: Duration) -> float | Duration:
+    return duration.seconds if isinstance(duration, Fixed) else duration
+
+
+def _reject(
+    action: Action, code: ErrorCode, request: int, parameter: str | None = None
+) -> ApiError:
+    return api_error(action, code, format_request_id(request), parameter)
 
 
 def _security_bit(reason: str) -> int:

@@ -62,6 +62,13 @@ class CompiledPrecedence:
     request_stage: tuple[Check, ...]
     instance_steps: tuple[Step, ...]
     trigger_row: bytes | None
+    #: Every fact some clause requires. When none holds, no fact rule can fail
+    #: and only the status check is left: the common, fast case.
+    relevant: int
+    #: The status check's code, when the action has one.
+    status_code: ErrorCode | None
+    #: ``instance_steps`` as plain tuples, for the loop in ``first_failure``.
+    plain_steps: tuple[tuple[int, int, ErrorCode], ...]
 
 
 def compile_precedence(action: Action) -> CompiledPrecedence:
@@ -86,6 +93,8 @@ def compile_precedence(action: Action) -> CompiledPrecedence:
             steps.append(Step(STATUS_STEP, 0, rule.code))
         elif not rule.fails_when:
             raise SpecError(f"{action.value}: {rule.check.value} has no fails_when clause")
+        elif not all(clause.all_of for clause in rule.fails_when):
+            raise SpecError(f"{action.value}: {rule.check.value} has a clause requiring no fact")
         else:
             steps.extend(
                 Step(int(clause.all_of), int(clause.none_of), rule.code)
@@ -94,8 +103,17 @@ def compile_precedence(action: Action) -> CompiledPrecedence:
     if sorted(request, key=REQUEST_STAGE.index) != request:
         raise SpecError(f"{action.value}: request-stage checks out of order: {request}")
     trigger = ACTION_TRIGGERS.get(action)
+    relevant = 0
+    for step in steps:
+        if step.required != STATUS_STEP:
+            relevant |= step.required
     return CompiledPrecedence(
-        tuple(request), tuple(steps), TABLE[trigger] if trigger is not None else None
+        request_stage=tuple(request),
+        instance_steps=tuple(steps),
+        trigger_row=TABLE[trigger] if trigger is not None else None,
+        relevant=relevant,
+        status_code=next((s.code for s in steps if s.required == STATUS_STEP), None),
+        plain_steps=tuple((s.required, s.forbidden, s.code) for s in steps),
     )
 
 
@@ -158,12 +176,16 @@ def first_failure(action: Action, facts: int, status_code: int) -> ErrorCode | N
     """The first instance-stage rule of ``action`` that fails, or ``None`` if all pass."""
     compiled = COMPILED[action]
     row = compiled.trigger_row
-    for step in compiled.instance_steps:
-        if step.required == STATUS_STEP:
+    if not facts & compiled.relevant:
+        if compiled.status_code is not None and (row is None or row[status_code] == NO_TRANSITION):
+            return compiled.status_code
+        return None
+    for required, forbidden, code in compiled.plain_steps:
+        if required == STATUS_STEP:
             if row is None or row[status_code] == NO_TRANSITION:
-                return step.code
-        elif facts & step.required == step.required and not facts & step.forbidden:
-            return step.code
+                return code
+        elif facts & required == required and not facts & forbidden:
+            return code
     return None
 
 
