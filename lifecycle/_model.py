@@ -21,11 +21,19 @@ from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from random import Random
-from typing import Final, TypeVar
+from typing import Final, NamedTuple, TypeVar
 
 from ._clock import Clock, ManualClock
 from ._machine import STATUS_CODE, STATUSES, TABLE
-from ._rules import api_error, family_of, first_failure, init_local_disk_applies
+from ._rules import (
+    COMPILED,
+    CompiledPrecedence,
+    api_error,
+    decide,
+    family_of,
+    first_failure,
+    init_local_disk_applies,
+)
 from ._spec import (
     ACTION_TRIGGERS,
     DEFAULT_PAGE_SIZE,
@@ -85,13 +93,35 @@ _SETTLE_ROWS: Final[tuple[tuple[str, bytes] | None, ...]] = tuple(
     (SETTLE_TRIGGERS[s], TABLE[SETTLE_TRIGGERS[s]]) if s in SETTLE_TRIGGERS else None
     for s in STATUSES
 )
-_TRIGGER_ROWS: Final = {action: TABLE[trigger] for action, trigger in ACTION_TRIGGERS.items()}
 #: ``EFFECTS`` as plain ints: a ``Fact & Fact`` goes through the enum machinery each time.
 _EFFECTS: Final[dict[Action, tuple[tuple[int, int, DataLossCause], ...]]] = {
     action: tuple((int(e.when), int(e.clears), e.loss) for e in effects)
     for action, effects in EFFECTS.items()
 }
 _response = ActionResponse._from_number
+
+
+class _Plan(NamedTuple):
+    """Everything ``_act`` needs about one action, looked up once at import.
+
+    Enum members hash through a Python-level ``__hash__``; keying per-call
+    lookups by ``Action`` cost several hundred nanoseconds a call.
+    """
+
+    action: Action
+    trigger: str
+    row: bytes
+    compiled: CompiledPrecedence
+    effects: tuple[tuple[int, int, DataLossCause], ...]
+
+
+_PLANS: Final = {
+    action: _Plan(action, trigger, TABLE[trigger], COMPILED[action], _EFFECTS[action])
+    for action, trigger in ACTION_TRIGGERS.items()
+}
+_START: Final = _PLANS[Action.START_INSTANCE]
+_REBOOT: Final = _PLANS[Action.REBOOT_INSTANCE]
+_STOP: Final = _PLANS[Action.STOP_INSTANCE]
 _PARAMS_BY_NAME: Final[dict[Action, dict[str, Param]]] = {
     action: {param.name: param for param in params} for action, params in PARAMETERS.items()
 }
@@ -407,12 +437,17 @@ class EcsModel:
                 failing check; the model is left exactly as it was.
             InvalidArgument: for an argument of the wrong Python type.
         """
-        init = _flag("init_local_disk", init_local_disk)
-        dry = _flag("dry_run", dry_run)
+        # Fast path for the common Python call; _flag handles strings and errors.
+        init = (
+            init_local_disk
+            if type(init_local_disk) is bool
+            else _flag("init_local_disk", init_local_disk)
+        )
+        dry = dry_run if type(dry_run) is bool else _flag("dry_run", dry_run)
         invalid = "InitLocalDisk" if init is None else "DryRun" if dry is None else None
         with self._lock:
             return self._act(
-                Action.START_INSTANCE,
+                _START,
                 _instance_id(instance_id),
                 invalid,
                 dry,
@@ -440,7 +475,7 @@ class EcsModel:
         invalid = "ForceStop" if force is None else "DryRun" if dry is None else None
         with self._lock:
             return self._act(
-                Action.REBOOT_INSTANCE,
+                _REBOOT,
                 _instance_id(instance_id),
                 invalid,
                 dry,
@@ -498,7 +533,7 @@ class EcsModel:
         )
         with self._lock:
             return self._act(
-                Action.STOP_INSTANCE,
+                _STOP,
                 _instance_id(instance_id),
                 invalid,
                 dry,
@@ -508,7 +543,7 @@ class EcsModel:
 
     def _act(
         self,
-        action: Action,
+        plan: _Plan,
         instance_id: str | None,
         invalid: str | None,
         dry_run: bool | None,
@@ -517,6 +552,7 @@ class EcsModel:
     ) -> ActionResponse:
         # NB: the request stage runs in _rules.REQUEST_STAGE order; compile_precedence
         # refuses a PRECEDENCE row that disagrees with it.
+        action = plan.action
         now = self._clock.now()
         if self._due and self._due[0][0] <= now:
             self._settle(now)
@@ -534,14 +570,14 @@ class EcsModel:
             raise _reject(action, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND, request)
         status = self._status[index]
         facts = self._facts(index, status, now, request_facts)
-        code = first_failure(action, facts, status)
+        code = decide(plan.compiled, facts, status)
         if code is not None:
             raise _reject(action, code, request)
         # Every check passed: change status, then apply the documented effects.
-        dest = _TRIGGER_ROWS[action][status]
+        dest = plan.row[status]
         self._status[index] = dest
         loss: DataLossCause | None = None
-        for when, clears, cause in _EFFECTS[action]:
+        for when, clears, cause in plan.effects:
             if facts & when == when:
                 self._faults[index] &= ~clears & 0xFF
                 loss = cause
@@ -562,7 +598,7 @@ class EcsModel:
                 instance_id,
                 STATUSES[status],
                 STATUSES[dest],
-                ACTION_TRIGGERS[action],
+                plan.trigger,
                 now,
                 request,
                 loss,

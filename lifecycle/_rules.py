@@ -174,7 +174,11 @@ def facts_of(
 
 def first_failure(action: Action, facts: int, status_code: int) -> ErrorCode | None:
     """The first instance-stage rule of ``action`` that fails, or ``None`` if all pass."""
-    compiled = COMPILED[action]
+    return decide(COMPILED[action], facts, status_code)
+
+
+def decide(compiled: CompiledPrecedence, facts: int, status_code: int) -> ErrorCode | None:
+    """``first_failure`` for an already looked-up action (the model's hot path)."""
     row = compiled.trigger_row
     if not facts & compiled.relevant:
         if compiled.status_code is not None and (row is None or row[status_code] == NO_TRANSITION):

@@ -35,11 +35,14 @@ def resolve_action(value: object) -> Action:
     """``value`` as an ``Action``, or ``InvalidArgument`` naming the actions there are."""
     if isinstance(value, Action):
         return value
-    for action in Action:
-        if action.value == value:
-            return action
+    found = _ACTIONS_BY_NAME.get(value) if isinstance(value, str) else None
+    if found is not None:
+        return found
     known = ", ".join(action.value for action in Action)
     raise InvalidArgument(f"action={value!r}: unknown; the model answers {known}")
+
+
+_ACTIONS_BY_NAME = {action.value: action for action in Action}
 
 
 class ChargeType(StrEnum):
