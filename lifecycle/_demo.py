@@ -22,7 +22,7 @@ from ._model import EcsModel
 from ._rules import precedence
 from ._status import Action, ChargeType, InstanceStatus
 from ._timing import Duration, Durations, Fixed
-from ._views import ActionResponse, TransitionEvent
+from ._views import ActionResponse, InstanceView, TransitionEvent
 from .errors import ApiError
 
 __all__ = ["demo_lines"]
@@ -111,12 +111,11 @@ class _Trace:
         try:
             response = call()
         except ApiError as error:
-            outcome = f"HTTP {error.http_status} {error.code.value}: {error.message}"
-            request_id = error.request_id
+            outcome = f"HTTP {error.http_status} {error.code.value}  RequestId={error.request_id}"
+            self.row(now, action.value, request, outcome)
+            self.note(f"  Message: {error.message}")
         else:
-            outcome = "HTTP 200 OK"
-            request_id = response.request_id
-        self.row(now, action.value, request, f"{outcome}  RequestId={request_id}")
+            self.row(now, action.value, request, f"HTTP 200 OK  RequestId={response.request_id}")
         self._flush()
 
 
@@ -217,10 +216,12 @@ def _disks(trace: _Trace) -> None:
     )
     trace.advance(30)
     view = model.instance(d1)
-    losses = ", ".join(
-        f"{loss.cause.value} at t=+{_seconds(loss.time)}s" for loss in view.data_losses
-    )
-    trace.note(f"{d1}: local_disk_abnormal={view.local_disk_abnormal}, data_losses=[{losses}]")
+    trace.note(f"{d1}: local_disk_abnormal={view.local_disk_abnormal}, data_losses={_losses(view)}")
+
+
+def _losses(view: InstanceView) -> str:
+    causes = (f"{loss.cause.value} at t=+{_seconds(loss.time)}s" for loss in view.data_losses)
+    return "[" + ", ".join(causes) + "]"
 
 
 def _reboot_and_stop(trace: _Trace) -> None:
@@ -237,10 +238,7 @@ def _reboot_and_stop(trace: _Trace) -> None:
     trace.call(_STOP, _WEB, lambda: model.stop_instance(_WEB))
     trace.advance(15)
     view = model.instance(_WEB)
-    losses = ", ".join(
-        f"{loss.cause.value} at t=+{_seconds(loss.time)}s" for loss in view.data_losses
-    )
-    trace.note(f"{_WEB}: stopped_mode={view.stopped_mode}, data_losses=[{losses}]")
+    trace.note(f"{_WEB}: stopped_mode={view.stopped_mode}, data_losses={_losses(view)}")
 
 
 def _internal_error(trace: _Trace) -> None:
