@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import runpy
 import subprocess
 import sys
@@ -81,7 +82,7 @@ def test_the_demo_shows_the_three_disk_error_variants(capsys: pytest.CaptureFixt
         # The call's line, then its message on the next line.
         assert any(
             action.value in line and answer in line and f"Message: {entry.message}" in after
-            for line, after in zip(lines, lines[1:], strict=False)
+            for line, after in itertools.pairwise(lines)
         )
 
 
