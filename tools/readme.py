@@ -17,6 +17,7 @@ import argparse
 import re
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,10 @@ def precedence_table() -> str:
 BLOCKS = {"diagram": diagram, "errors": error_table, "precedence": precedence_table}
 
 
+def _replacement(block: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: match.group(1) + block + match.group(2)
+
+
 def render(text: str) -> str:
     """``text`` with every generated block replaced by its current content."""
     for name, make in BLOCKS.items():
@@ -77,7 +82,7 @@ def render(text: str) -> str:
         )
         if not pattern.search(text):
             raise SystemExit(f"README.md has no generated:{name} block")
-        text = pattern.sub(lambda m, make=make: m.group(1) + make() + m.group(2), text)
+        text = pattern.sub(_replacement(make()), text)
     return text
 
 
