@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import threading
 from decimal import Decimal
@@ -591,3 +592,26 @@ def test_generated_ids_skip_ids_already_taken() -> None:
     generated = model.create_instance()
     assert generated != taken
     assert len(model) == 2
+
+
+def test_a_call_settles_what_fell_due_on_a_shared_clock_before_deciding() -> None:
+    clock = ManualClock()
+    model = EcsModel(clock=clock, durations=Durations(pending=Fixed(5)))
+    model.create_instance("i-1")
+    clock.advance(5)
+    model.start_instance("i-1")  # Pending ended at t=5, so this is a start from Stopped
+    assert model.status("i-1") is InstanceStatus.STARTING
+
+
+def test_responses_are_immutable_values() -> None:
+    response = lifecycle.ActionResponse(request_id="C0003E8B-B930-4F59-ADC0-0E2000000000")
+    same = lifecycle.ActionResponse(request_id="C0003E8B-B930-4F59-ADC0-0E2000000000")
+    assert response == same
+    assert hash(response) == hash(same)
+    assert response != "C0003E8B-B930-4F59-ADC0-0E2000000000"
+    with pytest.raises(AttributeError, match="immutable"):
+        response.request_id = "x"  # type: ignore[misc]
+
+
+def test_fixed_durations_sample_their_value() -> None:
+    assert Fixed(3).sample(random.Random(0)) == 3.0

@@ -74,3 +74,9 @@ def test_precedence_lists_checks_with_their_codes_in_order() -> None:
         rule.check for rule in PRECEDENCE[lifecycle.Action.REBOOT_INSTANCE]
     ]
     assert listed[-1] == (Check.DISKS, ErrorCode.DISK_ERROR)
+
+
+def test_a_clause_that_requires_no_fact_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    rule = Rule(Check.DISKS, ErrorCode.DISK_ERROR, (Clause(Fact(0)),))
+    with pytest.raises(SpecError, match="requiring no fact"):
+        _compile_with(monkeypatch, (rule,))
