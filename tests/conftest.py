@@ -17,6 +17,20 @@ if not os.environ.get("CI"):
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+#: Filled by tests/test_exhaustive.py: what the exhaustive check covered, per action.
+EXHAUSTIVE_COVERAGE: dict[str, int] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print how many combinations the exhaustive test checked, even when output is captured."""
+    if EXHAUSTIVE_COVERAGE:
+        terminalreporter.section("exhaustive decision-table check")
+        for label, count in sorted(EXHAUSTIVE_COVERAGE.items()):
+            terminalreporter.write_line(f"{label}: {count:,} combinations")
+        total = sum(EXHAUSTIVE_COVERAGE.values())
+        terminalreporter.write_line(f"total: {total:,} combinations, each against specs/")
+
+
 @pytest.fixture
 def specs_dir() -> Path:
     """The repository's ``specs/`` directory."""
