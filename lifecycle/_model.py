@@ -437,13 +437,8 @@ class EcsModel:
                 failing check; the model is left exactly as it was.
             InvalidArgument: for an argument of the wrong Python type.
         """
-        # Fast path for the common Python call; _flag handles strings and errors.
-        init = (
-            init_local_disk
-            if type(init_local_disk) is bool
-            else _flag("init_local_disk", init_local_disk)
-        )
-        dry = dry_run if type(dry_run) is bool else _flag("dry_run", dry_run)
+        init = _flag("init_local_disk", init_local_disk)
+        dry = _flag("dry_run", dry_run)
         invalid = "InitLocalDisk" if init is None else "DryRun" if dry is None else None
         with self._lock:
             return self._act(
@@ -607,7 +602,7 @@ class EcsModel:
         return _response(request)
 
     def _facts(self, index: int, status: int, now: float, request_facts: int) -> int:
-        """The instance's ``Fact`` flags (``_rules.facts_of`` is the readable form)."""
+        """The instance's ``Fact`` flags, as ``_spec.Fact`` defines each one."""
         facts = self._faults[index] | request_facts
         if status == _PENDING:
             facts |= Fact.PENDING

@@ -1,15 +1,14 @@
 """Pure functions over the tables in ``_spec``: facts in, decision out.
 
 Nothing here holds state, reads a clock or draws a random number. The model
-gathers an instance's condition, calls ``facts_of`` and ``first_failure``, and
-acts on the answer.
+folds an instance's condition into ``Fact`` flags (each defined in ``_spec``),
+asks ``decide`` for the first failing check, and acts on the answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
@@ -21,7 +20,6 @@ from ._spec import (
     PRECEDENCE,
     Check,
     ErrorEntry,
-    Fact,
 )
 from ._status import Action, resolve_action
 from .errors import ApiError, ErrorCode, SpecError
@@ -38,21 +36,14 @@ REQUEST_STAGE: Final[tuple[Check, ...]] = (
     Check.EXISTS,
 )
 
-#: ``Step.required`` value that marks the status check.
+#: The ``required`` value that marks the status check.
 STATUS_STEP: Final = -1
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One compiled clause: fail with ``code`` if all ``required`` facts hold, no ``forbidden``.
-
-    ``required == STATUS_STEP`` means "fail when the action's trigger is not valid
-    from the instance's status".
-    """
-
-    required: int
-    forbidden: int
-    code: ErrorCode
+#: One compiled clause, ``(required, forbidden, code)``: fail with ``code`` when every
+#: ``required`` fact holds and no ``forbidden`` one does. ``required == STATUS_STEP``
+#: means "fail when the action's trigger is not valid from the instance's status".
+Step = tuple[int, int, ErrorCode]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +58,6 @@ class CompiledPrecedence:
     relevant: int
     #: The status check's code, when the action has one.
     status_code: ErrorCode | None
-    #: ``instance_steps`` as plain tuples, for the loop in ``first_failure``.
-    plain_steps: tuple[tuple[int, int, ErrorCode], ...]
 
 
 def compile_precedence(action: Action) -> CompiledPrecedence:
@@ -90,30 +79,28 @@ def compile_precedence(action: Action) -> CompiledPrecedence:
                 raise SpecError(f"{action.value}: {rule.check.value} follows an instance check")
             request.append(rule.check)
         elif rule.check is Check.STATUS:
-            steps.append(Step(STATUS_STEP, 0, rule.code))
+            steps.append((STATUS_STEP, 0, rule.code))
         elif not rule.fails_when:
             raise SpecError(f"{action.value}: {rule.check.value} has no fails_when clause")
         elif not all(clause.all_of for clause in rule.fails_when):
             raise SpecError(f"{action.value}: {rule.check.value} has a clause requiring no fact")
         else:
             steps.extend(
-                Step(int(clause.all_of), int(clause.none_of), rule.code)
-                for clause in rule.fails_when
+                (int(clause.all_of), int(clause.none_of), rule.code) for clause in rule.fails_when
             )
     if sorted(request, key=REQUEST_STAGE.index) != request:
         raise SpecError(f"{action.value}: request-stage checks out of order: {request}")
     trigger = ACTION_TRIGGERS.get(action)
     relevant = 0
-    for step in steps:
-        if step.required != STATUS_STEP:
-            relevant |= step.required
+    for required, _, _ in steps:
+        if required != STATUS_STEP:
+            relevant |= required
     return CompiledPrecedence(
         request_stage=tuple(request),
         instance_steps=tuple(steps),
         trigger_row=TABLE[trigger] if trigger is not None else None,
         relevant=relevant,
-        status_code=next((s.code for s in steps if s.required == STATUS_STEP), None),
-        plain_steps=tuple((s.required, s.forbidden, s.code) for s in steps),
+        status_code=next((code for required, _, code in steps if required == STATUS_STEP), None),
     )
 
 
@@ -133,45 +120,6 @@ def init_local_disk_applies(family: str) -> bool:
     return family in INIT_LOCAL_DISK_FAMILIES
 
 
-def facts_of(
-    *,
-    pending: bool,
-    security_locked: bool,
-    prepaid: bool,
-    expired: bool,
-    in_arrears: bool,
-    balance: Decimal,
-    minimum_start_balance: Decimal,
-    cloud_disk_abnormal: bool,
-    local_disk_abnormal: bool,
-    init_local_disk: bool,
-    family: str,
-) -> Fact:
-    """Fold an instance's condition and a request into ``Fact`` flags.
-
-    This is the readable definition of each fact; the model computes the same
-    flags incrementally from its records, and the tests prove the two agree.
-    """
-    facts = Fact(0)
-    if pending:
-        facts |= Fact.PENDING
-    if security_locked:
-        facts |= Fact.SECURITY_LOCKED
-    if prepaid and expired:
-        facts |= Fact.PREPAID_EXPIRED
-    if not prepaid and in_arrears:
-        facts |= Fact.POSTPAID_IN_ARREARS
-    if not prepaid and balance < minimum_start_balance:
-        facts |= Fact.POSTPAID_BALANCE_LOW
-    if cloud_disk_abnormal:
-        facts |= Fact.CLOUD_DISK_ABNORMAL
-    if local_disk_abnormal:
-        facts |= Fact.LOCAL_DISK_ABNORMAL
-    if init_local_disk and init_local_disk_applies(family):
-        facts |= Fact.LOCAL_DISK_RECOVERABLE
-    return facts
-
-
 def first_failure(action: Action, facts: int, status_code: int) -> ErrorCode | None:
     """The first instance-stage rule of ``action`` that fails, or ``None`` if all pass."""
     return decide(COMPILED[action], facts, status_code)
@@ -184,7 +132,7 @@ def decide(compiled: CompiledPrecedence, facts: int, status_code: int) -> ErrorC
         if compiled.status_code is not None and (row is None or row[status_code] == NO_TRANSITION):
             return compiled.status_code
         return None
-    for required, forbidden, code in compiled.plain_steps:
+    for required, forbidden, code in compiled.instance_steps:
         if required == STATUS_STEP:
             if row is None or row[status_code] == NO_TRANSITION:
                 return code

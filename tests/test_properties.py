@@ -11,7 +11,6 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 import lifecycle
-from lifecycle._rules import facts_of
 from tests.reference import (
     INSTANCE_ID,
     MUTATING,
@@ -277,28 +276,3 @@ def test_the_same_seed_gives_the_same_ids_timings_and_trace(
         return trace
 
     assert run() == run()
-
-
-@given(world=conditions("StartInstance"), now=st.floats(0, 2000))
-def test_the_models_facts_equal_the_readable_definition(world: Condition, now: float) -> None:
-    world = replace(world, exists=True)
-    model = build_model(world, "StartInstance")
-    index = model.instance_ids().index(INSTANCE_ID)
-    view = model.instance(INSTANCE_ID)
-    expected = facts_of(
-        pending=view.status is lifecycle.InstanceStatus.PENDING,
-        security_locked=bool(view.lock_reasons),
-        prepaid=view.charge_type is lifecycle.ChargeType.PREPAID,
-        expired=view.expired_time is not None and model.now >= view.expired_time,
-        in_arrears=model.account.in_arrears,
-        balance=model.account.balance,
-        minimum_start_balance=model.account.minimum_start_balance,
-        cloud_disk_abnormal=view.cloud_disk_abnormal,
-        local_disk_abnormal=view.local_disk_abnormal,
-        init_local_disk=world.init_local_disk,
-        family=view.family,
-    )
-    request_bit = int(lifecycle._spec.Fact.LOCAL_DISK_RECOVERABLE) if world.init_local_disk else 0
-    status_code = lifecycle._machine.STATUS_CODE[view.status]
-    actual = model._facts(index, status_code, model.now, request_bit)
-    assert actual == int(expected)

@@ -13,6 +13,11 @@ ACTIONS = [action.value for action in lifecycle.Action]
 MUTATING = [a for a in ACTIONS if a != "DescribeInstanceStatus"]
 
 
+def names(facts: _spec.Fact) -> list[str]:
+    """The spec-file names of the facts in ``facts``."""
+    return sorted(f.name.lower() for f in _spec.Fact if f in facts and f.name)
+
+
 def _source_kind(source: str) -> str:
     if source.startswith("seed"):
         return "seed"
@@ -93,9 +98,6 @@ def test_precedence_matches_in_order(action: str) -> None:
         for rule in operation(action)["precedence"]
     ]
 
-    def names(facts: _spec.Fact) -> list[str]:
-        return sorted(f.name.lower() for f in _spec.Fact if f in facts and f.name)
-
     table = [
         (
             rule.check.value,
@@ -109,9 +111,6 @@ def test_precedence_matches_in_order(action: str) -> None:
 
 @pytest.mark.parametrize("action", ACTIONS)
 def test_effects_match(action: str) -> None:
-    def names(facts: _spec.Fact) -> list[str]:
-        return sorted(f.name.lower() for f in _spec.Fact if f in facts and f.name)
-
     spec = [
         (sorted(e["when"]), sorted(e["clears"]), e["data_loss"])
         for e in operation(action).get("effects", [])
