@@ -5,6 +5,7 @@ private and may change without notice. ``lifecycle.errors`` is public too.
 """
 
 from ._clock import Clock, ManualClock
+from ._faults import FaultKind, FaultRule, FaultState
 from ._machine import mermaid_diagram, reference_transition
 from ._model import EcsModel, Response, Subscriber
 from ._rules import error_table, precedence
@@ -17,6 +18,8 @@ from ._views import (
     ActionResponse,
     DataLoss,
     DescribeInstanceStatusResponse,
+    Event,
+    FaultEvent,
     InstanceStatusItem,
     InstanceView,
     TransitionEvent,
@@ -40,7 +43,12 @@ __all__ = [
     "EcsModel",
     "ErrorCode",
     "ErrorEntry",
+    "Event",
     "Exponential",
+    "FaultEvent",
+    "FaultKind",
+    "FaultRule",
+    "FaultState",
     "Fixed",
     "InstanceStatus",
     "InstanceStatusItem",

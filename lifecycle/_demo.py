@@ -18,11 +18,12 @@ import textwrap
 from collections.abc import Callable
 from typing import Final
 
+from ._faults import FaultKind, FaultRule
 from ._model import EcsModel
 from ._rules import precedence
 from ._status import Action, ChargeType, InstanceStatus
 from ._timing import Duration, Durations, Fixed
-from ._views import ActionResponse, InstanceView, TransitionEvent
+from ._views import ActionResponse, Event, FaultEvent, InstanceView
 from .errors import ApiError
 
 __all__ = ["demo_lines"]
@@ -67,7 +68,7 @@ class _Trace:
     def __init__(self, model: EcsModel) -> None:
         self.model = model
         self.lines: list[str] = []
-        self._events: list[TransitionEvent] = []
+        self._events: list[Event] = []
         self._steps = 0
         model.subscribe(self._events.append)
 
@@ -87,6 +88,12 @@ class _Trace:
 
     def _flush(self, description: str = "") -> None:
         for event in self._events:
+            if isinstance(event, FaultEvent):
+                extra = f" +{_seconds(event.delay)}s" if event.delay else ""
+                what = f"{event.kind.value}{extra}"
+                rest = f"{what:<20}  fault #{event.fault_id:<8}  RequestId={event.request_id}"
+                self.row(event.time, "  fault", event.instance_id or "(all)", rest)
+                continue
             source = "(new)" if event.source is None else event.source.value
             change = f"{source} -> {event.dest.value}"
             extra = f"  DataLoss({event.data_loss.value})" if event.data_loss else ""
@@ -241,13 +248,27 @@ def _reboot_and_stop(trace: _Trace) -> None:
     trace.note(f"{_WEB}: stopped_mode={view.stopped_mode}, data_losses={_losses(view)}")
 
 
-def _internal_error(trace: _Trace) -> None:
+def _faults(trace: _Trace) -> None:
     model = trace.model
-    trace.step("Injected InternalError: HTTP 500, and nothing changes")
+    trace.step("Injected faults: InternalError and Throttling change nothing")
     model.inject_internal_error(_START)
     trace.call(_START, _WEB, lambda: model.start_instance(_WEB))
-    left = model.injected_errors().get(_START, 0)
-    trace.note(f"{_WEB} is still {model.status(_WEB)}; injected faults left: {left}")
+    model.add_fault(FaultRule(kind=FaultKind.THROTTLE, action=_START, count=1))
+    trace.call(_START, _WEB, lambda: model.start_instance(_WEB))
+    trace.note(f"{_WEB} is still {model.status(_WEB)}; active faults left: {len(model.faults())}")
+
+    trace.step("A lost response: the start happens, but the caller sees HTTP 500")
+    model.add_fault(FaultRule(kind=FaultKind.LOST_RESPONSE, action=_START, count=1))
+    trace.call(_START, _WEB, lambda: model.start_instance(_WEB))
+    trace.note(f"{_WEB} is {model.status(_WEB)}: a client that does not look again retries blind")
+    trace.advance(30)
+
+    trace.step("A delayed transition: the reboot stays in Starting 60s longer")
+    model.add_fault(FaultRule(kind=FaultKind.DELAY, action=_REBOOT, delay=60, count=1))
+    trace.call(_REBOOT, _WEB, lambda: model.reboot_instance(_WEB))
+    trace.advance(30)
+    trace.note(f"{_WEB} is still {model.status(_WEB)} after the usual 30s")
+    trace.advance(60)
 
 
 def _precedence(trace: _Trace) -> None:
@@ -294,7 +315,7 @@ _STEPS: Final[tuple[Callable[[_Trace], None], ...]] = (
     _billing,
     _disks,
     _reboot_and_stop,
-    _internal_error,
+    _faults,
     _precedence,
     _describe,
 )
@@ -307,7 +328,8 @@ def demo_lines(seed: int = 42) -> list[str]:
     Pending -> Stopped creation; each action's success path through its
     transitory status, as ``TransitionEvent`` rows; each documented rejection
     (parameters, dry run, existence, readiness, security lock, expiry, arrears,
-    balance, status, disks, an injected ``InternalError``); the data lost to
+    balance, status, disks, injected faults: an ``InternalError``, ``Throttling``,
+    a lost response and a delayed transition); the data lost to
     ``InitLocalDisk`` and ``ForceStop``; a call where several rules fail at
     once; and a final DescribeInstanceStatus. Time is the model's
     ``ManualClock``, advanced by the scenario and shown as ``t=+NNs``.

@@ -24,6 +24,7 @@ from random import Random
 from typing import Final, NamedTuple, TypeVar
 
 from ._clock import Clock, ManualClock
+from ._faults import FaultKind, FaultRule, FaultState
 from ._machine import STATUS_CODE, STATUSES, TABLE
 from ._rules import (
     COMPILED,
@@ -60,6 +61,8 @@ from ._views import (
     ActionResponse,
     DataLoss,
     DescribeInstanceStatusResponse,
+    Event,
+    FaultEvent,
     InstanceStatusItem,
     InstanceView,
     TransitionEvent,
@@ -67,7 +70,7 @@ from ._views import (
 )
 from .errors import ApiError, ErrorCode, InvalidArgument
 
-Subscriber = Callable[[TransitionEvent], object]
+Subscriber = Callable[[Event], object]
 Response = ActionResponse | DescribeInstanceStatusResponse
 
 _PENDING: Final = STATUS_CODE[InstanceStatus.PENDING]
@@ -99,6 +102,32 @@ _EFFECTS: Final[dict[Action, tuple[tuple[int, int, DataLossCause], ...]]] = {
     for action, effects in EFFECTS.items()
 }
 _response = ActionResponse._from_number
+_THROTTLE: Final = FaultKind.THROTTLE
+_ERROR: Final = FaultKind.ERROR
+_DELAY: Final = FaultKind.DELAY
+_LOST: Final = FaultKind.LOST_RESPONSE
+#: The causes of a stop the platform makes on its own (ecs-api-facts.md section 2.5).
+PLATFORM_STOP_CAUSES: Final = ("expiry", "overdue")
+#: What ``_attempt`` returns: the request number, the code (``None`` on success)
+#: and the parameter a ``MissingParameter``/``InvalidParameter`` message names.
+_Outcome = tuple[int, ErrorCode | None, str | None]
+
+
+class _ActiveFault:
+    """A rule the model holds, with its counters (mutable, under the model's lock)."""
+
+    __slots__ = ("fault_id", "fired", "remaining", "rule")
+
+    def __init__(self, fault_id: int, rule: FaultRule, fired: int, remaining: int | None) -> None:
+        self.fault_id = fault_id
+        self.rule = rule
+        self.fired = fired
+        self.remaining = remaining
+
+    def state(self) -> FaultState:
+        return FaultState(
+            fault_id=self.fault_id, rule=self.rule, fired=self.fired, remaining=self.remaining
+        )
 
 
 class _Plan(NamedTuple):
@@ -223,10 +252,11 @@ class EcsModel:
             None if row is None else _fixed_seconds(durations.for_status(status))
             for status, row in zip(STATUSES, _SETTLE_ROWS, strict=True)
         )
-        # Three independent streams: changing the durations never shifts request ids.
+        # Independent streams: changing the durations or the faults never shifts request ids.
         self._request_rng = Random(f"{seed}/request-ids")
         self._instance_rng = Random(f"{seed}/instance-ids")
         self._duration_rng = Random(f"{seed}/durations")
+        self._fault_rng = Random(f"{seed}/faults")
         self._lock = threading.RLock()
         self._subscribers: list[Subscriber] = []
         # Account.
@@ -248,7 +278,9 @@ class EcsModel:
         # Clock-driven transitions: (due, sequence, index, request id of the cause).
         self._due: list[tuple[float, int, int, int]] = []
         self._sequence = 0
-        self._injected: dict[Action, int] = {}
+        # Injected faults, in the order they were added.
+        self._fault_rules: list[_ActiveFault] = []
+        self._next_fault_id = 1
 
     # ------------------------------------------------------------------ time
     @property
@@ -545,6 +577,23 @@ class EcsModel:
         request_facts: int,
         stopped_mode: StoppedMode | None,
     ) -> ActionResponse:
+        request, code, parameter = self._attempt(
+            plan, instance_id, invalid, dry_run, request_facts, stopped_mode
+        )
+        if code is not None:
+            raise _reject(plan.action, code, request, parameter)
+        return _response(request)
+
+    def _attempt(
+        self,
+        plan: _Plan,
+        instance_id: str | None,
+        invalid: str | None,
+        dry_run: bool | None,
+        request_facts: int,
+        stopped_mode: StoppedMode | None,
+    ) -> _Outcome:
+        """One call, decided and (on success) applied; the caller holds the lock."""
         # NB: the request stage runs in _rules.REQUEST_STAGE order; compile_precedence
         # refuses a PRECEDENCE row that disagrees with it.
         action = plan.action
@@ -553,21 +602,23 @@ class EcsModel:
             self._settle(now)
         request = self._request_rng.getrandbits(128)
         if instance_id is None:
-            raise _reject(action, ErrorCode.MISSING_PARAMETER, request, "InstanceId")
+            return request, ErrorCode.MISSING_PARAMETER, "InstanceId"
         if invalid is not None:
-            raise _reject(action, ErrorCode.INVALID_PARAMETER, request, invalid)
-        if self._injected and self._consume_fault(action):
-            raise _reject(action, ErrorCode.INTERNAL_ERROR, request)
+            return request, ErrorCode.INVALID_PARAMETER, invalid
+        if self._fault_rules:
+            fault_code = self._fault_before(action, instance_id, now, request)
+            if fault_code is not None:
+                return request, fault_code, None
         if dry_run:
-            raise _reject(action, ErrorCode.DRY_RUN_OPERATION, request)
+            return request, ErrorCode.DRY_RUN_OPERATION, None
         index = self._index.get(instance_id)
         if index is None:
-            raise _reject(action, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND, request)
+            return request, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND, None
         status = self._status[index]
         facts = self._facts(index, status, now, request_facts)
         code = decide(plan.compiled, facts, status)
         if code is not None:
-            raise _reject(action, code, request)
+            return request, code, None
         # Every check passed: change status, then apply the documented effects.
         dest = plan.row[status]
         self._status[index] = dest
@@ -598,8 +649,15 @@ class EcsModel:
                 request,
                 loss,
             )
+        if self._fault_rules:
+            delayed = self._fault_after(_DELAY, action, instance_id, now, request)
+            lost = self._fault_after(_LOST, action, instance_id, now, request)
+            self._schedule(index, dest, now, request, delayed.rule.delay if delayed else 0.0)
+            if lost is not None:
+                return request, ErrorCode.INTERNAL_ERROR, None
+            return request, None, None
         self._schedule(index, dest, now, request)
-        return _response(request)
+        return request, None, None
 
     def _facts(self, index: int, status: int, now: float, request_facts: int) -> int:
         """The instance's ``Fact`` flags, as ``_spec.Fact`` defines each one."""
@@ -650,15 +708,18 @@ class EcsModel:
         with self._lock:
             now = self._clock.now()
             self._settle(now)
-            request_id = format_request_id(self._request_number())
+            request = self._request_number()
+            request_id = format_request_id(request)
             if number is None or number < 1:
                 raise api_error(action, ErrorCode.INVALID_PARAMETER, request_id, "PageNumber")
             if size is None or not 1 <= size <= 50:
                 raise api_error(action, ErrorCode.INVALID_PARAMETER, request_id, "PageSize")
             if len(ids) > MAX_DESCRIBE_IDS:
                 raise api_error(action, ErrorCode.TOO_MANY_INSTANCE_IDS, request_id)
-            if self._injected and self._consume_fault(action):
-                raise api_error(action, ErrorCode.INTERNAL_ERROR, request_id)
+            if self._fault_rules:
+                fault_code = self._fault_before(action, None, now, request)
+                if fault_code is not None:
+                    raise api_error(action, fault_code, request_id)
             if not ids:
                 matched: Sequence[int] = range(len(self._ids))
             else:
@@ -893,36 +954,130 @@ class EcsModel:
             self._in_arrears = flag
             self._refresh_account_facts()
 
+    def add_fault(self, rule: FaultRule) -> int:
+        """Inject a fault: calls the rule matches fail (or are delayed) as it says.
+
+        Faults are checked after a call's parameter checks and before its dry
+        run, so a malformed call never reaches one and never uses one up. See
+        ``FaultRule`` and ``FaultKind`` for what each kind does.
+
+        Returns:
+            The fault's id, for ``remove_fault`` and in every ``FaultEvent``.
+        """
+        if not isinstance(rule, FaultRule):
+            raise InvalidArgument(f"rule={rule!r}: expected a lifecycle.FaultRule")
+        with self._lock:
+            fault_id = self._next_fault_id
+            self._next_fault_id += 1
+            self._fault_rules.append(_ActiveFault(fault_id, rule, 0, rule.count))
+            return fault_id
+
+    def remove_fault(self, fault_id: int) -> None:
+        """Stop injecting the fault ``add_fault`` returned ``fault_id`` for.
+
+        Raises:
+            InvalidArgument: if no such fault is active (a counted fault retires
+                once it has fired ``count`` times).
+        """
+        with self._lock:
+            for position, fault in enumerate(self._fault_rules):
+                if fault.fault_id == fault_id:
+                    del self._fault_rules[position]
+                    return
+        raise InvalidArgument(f"fault_id={fault_id!r}: no such active fault")
+
+    def clear_faults(self) -> None:
+        """Stop injecting every fault."""
+        with self._lock:
+            self._fault_rules.clear()
+
+    def faults(self) -> tuple[FaultState, ...]:
+        """The active faults, in the order they were added, with their counters."""
+        with self._lock:
+            return tuple(fault.state() for fault in self._fault_rules)
+
     def inject_internal_error(self, action: Action | str, count: int = 1) -> None:
         """Make the next ``count`` well-formed calls of ``action`` fail with ``InternalError``.
 
-        Such a call changes nothing. Calls rejected for their parameters do not
-        reach the fault and do not consume it.
+        Shorthand for ``add_fault(FaultRule(kind="error", action=action, count=count))``;
+        ``count=0`` removes every such counted fault of ``action``. Such a call
+        changes nothing. Calls rejected for their parameters do not reach the
+        fault and do not consume it.
         """
         resolved = resolve_action(action)
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise InvalidArgument(f"count={count!r}: expected an int >= 0")
         with self._lock:
             if count:
-                self._injected[resolved] = self._injected.get(resolved, 0) + count
+                self.add_fault(FaultRule(kind=FaultKind.ERROR, action=resolved, count=count))
             else:
-                self._injected.pop(resolved, None)
+                self._fault_rules = [
+                    fault for fault in self._fault_rules if not _is_injected_error(fault, resolved)
+                ]
 
     def injected_errors(self) -> dict[Action, int]:
-        """How many injected ``InternalError`` answers remain, per action."""
+        """How many ``inject_internal_error`` answers remain, per action."""
         with self._lock:
-            return dict(self._injected)
+            remaining: dict[Action, int] = {}
+            for fault in self._fault_rules:
+                action = fault.rule.action
+                if action is not None and _is_injected_error(fault, action):
+                    remaining[action] = remaining.get(action, 0) + (fault.remaining or 0)
+            return remaining
 
     # ---------------------------------------------------------- internals
-    def _consume_fault(self, action: Action) -> bool:
-        remaining = self._injected.get(action, 0)
-        if not remaining:
+    def _fault_before(
+        self, action: Action, instance_id: str | None, now: float, request: int
+    ) -> ErrorCode | None:
+        """The code of the first throttle, then error, fault that hits this call."""
+        for kind, code in ((_THROTTLE, ErrorCode.THROTTLING), (_ERROR, ErrorCode.INTERNAL_ERROR)):
+            for fault in self._fault_rules:
+                if fault.rule.kind is kind and self._hits(fault, action, instance_id):
+                    self._fired(fault, action, instance_id, now, request)
+                    return code
+        return None
+
+    def _fault_after(
+        self, kind: FaultKind, action: Action, instance_id: str, now: float, request: int
+    ) -> _ActiveFault | None:
+        """The first fault of ``kind`` (delay or lost response) that hits a successful call."""
+        for fault in self._fault_rules:
+            if fault.rule.kind is kind and self._hits(fault, action, instance_id):
+                self._fired(fault, action, instance_id, now, request)
+                return fault
+        return None
+
+    def _hits(self, fault: _ActiveFault, action: Action, instance_id: str | None) -> bool:
+        rule = fault.rule
+        if not rule.matches(action, instance_id):
             return False
-        if remaining == 1:
-            del self._injected[action]
-        else:
-            self._injected[action] = remaining - 1
-        return True
+        return rule.probability == 1.0 or self._fault_rng.random() < rule.probability
+
+    def _fired(
+        self,
+        fault: _ActiveFault,
+        action: Action,
+        instance_id: str | None,
+        now: float,
+        request: int,
+    ) -> None:
+        fault.fired += 1
+        if fault.remaining is not None:
+            fault.remaining -= 1
+            if not fault.remaining:
+                self._fault_rules.remove(fault)
+        if self._subscribers:
+            event = FaultEvent(
+                time=now,
+                action=action,
+                kind=fault.rule.kind,
+                fault_id=fault.fault_id,
+                request_id=format_request_id(request),
+                instance_id=instance_id,
+                delay=fault.rule.delay,
+            )
+            for callback in tuple(self._subscribers):
+                callback(event)
 
     def _refresh_account_facts(self) -> None:
         facts = 0
@@ -942,12 +1097,14 @@ class EcsModel:
         """The next request's 128-bit number; ``format_request_id`` makes it a RequestId."""
         return self._request_rng.getrandbits(128)
 
-    def _schedule(self, index: int, status: int, now: float, request: int) -> None:
+    def _schedule(
+        self, index: int, status: int, now: float, request: int, extra: float = 0.0
+    ) -> None:
         duration = self._duration_of[status]
         if duration is None:
             return
         seconds = duration if isinstance(duration, float) else duration.sample(self._duration_rng)
-        due = now + seconds
+        due = now + seconds + extra
         self._settles_at[index] = due
         self._sequence += 1
         heapq.heappush(self._due, (due, self._sequence, index, request))
@@ -1024,6 +1181,18 @@ def _reject(
     action: Action, code: ErrorCode, request: int, parameter: str | None = None
 ) -> ApiError:
     return api_error(action, code, format_request_id(request), parameter)
+
+
+def _is_injected_error(fault: _ActiveFault, action: Action) -> bool:
+    """Whether ``fault`` is of the ``inject_internal_error(action, count)`` shape."""
+    rule = fault.rule
+    return (
+        rule.kind is _ERROR
+        and rule.action is action
+        and rule.instance_ids is None
+        and rule.probability == 1.0
+        and rule.count is not None
+    )
 
 
 def _security_bit(reason: str) -> int:

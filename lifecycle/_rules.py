@@ -31,6 +31,7 @@ REQUEST_STAGE: Final[tuple[Check, ...]] = (
     Check.REQUIRED_PARAMETERS,
     Check.VALID_PARAMETERS,
     Check.INSTANCE_ID_COUNT,
+    Check.THROTTLED,
     Check.INJECTED_FAULT,
     Check.DRY_RUN,
     Check.EXISTS,

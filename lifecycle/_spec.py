@@ -137,6 +137,7 @@ class Check(StrEnum):
     REQUIRED_PARAMETERS = "required_parameters"
     VALID_PARAMETERS = "valid_parameters"
     INSTANCE_ID_COUNT = "instance_id_count"
+    THROTTLED = "throttled"
     INJECTED_FAULT = "injected_fault"
     DRY_RUN = "dry_run"
     EXISTS = "exists"
@@ -186,6 +187,7 @@ _ANY_DISK_ABNORMAL = (Clause(F.CLOUD_DISK_ABNORMAL), Clause(F.LOCAL_DISK_ABNORMA
 PRECEDENCE: Final[dict[Action, tuple[Rule, ...]]] = {
     Action.START_INSTANCE: (
         *_PARAMETER_RULES,
+        Rule(Check.THROTTLED, ErrorCode.THROTTLING),
         Rule(Check.INJECTED_FAULT, ErrorCode.INTERNAL_ERROR),
         Rule(Check.DRY_RUN, ErrorCode.DRY_RUN_OPERATION),
         Rule(Check.EXISTS, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND),
@@ -212,6 +214,7 @@ PRECEDENCE: Final[dict[Action, tuple[Rule, ...]]] = {
     ),
     Action.REBOOT_INSTANCE: (
         *_PARAMETER_RULES,
+        Rule(Check.THROTTLED, ErrorCode.THROTTLING),
         Rule(Check.INJECTED_FAULT, ErrorCode.INTERNAL_ERROR),
         Rule(Check.DRY_RUN, ErrorCode.DRY_RUN_OPERATION),
         Rule(Check.EXISTS, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND),
@@ -223,6 +226,7 @@ PRECEDENCE: Final[dict[Action, tuple[Rule, ...]]] = {
     ),
     Action.STOP_INSTANCE: (
         *_PARAMETER_RULES,
+        Rule(Check.THROTTLED, ErrorCode.THROTTLING),
         Rule(Check.INJECTED_FAULT, ErrorCode.INTERNAL_ERROR),
         Rule(Check.DRY_RUN, ErrorCode.DRY_RUN_OPERATION),
         Rule(Check.EXISTS, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND),
@@ -238,6 +242,7 @@ PRECEDENCE: Final[dict[Action, tuple[Rule, ...]]] = {
     Action.DESCRIBE_INSTANCE_STATUS: (
         *_PARAMETER_RULES,
         Rule(Check.INSTANCE_ID_COUNT, ErrorCode.TOO_MANY_INSTANCE_IDS),
+        Rule(Check.THROTTLED, ErrorCode.THROTTLING),
         Rule(Check.INJECTED_FAULT, ErrorCode.INTERNAL_ERROR),
     ),
 }
@@ -340,6 +345,12 @@ _INTERNAL = _E(
     "Internal error, please try again later. Only when the caller injects it.",
     "",
 )
+_THROTTLED = _E(
+    400,
+    "Request was denied due to request throttling.",
+    "The caller is sending too many requests. Only when the caller injects a throttle fault.",
+    DOC_COMMON,
+)
 _EXPIRED_OR_ARREARS = _E(
     403,
     "The specified operation is denied as your prepay instance is expired (prepay mode)"
@@ -357,6 +368,7 @@ _COMMON: Final[dict[ErrorCode, ErrorEntry]] = {
     ErrorCode.MISSING_PARAMETER: _MISSING,
     ErrorCode.INVALID_PARAMETER: _INVALID,
     ErrorCode.DRY_RUN_OPERATION: _DRY_RUN,
+    ErrorCode.THROTTLING: _THROTTLED,
 }
 
 ERRORS: Final[dict[Action, dict[ErrorCode, ErrorEntry]]] = {
@@ -429,6 +441,7 @@ ERRORS: Final[dict[Action, dict[ErrorCode, ErrorEntry]]] = {
             "More than 100 InstanceId.N values.",
             DOC_DESCRIBE,
         ),
+        ErrorCode.THROTTLING: _THROTTLED,
         ErrorCode.INTERNAL_ERROR: _cite(_INTERNAL, DOC_COMMON),
     },
 }

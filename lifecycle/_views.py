@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ._status import ChargeType, DataLossCause, InstanceStatus, StoppedMode
+from ._faults import FaultKind
+from ._status import Action, ChargeType, DataLossCause, InstanceStatus, StoppedMode
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +43,34 @@ class TransitionEvent:
     time: float
     request_id: str
     data_loss: DataLossCause | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FaultEvent:
+    """One injected fault that hit a call, as reported to subscribers.
+
+    Attributes:
+        time: The model time of the call.
+        action: The action that was called.
+        kind: What the fault did (a ``FaultKind`` value).
+        fault_id: The id of the rule that fired.
+        request_id: The RequestId of the call it hit. For a lost response, the
+            transition the call made carries the same id.
+        instance_id: The instance the call named (``None`` for DescribeInstanceStatus).
+        delay: For a delay, the extra seconds added to the transitory status.
+    """
+
+    time: float
+    action: Action
+    kind: FaultKind
+    fault_id: int
+    request_id: str
+    instance_id: str | None
+    delay: float = 0.0
+
+
+#: What a subscriber hears: every status change and every injected fault.
+Event = TransitionEvent | FaultEvent
 
 
 def format_request_id(number: int) -> str:

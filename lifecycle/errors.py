@@ -42,6 +42,7 @@ class ErrorCode(StrEnum):
     INVALID_PARAMETER = "InvalidParameter"
     DRY_RUN_OPERATION = "DryRunOperation"
     INTERNAL_ERROR = "InternalError"
+    THROTTLING = "Throttling"
     # Instance and account conditions, from the actions' error tables.
     INVALID_INSTANCE_ID_NOT_FOUND = "InvalidInstanceId.NotFound"
     INSTANCE_NOT_READY = "InstanceNotReady"

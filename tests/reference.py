@@ -62,6 +62,7 @@ class Condition:
     # The request.
     missing_id: bool = False
     bad_boolean: bool = False
+    throttled: bool = False
     injected_fault: bool = False
     dry_run: bool = False
     init_local_disk: bool = False
@@ -114,6 +115,7 @@ def decide(action: str, condition: Condition) -> Outcome:
     by_request = {
         "required_parameters": condition.missing_id,
         "valid_parameters": condition.bad_boolean,
+        "throttled": condition.throttled,
         "injected_fault": condition.injected_fault,
         "dry_run": condition.dry_run,
         "exists": not condition.exists,
@@ -163,6 +165,10 @@ def build_model(condition: Condition, action: str, *, seed: int = 0) -> lifecycl
             local_disk_abnormal=condition.local_disk_abnormal,
             **kwargs,
         )
+    if condition.throttled:
+        model.add_fault(
+            lifecycle.FaultRule(kind=lifecycle.FaultKind.THROTTLE, action=action, count=1)
+        )
     if condition.injected_fault:
         model.inject_internal_error(action)
     return model
@@ -186,7 +192,7 @@ Snapshot = tuple[
     float,
     lifecycle.AccountView,
     tuple[lifecycle.InstanceView, ...],
-    dict[lifecycle.Action, int],
+    tuple[lifecycle.FaultState, ...],
 ]
 
 
@@ -196,5 +202,5 @@ def snapshot(model: lifecycle.EcsModel) -> Snapshot:
         model.now,
         model.account,
         tuple(model.instance(i) for i in model.instance_ids()),
-        model.injected_errors(),
+        model.faults(),
     )

@@ -97,7 +97,14 @@ def test_the_demo_leaves_unknown_ids_out_of_describe_instance_status(
 ) -> None:
     _, out, _ = run(capsys, "demo")
     (line,) = [line for line in out.splitlines() if "i-web,i-nosuch" in line]
-    assert "TotalCount=1 [i-web=Stopped]" in line
+    # i-web ends the tour Running (the delayed reboot); i-nosuch is simply absent.
+    assert "TotalCount=1 [i-web=Running]" in line
+
+
+def test_the_demo_shows_every_kind_of_injected_fault(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "demo")
+    fault_rows = [line.split() for line in out.splitlines() if " fault " in line]
+    assert {row[3] for row in fault_rows} == {kind.value for kind in lifecycle.FaultKind}
 
 
 def test_the_diagram_is_a_mermaid_state_diagram(capsys: pytest.CaptureFixture[str]) -> None:

@@ -75,11 +75,14 @@ def instance_conditions(action: str) -> Iterator[Condition]:
 def request_conditions() -> Iterator[Condition]:
     """Every combination of the request-stage checks, over every status."""
     for status in STATUSES:
-        for missing, bad, fault, dry, exists in itertools.product((False, True), repeat=5):
+        for missing, bad, throttled, fault, dry, exists in itertools.product(
+            (False, True), repeat=6
+        ):
             yield Condition(
                 status=status,
                 missing_id=missing,
                 bad_boolean=bad,
+                throttled=throttled,
                 injected_fault=fault,
                 dry_run=dry,
                 exists=exists,
@@ -102,7 +105,9 @@ def run_case(action: str, condition: Condition) -> str:
         parameter = "InstanceId" if condition.missing_id else flag_name
         assert error.message == entry["message"].format(parameter=parameter)
         after_fault = snapshot(model)
-        if condition.injected_fault and expected.code == "InternalError":
+        if (condition.injected_fault and expected.code == "InternalError") or (
+            condition.throttled and expected.code == "Throttling"
+        ):
             # The injected answer was consumed; nothing else may change.
             assert after_fault[:3] == before[:3]
         else:
@@ -163,6 +168,13 @@ def test_every_request_stage_combination_gets_the_documented_outcome(action: str
         rule["error"]
         for rule in operation(action)["precedence"]
         if rule["check"]
-        in {"required_parameters", "valid_parameters", "injected_fault", "dry_run", "exists"}
+        in {
+            "required_parameters",
+            "valid_parameters",
+            "throttled",
+            "injected_fault",
+            "dry_run",
+            "exists",
+        }
     }
     assert request_checks <= set(outcomes)

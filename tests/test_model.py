@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from lifecycle import (
     Durations,
     EcsModel,
     ErrorCode,
+    Event,
     Fixed,
     InstanceStatus,
     InvalidArgument,
@@ -25,6 +27,23 @@ from lifecycle import (
 )
 
 REQUEST_ID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
+
+
+def only_transitions(events: list[TransitionEvent]) -> Callable[[Event], None]:
+    """A subscriber that records transitions and fails on any fault event."""
+
+    def record(event: Event) -> None:
+        assert isinstance(event, TransitionEvent), f"no fault was injected, got {event}"
+        events.append(event)
+
+    return record
+
+
+def transitions(model: EcsModel) -> list[TransitionEvent]:
+    """Subscribe to ``model`` and return the list its transitions are appended to."""
+    events: list[TransitionEvent] = []
+    model.subscribe(only_transitions(events))
+    return events
 
 
 def running(model: EcsModel, instance_id: str = "i-1", **kwargs: object) -> str:
@@ -141,8 +160,7 @@ def test_changing_durations_does_not_change_request_ids() -> None:
 def test_a_shared_clock_settles_each_model_on_its_next_call_stamped_when_due() -> None:
     clock = ManualClock()
     model = EcsModel(clock=clock, durations=Durations(pending=Fixed(5)))
-    events: list[TransitionEvent] = []
-    model.subscribe(events.append)
+    events = transitions(model)
     model.create_instance("i-1")
     clock.advance(60)
     assert len(events) == 1  # nothing noticed yet: the model was not called
@@ -207,7 +225,7 @@ def test_model_construction_validates_its_arguments(kwargs: dict[str, object]) -
 def test_subscribers_see_every_transition_with_its_cause_and_request_id() -> None:
     model = EcsModel(seed=4, durations=Durations(starting=Fixed(20)))
     events: list[TransitionEvent] = []
-    unsubscribe = model.subscribe(events.append)
+    unsubscribe = model.subscribe(only_transitions(events))
     running(model)
     response = model.reboot_instance("i-1", force_stop=True)
     model.advance(20)
@@ -524,8 +542,7 @@ def test_concurrent_callers_never_start_an_instance_twice() -> None:
     """Many threads race to start and stop the same instances; every success is a real move."""
     model = EcsModel(durations=Durations.immediate())
     ids = [model.create_instance(f"i-{n}") for n in range(8)]
-    events: list[TransitionEvent] = []
-    model.subscribe(events.append)
+    events = transitions(model)
     successes: list[str] = []
     barrier = threading.Barrier(8)
 
