@@ -25,7 +25,7 @@ from typing import Final, NamedTuple, TypeVar
 
 from ._clock import Clock, ManualClock
 from ._faults import FaultKind, FaultRule, FaultState
-from ._machine import STATUS_CODE, STATUSES, TABLE
+from ._machine import NO_TRANSITION, STATUS_CODE, STATUSES, TABLE
 from ._rules import (
     COMPILED,
     CompiledPrecedence,
@@ -384,63 +384,107 @@ class EcsModel:
         """
         if instance_id is not None and (not isinstance(instance_id, str) or not instance_id):
             raise InvalidArgument(f"instance_id={instance_id!r}: expected a non-empty str")
-        if not isinstance(instance_type, str) or not instance_type:
-            raise InvalidArgument(
-                f"instance_type={instance_type!r}: expected a str such as 'ecs.g7.large'"
-            )
-        status = _enum(InstanceStatus, "status", status)
-        charge_type = _enum(ChargeType, "charge_type", charge_type)
-        family = family_of(instance_type)
-        if has_local_disk is None:
-            has_local_disk = init_local_disk_applies(family)
-        for name, value in (
-            ("security_locked", security_locked),
-            ("has_local_disk", has_local_disk),
-            ("cloud_disk_abnormal", cloud_disk_abnormal),
-            ("local_disk_abnormal", local_disk_abnormal),
-        ):
-            _bool_arg(name, value)
-        if local_disk_abnormal and not has_local_disk:
-            raise InvalidArgument(
-                "local_disk_abnormal=True: the instance has no local disk; pass has_local_disk=True"
-            )
+        template = _template(
+            instance_type,
+            status,
+            charge_type,
+            expired_time,
+            security_locked,
+            has_local_disk,
+            cloud_disk_abnormal,
+            local_disk_abnormal,
+        )
         with self._lock:
             now = self._clock.now()
             self._settle(now)
-            if charge_type is ChargeType.PREPAID:
-                expiry = now + 30 * 86400.0 if expired_time is None else _time(expired_time)
-            elif expired_time is not None:
-                raise InvalidArgument(
-                    "expired_time is only for PrePaid instances; pass charge_type='PrePaid'"
-                )
-            else:
-                expiry = _NEVER
             if instance_id is None:
                 instance_id = self._new_instance_id()
             elif instance_id in self._index:
                 raise InvalidArgument(f"instance_id={instance_id!r}: already exists in this model")
-            index = len(self._ids)
-            self._ids.append(instance_id)
-            self._index[instance_id] = index
-            self._status.append(STATUS_CODE[status])
-            self._faults.append(
-                (_SECURITY if security_locked else 0)
-                | (_CLOUD_DISK if cloud_disk_abnormal else 0)
-                | (_LOCAL_DISK if local_disk_abnormal else 0)
-            )
-            self._traits.append(
-                (_PREPAID if charge_type is ChargeType.PREPAID else 0)
-                | (_INIT_FAMILY if init_local_disk_applies(family) else 0)
-                | (_HAS_LOCAL_DISK if has_local_disk else 0)
-            )
-            self._expired.append(expiry)
-            self._settles_at.append(_NEVER)
-            self._types.append(instance_type)
-            request = self._request_number()
-            if self._subscribers:
-                self._emit(instance_id, None, status, "create", now, request, None)
-            self._schedule(index, STATUS_CODE[status], now, request)
+            self._append(template, [instance_id], now)
             return instance_id
+
+    def create_instances(
+        self,
+        count: int,
+        *,
+        id_prefix: str | None = None,
+        instance_type: str = "ecs.g7.large",
+        status: InstanceStatus | str = InstanceStatus.PENDING,
+        charge_type: ChargeType | str = ChargeType.POSTPAID,
+        expired_time: float | None = None,
+        security_locked: bool = False,
+        has_local_disk: bool | None = None,
+        cloud_disk_abnormal: bool = False,
+        local_disk_abnormal: bool = False,
+    ) -> list[str]:
+        """Add ``count`` instances in the same condition and return their ids, in order.
+
+        The same as ``count`` calls of ``create_instance`` (same generated ids,
+        same request ids, same events), at a small constant cost per instance.
+
+        Args:
+            count: How many (zero or more).
+            id_prefix: Name them ``{id_prefix}0``, ``{id_prefix}1``, ...; generated
+                from the seed like ``create_instance``'s when omitted.
+            instance_type: As for ``create_instance``; so are the other arguments.
+
+        Raises:
+            InvalidArgument: for a bad count, an impossible condition, or an id
+                that already exists; then no instance is added.
+        """
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InvalidArgument(f"count={count!r}: expected an int >= 0")
+        if id_prefix is not None and (not isinstance(id_prefix, str) or not id_prefix):
+            raise InvalidArgument(f"id_prefix={id_prefix!r}: expected a non-empty str")
+        template = _template(
+            instance_type,
+            status,
+            charge_type,
+            expired_time,
+            security_locked,
+            has_local_disk,
+            cloud_disk_abnormal,
+            local_disk_abnormal,
+        )
+        with self._lock:
+            now = self._clock.now()
+            self._settle(now)
+            if id_prefix is None:
+                ids = [self._new_instance_id() for _ in range(count)]
+            else:
+                ids = [f"{id_prefix}{n}" for n in range(count)]
+                taken = next((i for i in ids if i in self._index), None)
+                if taken is not None:
+                    raise InvalidArgument(
+                        f"id_prefix={id_prefix!r}: {taken!r} already exists in this model"
+                    )
+            self._append(template, ids, now)
+            return ids
+
+    def _append(self, template: _Template, ids: list[str], now: float) -> None:
+        """Add instances named ``ids`` made from ``template``; the caller holds the lock."""
+        count = len(ids)
+        first = len(self._ids)
+        status, faults, traits, charge, expired_time, instance_type = template
+        if charge is ChargeType.PREPAID:
+            expiry = now + 30 * 86400.0 if expired_time is None else expired_time
+        else:
+            expiry = _NEVER
+        self._ids.extend(ids)
+        self._index.update(zip(ids, range(first, first + count), strict=True))
+        self._status.extend(bytes((status,)) * count)
+        self._faults.extend(bytes((faults,)) * count)
+        self._traits.extend(bytes((traits,)) * count)
+        self._expired.extend(array("d", (expiry,)) * count)
+        self._settles_at.extend(array("d", (_NEVER,)) * count)
+        self._types.extend([instance_type] * count)
+        code = STATUSES[status]
+        for index in range(first, first + count):
+            request = self._request_rng.getrandbits(128)
+            if self._subscribers:
+                self._emit(self._ids[index], None, code, "create", now, request, None)
+            self._schedule(index, status, now, request)
 
     def _new_instance_id(self) -> str:
         while True:
@@ -567,6 +611,126 @@ class EcsModel:
                 int(Fact.FORCE_STOP) if force else 0,
                 mode,
             )
+
+    def stop_by_platform(self, instance_id: str, cause: str) -> bool:
+        """The platform stops a Running instance on its own: expiry or overdue payment.
+
+        A PrePaid instance "stops providing services" when its subscription ends,
+        and a PostPaid instance is stopped when its payment has been overdue for
+        15 days (ecs-api-facts.md section 2.5). The model does not decide *when*:
+        a simulator calls this at the time its own schedule says. The instance
+        goes Running -> Stopping -> Stopped, as for StopInstance; the trace's
+        ``cause`` is ``cause``. It is not an API call, so no rule is checked,
+        but it draws a RequestId for the trace like a call does.
+
+        Args:
+            instance_id: The instance.
+            cause: ``"expiry"`` (a PrePaid instance) or ``"overdue"`` (a
+                PostPaid instance of an account in arrears).
+
+        Returns:
+            True if the instance was Running and is now stopping; False otherwise
+            (nothing changes).
+
+        Raises:
+            InvalidArgument: for an unknown instance or cause, or a cause that
+                does not apply to the instance (expiry of a PostPaid instance,
+                an overdue stop while the account is not in arrears).
+        """
+        if cause not in PLATFORM_STOP_CAUSES:
+            raise InvalidArgument(
+                f"cause={cause!r}: expected one of {', '.join(map(repr, PLATFORM_STOP_CAUSES))}"
+            )
+        with self._lock:
+            now = self._clock.now()
+            self._settle(now)
+            index = self._lookup(instance_id)
+            prepaid = bool(self._traits[index] & _PREPAID)
+            if cause == "expiry" and not prepaid:
+                raise InvalidArgument(
+                    f"{instance_id!r} is PostPaid: only a PrePaid subscription expires; "
+                    "a PostPaid instance is stopped for cause='overdue'"
+                )
+            if cause == "overdue" and (prepaid or not self._in_arrears):
+                raise InvalidArgument(
+                    f"{instance_id!r}: an overdue stop needs a PostPaid instance of an account "
+                    "in arrears (set_in_arrears())"
+                )
+            status = self._status[index]
+            dest = _STOP.row[status]
+            if dest == NO_TRANSITION:
+                return False
+            request = self._request_rng.getrandbits(128)
+            self._status[index] = dest
+            self._traits[index] &= ~(_STOPPED_BY_API | _STOP_CHARGING) & 0xFF
+            if self._subscribers:
+                self._emit(instance_id, STATUSES[status], STATUSES[dest], cause, now, request, None)
+            self._schedule(index, dest, now, request)
+            return True
+
+    def bulk(
+        self,
+        action: Action | str,
+        instance_ids: Iterable[str],
+        *,
+        force_stop: bool = False,
+        init_local_disk: bool = False,
+        stopped_mode: StoppedMode | str | None = None,
+    ) -> list[ErrorCode | None]:
+        """Call ``action`` on each instance in turn: a simulator's bulk path.
+
+        Each is a full call, decided exactly as the single-call method decides
+        it and drawing its own RequestId, but the answers are codes rather than
+        responses and exceptions, and the lock is taken once.
+
+        Args:
+            action: ``StartInstance``, ``RebootInstance`` or ``StopInstance``.
+            instance_ids: The instances, in call order.
+            force_stop: For RebootInstance and StopInstance.
+            init_local_disk: For StartInstance.
+            stopped_mode: For StopInstance.
+
+        Returns:
+            Per instance, in order: ``None`` for success, else the error code
+            the call would have raised.
+
+        Raises:
+            InvalidArgument: for a non-mutating action, a parameter the action
+                does not take, or an id that is not a str.
+        """
+        resolved = resolve_action(action)
+        plan = _PLANS.get(resolved)
+        if plan is None:
+            raise InvalidArgument(
+                f"action={action!r}: bulk() runs StartInstance, RebootInstance or StopInstance"
+            )
+        force = _bool_arg("force_stop", force_stop)
+        init = _bool_arg("init_local_disk", init_local_disk)
+        if init and plan is not _START:
+            raise InvalidArgument("init_local_disk applies to StartInstance only")
+        if force and plan is _START:
+            raise InvalidArgument("force_stop applies to RebootInstance and StopInstance only")
+        mode: StoppedMode | None = None
+        if stopped_mode is not None:
+            if plan is not _STOP:
+                raise InvalidArgument("stopped_mode applies to StopInstance only")
+            mode = _enum(StoppedMode, "stopped_mode", stopped_mode)
+        elif plan is _STOP:
+            mode = StoppedMode.KEEP_CHARGING
+        if isinstance(instance_ids, str) or not isinstance(instance_ids, Iterable):
+            raise InvalidArgument(f"instance_ids={instance_ids!r}: expected a list of str ids")
+        ids = list(instance_ids)
+        if not all(isinstance(i, str) for i in ids):
+            raise InvalidArgument(f"instance_ids={instance_ids!r}: expected a list of str ids")
+        request_facts = (int(Fact.LOCAL_DISK_RECOVERABLE) if init else 0) | (
+            int(Fact.FORCE_STOP) if force else 0
+        )
+        attempt = self._attempt
+        with self._lock:
+            return [
+                attempt(plan, instance_id or None, None, False, request_facts, mode)[1]
+                for instance_id in ids
+            ]
 
     def _act(
         self,
@@ -790,6 +954,25 @@ class EcsModel:
         """Every instance id, in creation order."""
         with self._lock:
             return list(self._ids)
+
+    def statuses(self, instance_ids: Iterable[str] | None = None) -> list[InstanceStatus]:
+        """The status of each given instance (or of every one, in creation order), now.
+
+        Raises:
+            InvalidArgument: for an id that is not in the model.
+        """
+        with self._lock:
+            self._settle(self._clock.now())
+            codes = self._status
+            if instance_ids is None:
+                return [STATUSES[code] for code in codes]
+            return [STATUSES[codes[self._lookup(i)]] for i in instance_ids]
+
+    def status_counts(self) -> dict[InstanceStatus, int]:
+        """How many instances are in each status now (every status, zeros included)."""
+        with self._lock:
+            self._settle(self._clock.now())
+            return {status: self._status.count(code) for code, status in enumerate(STATUSES)}
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -1160,7 +1343,7 @@ class EcsModel:
         return f"EcsModel(seed={self._seed}, instances={len(self._ids)}, now={self.now!r})"
 
 
-_E = TypeVar("_E", InstanceStatus, ChargeType, DiskKind)
+_E = TypeVar("_E", InstanceStatus, ChargeType, DiskKind, StoppedMode)
 
 
 def _enum(kind: type[_E], name: str, value: object) -> _E:
@@ -1181,6 +1364,59 @@ def _reject(
     action: Action, code: ErrorCode, request: int, parameter: str | None = None
 ) -> ApiError:
     return api_error(action, code, format_request_id(request), parameter)
+
+
+#: A validated condition for new instances: status code, fault bits, trait bits,
+#: charge type, the PrePaid expiry (``None``: 30 days from creation) and the type.
+_Template = tuple[int, int, int, ChargeType, float | None, str]
+
+
+def _template(
+    instance_type: object,
+    status: object,
+    charge_type: object,
+    expired_time: object,
+    security_locked: object,
+    has_local_disk: object,
+    cloud_disk_abnormal: object,
+    local_disk_abnormal: object,
+) -> _Template:
+    """Validate a condition for new instances (``create_instance``'s arguments)."""
+    if not isinstance(instance_type, str) or not instance_type:
+        raise InvalidArgument(
+            f"instance_type={instance_type!r}: expected a str such as 'ecs.g7.large'"
+        )
+    resolved_status = _enum(InstanceStatus, "status", status)
+    charge = _enum(ChargeType, "charge_type", charge_type)
+    family = family_of(instance_type)
+    if has_local_disk is None:
+        has_local_disk = init_local_disk_applies(family)
+    locked = _bool_arg("security_locked", security_locked)
+    local = _bool_arg("has_local_disk", has_local_disk)
+    cloud_abnormal = _bool_arg("cloud_disk_abnormal", cloud_disk_abnormal)
+    local_abnormal = _bool_arg("local_disk_abnormal", local_disk_abnormal)
+    if local_abnormal and not local:
+        raise InvalidArgument(
+            "local_disk_abnormal=True: the instance has no local disk; pass has_local_disk=True"
+        )
+    expiry: float | None = None
+    if expired_time is not None:
+        if charge is not ChargeType.PREPAID:
+            raise InvalidArgument(
+                "expired_time is only for PrePaid instances; pass charge_type='PrePaid'"
+            )
+        expiry = _time(expired_time)
+    faults = (
+        (_SECURITY if locked else 0)
+        | (_CLOUD_DISK if cloud_abnormal else 0)
+        | (_LOCAL_DISK if local_abnormal else 0)
+    )
+    traits = (
+        (_PREPAID if charge is ChargeType.PREPAID else 0)
+        | (_INIT_FAMILY if init_local_disk_applies(family) else 0)
+        | (_HAS_LOCAL_DISK if local else 0)
+    )
+    return STATUS_CODE[resolved_status], faults, traits, charge, expiry, instance_type
 
 
 def _is_injected_error(fault: _ActiveFault, action: Action) -> bool:
