@@ -24,7 +24,14 @@ from ._views import (
     InstanceView,
     TransitionEvent,
 )
-from .errors import ApiError, ErrorCode, InvalidArgument, LifecycleError, SpecError
+from .errors import (
+    ApiError,
+    ErrorCode,
+    InvalidArgument,
+    LifecycleError,
+    SnapshotError,
+    SpecError,
+)
 
 __all__ = [
     "AccountView",
@@ -57,6 +64,7 @@ __all__ = [
     "LifecycleError",
     "ManualClock",
     "Response",
+    "SnapshotError",
     "SpecError",
     "StoppedMode",
     "Subscriber",

@@ -8,6 +8,8 @@ The tree::
     ├── InvalidArgument   the Python caller misused the library (wrong type, unknown
     │                     parameter name, impossible fault); never an ECS outcome;
     │                     also a TypeError and a ValueError
+    ├── SnapshotError     a snapshot is corrupted, truncated or of an unknown
+    │                     format; also a ValueError
     └── SpecError         the library's own tables are inconsistent: a bug here
 
 ``ApiError`` is what a real ECS endpoint would answer; catch it the way you
@@ -24,7 +26,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._status import Action
 
-__all__ = ["ApiError", "ErrorCode", "InvalidArgument", "LifecycleError", "SpecError"]
+__all__ = [
+    "ApiError",
+    "ErrorCode",
+    "InvalidArgument",
+    "LifecycleError",
+    "SnapshotError",
+    "SpecError",
+]
 
 
 class ErrorCode(StrEnum):
@@ -116,6 +125,11 @@ class InvalidArgument(LifecycleError, TypeError, ValueError):
     in fault-injection methods, and impossible configurations. The message names
     the argument and says what would be accepted.
     """
+
+
+class SnapshotError(LifecycleError, ValueError):
+    """Bytes that ``EcsModel.restore`` refuses: not a snapshot, an unknown format
+    version, truncated, or corrupted. The message says which; no model is made."""
 
 
 class SpecError(LifecycleError):
