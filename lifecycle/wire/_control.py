@@ -1,0 +1,482 @@
+"""The control surface under ``/_lifecycle/``: set the world up, move time, inject faults.
+
+Test harnesses and simulators drive the accounts' models through it while
+clients talk ECS to the same server. JSON in, JSON out; every refusal is a
+JSON ``{"error": ..., "message": ...}`` with a 4xx status, never a traceback.
+
+Protection: the surface answers only requests from a loopback address, and,
+while signatures are verified, only requests with HTTP Basic credentials
+``AccessKeyId:AccessKeySecret`` of the account they touch (any account's for
+the server-wide endpoints). ``WireConfig(control=False)`` turns it off.
+
+Routes (``{a}`` an account name, ``{i}`` an instance id, ``{f}`` a fault id):
+
+====== ============================================ ===========================================
+GET    /_lifecycle/                                 the server: version, time, accounts, limits
+GET    /_lifecycle/clock                            ``{"now", "time_scale"}``
+POST   /_lifecycle/clock/advance                    ``{"seconds"}``: every account settles
+POST   /_lifecycle/reset                            every account afresh, time back to 0
+GET    /_lifecycle/snapshot                         every account and the time, as JSON
+POST   /_lifecycle/restore                          the body of a snapshot
+GET    /_lifecycle/accounts                         names and AccessKeyIds
+GET    /_lifecycle/accounts/{a}                     billing, instance count, status counts
+POST   /_lifecycle/accounts/{a}/billing             balance, minimum_start_balance, in_arrears
+POST   /_lifecycle/accounts/{a}/reset               this account afresh
+GET    /_lifecycle/accounts/{a}/instances           every instance, as ``EcsModel.instance`` sees it
+POST   /_lifecycle/accounts/{a}/instances           ``create_instance`` arguments (or ``count``)
+GET    /_lifecycle/accounts/{a}/instances/{i}       one instance
+POST   /_lifecycle/accounts/{a}/instances/{i}/lock  ``{"reason": "security"}``; ``/unlock`` too
+POST   /_lifecycle/accounts/{a}/instances/{i}/expiry ``{"expired_time"}``
+POST   /_lifecycle/accounts/{a}/instances/{i}/disks ``{"kind": "cloud", "abnormal": true}``
+POST   /_lifecycle/accounts/{a}/instances/{i}/platform-stop ``{"cause": "expiry"}``
+GET    /_lifecycle/accounts/{a}/faults              active fault rules and their counters
+POST   /_lifecycle/accounts/{a}/faults              a ``FaultRule`` as JSON
+DELETE /_lifecycle/accounts/{a}/faults              every fault; ``/faults/{f}`` one
+GET    /_lifecycle/accounts/{a}/events?after=N      the trace: transitions and faults, numbered
+====== ============================================ ===========================================
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import inspect
+import ipaddress
+import json
+import logging
+import math
+import re
+from collections.abc import Callable
+from typing import Final
+from urllib.parse import parse_qsl
+
+from .. import EcsModel, FaultRule, InvalidArgument, LifecycleError, __version__
+from ._accounts import Account, Accounts, jsonable
+from ._protocol import WireConfig, WireRequest, WireResponse
+
+__all__ = ["CONTROL_PREFIX", "ControlSurface"]
+
+logger = logging.getLogger("lifecycle.wire")
+
+CONTROL_PREFIX: Final = "/_lifecycle"
+SNAPSHOT_FORMAT: Final = "lifecycle.wire.snapshot/1"
+_CONTENT_TYPE: Final = "application/json"
+
+
+class ControlError(Exception):
+    """A control request refused with ``status``; rendered as a JSON error."""
+
+    def __init__(self, status: int, error: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+
+
+Handler = Callable[["_Call"], object]
+
+
+class _Call:
+    """One control request, routed: the captured path parts, the JSON body, the query."""
+
+    def __init__(self, surface: ControlSurface, request: WireRequest, parts: dict[str, str]):
+        self.surface = surface
+        self.request = request
+        self.parts = parts
+        self._body: object = None
+        self._parsed = False
+
+    @property
+    def account(self) -> Account:
+        account = self.surface.accounts.get(self.parts["account"])
+        if account is None:
+            raise ControlError(404, "not_found", f"no account named {self.parts['account']!r}")
+        return account
+
+    @property
+    def model(self) -> EcsModel:
+        return self.account.model
+
+    @property
+    def instance_id(self) -> str:
+        instance_id = self.parts["instance"]
+        if instance_id not in self.model:
+            raise ControlError(
+                404, "not_found", f"no instance {instance_id!r} in account {self.account.name!r}"
+            )
+        return instance_id
+
+    def body(self) -> dict[str, object]:
+        """The JSON object sent (``{}`` for an empty body)."""
+        if not self._parsed:
+            self._parsed = True
+            text = self.request.body.strip()
+            if text:
+                try:
+                    self._body = json.loads(text)
+                except (UnicodeDecodeError, ValueError) as error:
+                    raise ControlError(
+                        400, "bad_request", f"the body is not JSON: {error}"
+                    ) from None
+            else:
+                self._body = {}
+        if not isinstance(self._body, dict):
+            raise ControlError(400, "bad_request", "the body must be a JSON object")
+        return self._body
+
+    def apply(self, function: Callable[..., object], **fixed: object) -> object:
+        """Call ``function`` with the body's fields as keyword arguments (and ``fixed``)."""
+        arguments = {**self.body(), **fixed}
+        try:
+            inspect.signature(function).bind(**arguments)
+        except TypeError as error:
+            accepted = ", ".join(
+                name for name in inspect.signature(function).parameters if name not in fixed
+            )
+            raise ControlError(
+                400, "bad_request", f"{error}; this endpoint accepts {accepted or 'no fields'}"
+            ) from None
+        return function(**arguments)
+
+
+class ControlSurface:
+    """The ``/_lifecycle/`` endpoints over a set of accounts.
+
+    Args:
+        accounts: The accounts whose models it drives.
+        config: Whether signatures are verified (then credentials are required).
+    """
+
+    def __init__(self, accounts: Accounts, config: WireConfig) -> None:
+        self.accounts = accounts
+        self.config = config
+        self._routes: list[tuple[re.Pattern[str], dict[str, Handler], bool]] = []
+        account = r"/accounts/(?P<account>[^/]+)"
+        instance = account + r"/instances/(?P<instance>[^/]+)"
+        self._route("/?", {"GET": _info}, per_account=False)
+        self._route("/clock", {"GET": _clock}, per_account=False)
+        self._route("/clock/advance", {"POST": _advance}, per_account=False)
+        self._route("/reset", {"POST": _reset_all}, per_account=False)
+        self._route("/snapshot", {"GET": _snapshot}, per_account=False)
+        self._route("/restore", {"POST": _restore}, per_account=False)
+        self._route("/accounts", {"GET": _accounts}, per_account=False)
+        self._route(account, {"GET": _account})
+        self._route(account + "/billing", {"POST": _billing})
+        self._route(account + "/reset", {"POST": _reset_account})
+        self._route(account + "/instances", {"GET": _instances, "POST": _create})
+        self._route(instance, {"GET": _instance})
+        self._route(instance + "/lock", {"POST": _lock})
+        self._route(instance + "/unlock", {"POST": _unlock})
+        self._route(instance + "/expiry", {"POST": _expiry})
+        self._route(instance + "/disks", {"POST": _disks})
+        self._route(instance + "/platform-stop", {"POST": _platform_stop})
+        self._route(account + "/faults", {"GET": _faults, "POST": _add_fault, "DELETE": _clear})
+        self._route(account + r"/faults/(?P<fault>[^/]+)", {"DELETE": _remove_fault})
+        self._route(account + "/events", {"GET": _events})
+
+    def _route(self, path: str, methods: dict[str, Handler], *, per_account: bool = True) -> None:
+        pattern = re.compile(re.escape(CONTROL_PREFIX) + path + r"\Z")
+        self._routes.append((pattern, methods, per_account))
+
+    def handle(self, request: WireRequest) -> WireResponse:
+        """Answer one control request. Never raises; a bug is logged and answered 500."""
+        try:
+            return _json(200, self._dispatch(request))
+        except ControlError as error:
+            extra: tuple[tuple[str, str], ...] = ()
+            if error.status == 401:
+                extra = (("WWW-Authenticate", 'Basic realm="lifecycle"'),)
+            return _json(error.status, {"error": error.error, "message": error.message}, extra)
+        except LifecycleError as error:
+            # InvalidArgument (a bad value), SnapshotError (bad snapshot bytes).
+            return _json(400, {"error": "bad_request", "message": str(error)})
+        except Exception:
+            logger.exception("bug while answering %s %s", request.method, request.path)
+            return _json(
+                500, {"error": "internal", "message": "a bug in lifecycle.wire; see its log"}
+            )
+
+    def _dispatch(self, request: WireRequest) -> object:
+        if not _is_loopback(request.remote_addr):
+            raise ControlError(
+                403,
+                "forbidden",
+                "the control surface only answers requests from a loopback address",
+            )
+        for pattern, methods, per_account in self._routes:
+            match = pattern.match(request.path)
+            if match is None:
+                continue
+            handler = methods.get(request.method)
+            if handler is None:
+                raise ControlError(
+                    405, "method_not_allowed", f"{request.path} takes {', '.join(sorted(methods))}"
+                )
+            parts = {name: value for name, value in match.groupdict().items() if value is not None}
+            call = _Call(self, request, parts)
+            self._authenticate(request, call.account if per_account else None)
+            return handler(call)
+        raise ControlError(
+            404, "not_found", f"no control endpoint {request.path}; see GET {CONTROL_PREFIX}/"
+        )
+
+    def _authenticate(self, request: WireRequest, account: Account | None) -> None:
+        if not self.config.verify:
+            return
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            raise ControlError(
+                401,
+                "unauthorized",
+                "send HTTP Basic credentials AccessKeyId:AccessKeySecret of the account",
+            )
+        try:
+            key, _, secret = base64.b64decode(token, validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise ControlError(401, "unauthorized", "malformed Basic credentials") from None
+        owner = self.accounts.by_key(key)
+        known = owner is not None and hmac.compare_digest(
+            owner.credential.access_key_secret.encode(), secret.encode()
+        )
+        if not known or (account is not None and owner is not account):
+            raise ControlError(403, "forbidden", "these credentials do not control this account")
+
+
+# ----------------------------------------------------------------- handlers
+def _info(call: _Call) -> object:
+    surface = call.surface
+    config = surface.config
+    return {
+        "lifecycle": __version__,
+        "now": surface.accounts.clock.now(),
+        "time_scale": surface.accounts.clock.time_scale,
+        "verify": config.verify,
+        "accounts": [account.name for account in surface.accounts],
+        "limits": {
+            "max_query_bytes": config.max_query_bytes,
+            "max_body_bytes": config.max_body_bytes,
+            "max_parameters": config.max_parameters,
+            "timestamp_window": config.timestamp_window,
+        },
+    }
+
+
+def _clock(call: _Call) -> object:
+    clock = call.surface.accounts.clock
+    return {"now": clock.now(), "time_scale": clock.time_scale}
+
+
+def _advance(call: _Call) -> object:
+    accounts = call.surface.accounts
+    now = call.apply(accounts.clock.advance)
+    for account in accounts:
+        account.model.settle()
+    return {"now": now}
+
+
+def _reset_all(call: _Call) -> object:
+    call.apply(lambda: None)
+    call.surface.accounts.reset()
+    return {"now": call.surface.accounts.clock.now()}
+
+
+def _snapshot(call: _Call) -> object:
+    accounts = call.surface.accounts
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "now": accounts.clock.now(),
+        "accounts": {
+            account.name: base64.b64encode(account.model.snapshot()).decode("ascii")
+            for account in accounts
+        },
+    }
+
+
+def _restore(call: _Call) -> object:
+    body = call.body()
+    accounts = call.surface.accounts
+    names = [account.name for account in accounts]
+    if body.get("format") != SNAPSHOT_FORMAT:
+        raise ControlError(
+            400, "bad_request", f"expected a snapshot with format {SNAPSHOT_FORMAT!r}"
+        )
+    now = body.get("now")
+    saved = body.get("accounts")
+    if (
+        isinstance(now, bool)
+        or not isinstance(now, int | float)
+        or not math.isfinite(now)
+        or now < 0
+    ):
+        raise ControlError(400, "bad_request", "'now' must be a time in seconds")
+    if not isinstance(saved, dict) or sorted(saved) != sorted(names):
+        raise ControlError(400, "bad_request", f"'accounts' must hold exactly {names}")
+    blobs = {}
+    for name in names:
+        try:
+            blobs[name] = base64.b64decode(str(saved[name]), validate=True)
+        except binascii.Error:
+            raise ControlError(400, "bad_request", f"account {name!r}: not base64") from None
+    accounts.clock.reset(float(now))
+    # Every snapshot is read before any account changes: all or nothing.
+    restored = {name: EcsModel.restore(blob, clock=accounts.clock) for name, blob in blobs.items()}
+    for name, model in restored.items():
+        accounts.replace(name, model)
+    return {"now": accounts.clock.now()}
+
+
+def _accounts(call: _Call) -> object:
+    return {
+        "accounts": [
+            {"name": a.name, "access_key_id": a.credential.access_key_id, "seed": a.seed}
+            for a in call.surface.accounts
+        ]
+    }
+
+
+def _account(call: _Call) -> object:
+    account = call.account
+    model = account.model
+    counts = model.status_counts()
+    return {
+        "name": account.name,
+        "access_key_id": account.credential.access_key_id,
+        "seed": account.seed,
+        **_fields(model.account),
+        "instances": len(model),
+        "status_counts": {status.value: count for status, count in counts.items()},
+    }
+
+
+def _billing(call: _Call) -> object:
+    model = call.model
+
+    def update(
+        balance: object = None, minimum_start_balance: object = None, in_arrears: object = None
+    ) -> None:
+        if balance is not None:
+            model.set_balance(balance)  # type: ignore[arg-type]
+        if minimum_start_balance is not None:
+            model.set_minimum_start_balance(minimum_start_balance)  # type: ignore[arg-type]
+        if in_arrears is not None:
+            model.set_in_arrears(in_arrears)  # type: ignore[arg-type]
+
+    call.apply(update)
+    return jsonable(model.account)
+
+
+def _reset_account(call: _Call) -> object:
+    call.surface.accounts.reset(call.account.name)
+    return {}
+
+
+def _instances(call: _Call) -> object:
+    model = call.model
+    return {"instances": [jsonable(model.instance(i)) for i in model.instance_ids()]}
+
+
+def _create(call: _Call) -> object:
+    model = call.model
+    if "count" in call.body():
+        ids = call.apply(model.create_instances)
+    else:
+        ids = [call.apply(model.create_instance)]
+    return {"instance_ids": ids}
+
+
+def _instance(call: _Call) -> object:
+    return jsonable(call.model.instance(call.instance_id))
+
+
+def _lock(call: _Call) -> object:
+    call.apply(call.model.lock, instance_id=call.instance_id)
+    return jsonable(call.model.instance(call.instance_id))
+
+
+def _unlock(call: _Call) -> object:
+    call.apply(call.model.unlock, instance_id=call.instance_id)
+    return jsonable(call.model.instance(call.instance_id))
+
+
+def _expiry(call: _Call) -> object:
+    call.apply(call.model.set_expired_time, instance_id=call.instance_id)
+    return jsonable(call.model.instance(call.instance_id))
+
+
+def _disks(call: _Call) -> object:
+    call.apply(call.model.set_disk_abnormal, instance_id=call.instance_id)
+    return jsonable(call.model.instance(call.instance_id))
+
+
+def _platform_stop(call: _Call) -> object:
+    stopped = call.apply(call.model.stop_by_platform, instance_id=call.instance_id)
+    return {"stopped": stopped, **_fields(call.model.instance(call.instance_id))}
+
+
+def _faults(call: _Call) -> object:
+    return {
+        "faults": [
+            {
+                "fault_id": state.fault_id,
+                "rule": state.rule.to_dict(),
+                "fired": state.fired,
+                "remaining": state.remaining,
+            }
+            for state in call.model.faults()
+        ]
+    }
+
+
+def _add_fault(call: _Call) -> object:
+    return {"fault_id": call.model.add_fault(FaultRule.from_dict(call.body()))}
+
+
+def _clear(call: _Call) -> object:
+    call.apply(lambda: None)
+    call.model.clear_faults()
+    return {}
+
+
+def _remove_fault(call: _Call) -> object:
+    text = call.parts["fault"]
+    if not text.isdigit():
+        raise ControlError(404, "not_found", f"no fault {text!r}")
+    try:
+        call.model.remove_fault(int(text))
+    except InvalidArgument:
+        raise ControlError(404, "not_found", f"no active fault {text}") from None
+    return {}
+
+
+def _events(call: _Call) -> object:
+    query = dict(parse_qsl(call.request.query))
+    after = query.get("after", "0")
+    if not after.isdigit():
+        raise ControlError(400, "bad_request", f"after={after!r}: expected an event number >= 0")
+    log = call.account.events
+    return {"events": log.since(int(after)), "next": log.next_number}
+
+
+# ----------------------------------------------------------------- helpers
+def _fields(view: object) -> dict[str, object]:
+    fields = jsonable(view)
+    assert isinstance(fields, dict), "views are dataclasses"
+    return fields
+
+
+def _is_loopback(address: str | None) -> bool:
+    if not address:
+        return False
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _json(status: int, body: object, extra: tuple[tuple[str, str], ...] = ()) -> WireResponse:
+    content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    return WireResponse(
+        status=status, headers=(("Content-Type", _CONTENT_TYPE), *extra), body=content
+    )

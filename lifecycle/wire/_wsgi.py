@@ -1,0 +1,136 @@
+"""``WireApp``: the ECS endpoint and its control surface as one WSGI application.
+
+Any WSGI server can host it; ``serve`` (``_server``) is the small threaded
+one from the standard library. The app reads at most the configured body
+size, routes ``/_lifecycle/...`` to the control surface and everything else
+to the ECS protocol, and catches every exception at this boundary: a bug is
+logged and answered with the documented ``InternalError`` envelope, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
+from typing import Any, Final
+
+from .. import Durations
+from ._accounts import Accounts, Credential, ServerClock
+from ._control import CONTROL_PREFIX, ControlSurface
+from ._protocol import EcsProtocol, RequestIds, WireConfig, WireRequest, WireResponse, too_large
+
+__all__ = ["WireApp"]
+
+logger = logging.getLogger("lifecycle.wire")
+
+StartResponse = Callable[[str, list[tuple[str, str]]], object]
+#: ``environ`` keys that are headers without the ``HTTP_`` prefix (PEP 3333).
+_UNPREFIXED: Final = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
+
+
+class WireApp:
+    """The ECS API of a set of accounts, as a WSGI application.
+
+    Args:
+        accounts: The accounts, or the credentials to make them from (then
+            ``seed``, ``time_scale`` and ``durations`` shape them).
+        config: What to check, and the limits (``WireConfig()`` by default:
+            signatures verified).
+        seed: The first account's seed (account ``n`` gets ``seed + n``); also
+            seeds the RequestIds of the wire's own errors.
+        time_scale: Model seconds per real second, when making the accounts.
+        durations: How long transitory statuses last, when making the accounts.
+        wall: The UNIX time used for signature timestamps (``time.time``).
+
+    Attributes:
+        accounts: The accounts: ``app.accounts["alice"].model`` is her ``EcsModel``.
+        config: The configuration.
+    """
+
+    def __init__(
+        self,
+        accounts: Accounts | Iterable[Credential],
+        config: WireConfig | None = None,
+        *,
+        seed: int = 0,
+        time_scale: float = 0.0,
+        durations: Durations | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        if not isinstance(accounts, Accounts):
+            accounts = Accounts(
+                accounts, seed=seed, clock=ServerClock(time_scale=time_scale), durations=durations
+            )
+        self.accounts = accounts
+        self.config = WireConfig() if config is None else config
+        self.protocol = EcsProtocol(accounts, self.config, wall=wall, request_ids=RequestIds(seed))
+        self.control = ControlSurface(accounts, self.config)
+
+    def handle(self, request: WireRequest) -> WireResponse:
+        """Answer one request, without any server: the ECS API or the control surface."""
+        try:
+            path = request.path
+            if self.config.control and (
+                path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+            ):
+                return self.control.handle(request)
+            return self.protocol.handle(request)
+        except Exception:
+            # Both handlers catch everything themselves; this is the last net.
+            logger.exception("bug while answering %s %s", request.method, request.path)
+            return self.protocol.internal_error()
+
+    def __call__(self, environ: Mapping[str, Any], start_response: StartResponse) -> list[bytes]:
+        """The WSGI entry point (PEP 3333)."""
+        try:
+            response = self._respond(environ)
+        except Exception:
+            logger.exception("bug while reading a WSGI request")
+            response = self.protocol.internal_error()
+        headers = [*response.headers, ("Content-Length", str(len(response.body)))]
+        start_response(f"{response.status} {_reason(response.status)}", headers)
+        return [response.body]
+
+    def _respond(self, environ: Mapping[str, Any]) -> WireResponse:
+        headers = {
+            _UNPREFIXED.get(key) or key[5:].replace("_", "-").lower(): str(value)
+            for key, value in environ.items()
+            if key.startswith("HTTP_") or key in _UNPREFIXED
+        }
+        length_text = str(environ.get("CONTENT_LENGTH") or "0").strip()
+        if not length_text.isdigit():
+            return self.protocol.error(
+                "InvalidParameter", 400, f"Content-Length {length_text!r} is not a number of bytes."
+            )
+        length = int(length_text)
+        limit = self.config.max_body_bytes
+        if length > limit:
+            error = too_large(length, limit)
+            return self.protocol.error(error.code, error.http_status, error.message)
+        body = environ["wsgi.input"].read(length) if length else b""
+        request = WireRequest(
+            method=str(environ.get("REQUEST_METHOD", "GET")),
+            path=_text(str(environ.get("PATH_INFO", "") or "/")),
+            query=_text(str(environ.get("QUERY_STRING", ""))),
+            headers=headers,
+            body=body,
+            remote_addr=environ.get("REMOTE_ADDR"),
+        )
+        return self.handle(request)
+
+
+def _text(value: str) -> str:
+    """A PEP 3333 "bytes as latin-1" string as the UTF-8 text it carries."""
+    try:
+        return value.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return value
+
+
+_PHRASES: Final = {status.value: status.phrase for status in HTTPStatus}
+
+
+def _reason(status: int) -> str:
+    return _PHRASES.get(status, "Unknown")
