@@ -220,8 +220,5 @@ def _xml_fields(parts: list[str], body: Mapping[str, object], cdata: frozenset[s
 
 
 def _xml_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    # Bodies hold strings and ints only (RequestId, codes, statuses, counts).
     return _NOT_XML.sub("\ufffd", str(value))

@@ -1,0 +1,110 @@
+"""``lifecycle.wire`` says what ``specs/wire.toml`` says: error rows, signature vectors,
+envelope constants, limits, and the parameters it passes to the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import lifecycle
+from lifecycle import Action, EcsModel, InvalidArgument
+from lifecycle.wire import API_VERSION, WIRE_ERRORS, WireConfig, _envelope, _protocol, _signature
+from tests.wire_helpers import WIRE
+
+
+def test_every_protocol_error_row_equals_the_spec_field_by_field() -> None:
+    spec = {row["code"]: (row["http_status"], row["message"]) for row in WIRE["errors"]}
+    package = {code: (entry.http_status, entry.message) for code, entry in WIRE_ERRORS.items()}
+    assert package == spec
+
+
+def test_every_protocol_error_row_cites_a_source() -> None:
+    for code, entry in WIRE_ERRORS.items():
+        assert entry.code == code
+        assert "section" in entry.source
+
+
+def test_the_envelope_constants_are_the_documented_ones() -> None:
+    envelope = WIRE["envelope"]
+    assert envelope["json_content_type"] == _envelope.JSON_CONTENT_TYPE
+    assert envelope["xml_content_type"] == _envelope.XML_CONTENT_TYPE
+    assert envelope["request_id_header"] == _envelope.REQUEST_ID_HEADER
+    assert envelope["recommend"] == _envelope.RECOMMEND
+    body = _envelope.error_body("C", "m", "R", "h")
+    assert list(body) == envelope["error_fields"]
+    assert WIRE["version"] == API_VERSION
+    assert WireConfig().host_id == WIRE["host_id"]
+
+
+def test_the_default_limits_and_window_are_the_documented_ones() -> None:
+    config = WireConfig()
+    limits = WIRE["limits"]
+    assert config.max_query_bytes == limits["max_query_bytes"]
+    assert config.max_body_bytes == limits["max_body_bytes"]
+    assert config.max_parameters == limits["max_parameters"]
+    assert config.timestamp_window == WIRE["timestamp"]["window_seconds"]
+
+
+@pytest.mark.parametrize("vector", WIRE["signature"]["v2"]["vectors"], ids=lambda v: v["source"])
+def test_v2_reproduces_every_documented_and_captured_vector(vector: dict[str, Any]) -> None:
+    params = [tuple(pair) for pair in vector["params"]]
+    to_sign = _signature.string_to_sign_v2(vector["http_method"], params)
+    assert to_sign == vector["string_to_sign"]
+    assert _signature.sign_v2(vector["secret"], to_sign) == vector["signature"]
+
+
+@pytest.mark.parametrize("vector", WIRE["signature"]["v3"]["vectors"], ids=lambda v: v["source"])
+def test_v3_reproduces_the_captured_tea_sdk_signature(vector: dict[str, Any]) -> None:
+    headers = dict(vector["headers"])
+    canonical = _signature.canonical_request_v3(
+        vector["http_method"],
+        "/",
+        [tuple(pair) for pair in vector["query"]],
+        headers,
+        sorted(headers),
+        headers["x-acs-content-sha256"],
+    )
+    to_sign = _signature.string_to_sign_v3(canonical)
+    assert to_sign.startswith(WIRE["signature"]["v3"]["algorithm"] + "\n")
+    assert _signature.sign_v3(vector["secret"], to_sign) == vector["signature"]
+
+
+def test_the_empty_body_hash_is_the_documented_one() -> None:
+    assert _signature.EMPTY_SHA256 == WIRE["signature"]["v3"]["empty_body_sha256"]
+
+
+def test_the_wire_serves_exactly_the_model_s_actions() -> None:
+    assert set(_protocol.ACTIONS) == {action.value for action in Action}
+
+
+@pytest.mark.parametrize("action", list(_protocol.ACTIONS))
+def test_every_parameter_the_wire_passes_is_one_the_model_accepts(action: str) -> None:
+    spec = _protocol.ACTIONS[action]
+    model = EcsModel()
+    sent: dict[str, object] = {name: "x" for name in spec.model}
+    if spec.listed:
+        sent[spec.listed] = ["x"]  # a Name.N list reaches the model as a list
+    for name, value in sent.items():
+        try:
+            model.call(action, {name: value})
+        except lifecycle.ApiError:
+            pass  # a documented answer: the name was accepted
+
+
+@pytest.mark.parametrize("action", list(_protocol.ACTIONS))
+def test_the_ignored_parameters_are_ones_the_model_refuses(action: str) -> None:
+    # So they must never reach it: that is why the wire drops them.
+    model = EcsModel()
+    for name in _protocol.ACTIONS[action].ignored:
+        with pytest.raises(InvalidArgument):
+            model.call(action, {name: "x"})
+
+
+@pytest.mark.parametrize("action", list(_protocol.ACTIONS))
+def test_the_wire_passes_every_parameter_the_model_documents(action: str) -> None:
+    from lifecycle._spec import PARAMETERS
+
+    spec = _protocol.ACTIONS[action]
+    passed = set(spec.model) | ({spec.listed} if spec.listed else set())
+    assert {param.name for param in PARAMETERS[Action(action)]} == passed
