@@ -1,0 +1,431 @@
+"""The control surface under ``/_lifecycle/``, without sockets: every endpoint, every refusal."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from lifecycle import Action, ErrorCode, FaultKind
+from lifecycle.wire import Credential, WireApp, WireConfig, WireRequest, WireResponse
+from tests.wire_helpers import AK, AK_B, SK, SK_B, basic, body_json, v3_request
+
+ALICE = basic(AK, SK)
+BOB = basic(AK_B, SK_B)
+
+
+@pytest.fixture
+def app() -> WireApp:
+    credentials = [
+        Credential(name="alice", access_key_id=AK, access_key_secret=SK),
+        Credential(name="bob", access_key_id=AK_B, access_key_secret=SK_B),
+    ]
+    return WireApp(credentials, WireConfig())
+
+
+def control(
+    app: WireApp,
+    method: str,
+    path: str,
+    body: object = None,
+    *,
+    auth: dict[str, str] | None = None,
+    remote: str | None = "127.0.0.1",
+    query: str = "",
+    raw: bytes | None = None,
+) -> tuple[int, Any]:
+    data = raw if raw is not None else b"" if body is None else json.dumps(body).encode()
+    response = app.handle(
+        WireRequest(
+            method=method,
+            path="/_lifecycle" + path,
+            query=query,
+            headers=ALICE if auth is None else auth,
+            body=data,
+            remote_addr=remote,
+        )
+    )
+    assert response.header("Content-Type") == "application/json"
+    return response.status, json.loads(response.body)
+
+
+def ok(app: WireApp, method: str, path: str, body: object = None, **kwargs: Any) -> Any:
+    status, answer = control(app, method, path, body, **kwargs)
+    assert status == 200, answer
+    return answer
+
+
+def refused(
+    app: WireApp, status: int, method: str, path: str, body: object = None, **kwargs: Any
+) -> str:
+    got, answer = control(app, method, path, body, **kwargs)
+    assert got == status, answer
+    assert set(answer) == {"error", "message"}
+    assert isinstance(answer["message"], str)
+    assert answer["message"]
+    return str(answer["message"])
+
+
+# -------------------------------------------------------------- the server
+def test_the_index_describes_the_server(app: WireApp) -> None:
+    for path in ("", "/"):
+        info = ok(app, "GET", path)
+        assert info["accounts"] == ["alice", "bob"]
+        assert info["verify"] is True
+        assert info["limits"]["max_body_bytes"] == app.config.max_body_bytes
+
+
+def test_the_clock_advances_and_every_account_settles(app: WireApp) -> None:
+    alice = app.accounts["alice"].model
+    alice.create_instance("i-1", status="Stopped")
+    alice.start_instance("i-1")
+    events: list[object] = []
+    alice.subscribe(events.append)
+    assert ok(app, "GET", "/clock") == {"now": 0.0, "time_scale": 0.0}
+    assert ok(app, "POST", "/clock/advance", {"seconds": 30}) == {"now": 30.0}
+    assert len(events) == 1  # settled by the advance itself, not by a later call
+    assert alice.status("i-1") == "Running"
+
+
+@pytest.mark.parametrize("body", [{"seconds": -1}, {"seconds": "10"}, {}, {"seconds": 1, "x": 2}])
+def test_a_bad_advance_is_refused_and_time_stays(app: WireApp, body: dict[str, object]) -> None:
+    refused(app, 400, "POST", "/clock/advance", body)
+    assert app.accounts.clock.now() == 0.0
+
+
+def test_reset_gives_every_account_a_fresh_model_and_time_zero(app: WireApp) -> None:
+    app.accounts["alice"].model.create_instance("i-1")
+    app.accounts["bob"].model.create_instance("i-2")
+    ok(app, "POST", "/clock/advance", {"seconds": 5})
+    assert ok(app, "POST", "/reset") == {"now": 0.0}
+    assert len(app.accounts["alice"].model) == len(app.accounts["bob"].model) == 0
+
+
+def test_a_snapshot_restores_every_account_and_the_time(app: WireApp) -> None:
+    alice = app.accounts["alice"].model
+    alice.create_instance("i-1", status="Stopped")
+    alice.start_instance("i-1")
+    ok(app, "POST", "/clock/advance", {"seconds": 10})
+    snapshot = ok(app, "GET", "/snapshot")
+    after = ok(app, "GET", "/accounts/alice/instances/i-1")
+    ok(app, "POST", "/reset")
+    assert ok(app, "POST", "/restore", snapshot) == {"now": 10.0}
+    assert ok(app, "GET", "/accounts/alice/instances/i-1") == after
+    ok(app, "POST", "/clock/advance", {"seconds": 20})
+    assert app.accounts["alice"].model.status("i-1") == "Running"
+
+
+def test_a_restored_account_answers_the_same_request_ids(app: WireApp) -> None:
+    app.accounts["alice"].model.create_instance("i-1", status="Running")
+    snapshot = ok(app, "GET", "/snapshot")
+    first = app.accounts["alice"].model.reboot_instance("i-1").request_id
+    ok(app, "POST", "/restore", snapshot)
+    assert app.accounts["alice"].model.reboot_instance("i-1").request_id == first
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda s: {**s, "format": "other"},
+        lambda s: {**s, "now": -1},
+        lambda s: {**s, "now": True},
+        lambda s: {**s, "accounts": {"alice": s["accounts"]["alice"]}},
+        lambda s: {**s, "accounts": {**s["accounts"], "bob": "not base64!"}},
+        lambda s: {**s, "accounts": {**s["accounts"], "bob": "AAAA"}},
+    ],
+)
+def test_a_bad_snapshot_is_refused_and_changes_nothing(app: WireApp, mangle: Any) -> None:
+    app.accounts["alice"].model.create_instance("i-1")
+    snapshot = ok(app, "GET", "/snapshot")
+    app.accounts["alice"].model.create_instance("i-2")
+    refused(app, 400, "POST", "/restore", mangle(snapshot))
+    assert app.accounts["alice"].model.instance_ids() == ["i-1", "i-2"]
+
+
+def test_accounts_are_listed_without_secrets(app: WireApp) -> None:
+    listed = ok(app, "GET", "/accounts")["accounts"]
+    assert listed == [
+        {"name": "alice", "access_key_id": AK, "seed": 0},
+        {"name": "bob", "access_key_id": AK_B, "seed": 1},
+    ]
+    assert SK not in json.dumps(listed)
+
+
+# ------------------------------------------------------------- an account
+def test_an_account_shows_its_billing_and_statuses(app: WireApp) -> None:
+    app.accounts["alice"].model.create_instance(status="Running")
+    app.accounts["alice"].model.create_instance(status="Stopped")
+    account = ok(app, "GET", "/accounts/alice")
+    assert account["balance"] == "100"
+    assert account["in_arrears"] is False
+    assert account["instances"] == 2
+    assert account["status_counts"]["Running"] == 1
+    assert account["status_counts"]["Stopped"] == 1
+
+
+def test_billing_sets_balance_minimum_and_arrears(app: WireApp) -> None:
+    answer = ok(
+        app,
+        "POST",
+        "/accounts/alice/billing",
+        {"balance": "5.50", "minimum_start_balance": 10, "in_arrears": True},
+    )
+    assert answer == {"balance": "5.50", "minimum_start_balance": "10", "in_arrears": True}
+    assert ok(app, "POST", "/accounts/alice/billing", {})["balance"] == "5.50"
+    refused(app, 400, "POST", "/accounts/alice/billing", {"balance": "lots"})
+    refused(app, 400, "POST", "/accounts/alice/billing", {"debt": 1})
+
+
+def test_an_account_resets_alone(app: WireApp) -> None:
+    app.accounts["alice"].model.create_instance("i-1")
+    app.accounts["bob"].model.create_instance("i-2")
+    ok(app, "POST", "/accounts/alice/reset")
+    assert len(app.accounts["alice"].model) == 0
+    assert len(app.accounts["bob"].model) == 1
+
+
+def test_instances_are_created_in_any_condition(app: WireApp) -> None:
+    created = ok(
+        app,
+        "POST",
+        "/accounts/alice/instances",
+        {
+            "instance_id": "i-1",
+            "status": "Stopped",
+            "charge_type": "PrePaid",
+            "expired_time": 100,
+            "security_locked": True,
+            "instance_type": "ecs.d1.2xlarge",
+            "local_disk_abnormal": True,
+        },
+    )
+    assert created == {"instance_ids": ["i-1"]}
+    view = ok(app, "GET", "/accounts/alice/instances/i-1")
+    assert view["status"] == "Stopped"
+    assert view["charge_type"] == "PrePaid"
+    assert view["expired_time"] == 100
+    assert view["lock_reasons"] == ["security"]
+    assert view["local_disk_abnormal"] is True
+    model = app.accounts["alice"].model
+    assert model.check("StartInstance", "i-1") == ErrorCode.INSTANCE_LOCKED_FOR_SECURITY
+
+
+def test_instances_are_created_in_bulk(app: WireApp) -> None:
+    created = ok(
+        app,
+        "POST",
+        "/accounts/alice/instances",
+        {"count": 3, "id_prefix": "web-", "status": "Running"},
+    )
+    assert created == {"instance_ids": ["web-0", "web-1", "web-2"]}
+    listed = ok(app, "GET", "/accounts/alice/instances")["instances"]
+    assert [(i["instance_id"], i["status"]) for i in listed] == [
+        ("web-0", "Running"),
+        ("web-1", "Running"),
+        ("web-2", "Running"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "Sleeping"},
+        {"colour": "blue"},
+        {"instance_id": 7},
+        {"count": -1},
+        {"local_disk_abnormal": True},
+    ],
+)
+def test_an_impossible_instance_is_refused(app: WireApp, body: dict[str, object]) -> None:
+    message = refused(app, 400, "POST", "/accounts/alice/instances", body)
+    assert len(app.accounts["alice"].model) == 0
+    if "colour" in body:
+        assert "instance_type" in message  # says what it accepts
+
+
+def test_lock_unlock_expiry_disks_change_the_rules(app: WireApp) -> None:
+    model = app.accounts["alice"].model
+    model.create_instance("i-1", status="Stopped", charge_type="PrePaid")
+    base = "/accounts/alice/instances/i-1"
+    assert ok(app, "POST", base + "/lock")["lock_reasons"] == ["security"]
+    assert ok(app, "POST", base + "/unlock", {"reason": "security"})["lock_reasons"] == []
+    refused(app, 400, "POST", base + "/lock", {"reason": "financial"})
+    assert ok(app, "POST", base + "/expiry", {"expired_time": 0})["expired_time"] == 0
+    assert model.check("StartInstance", "i-1") == ErrorCode.INSTANCE_EXPIRED
+    ok(app, "POST", base + "/expiry", {"expired_time": 1e9})
+    assert ok(app, "POST", base + "/disks", {"kind": "cloud"})["cloud_disk_abnormal"] is True
+    assert model.check("StartInstance", "i-1") == ErrorCode.DISK_ERROR
+    assert ok(app, "POST", base + "/disks", {"abnormal": False})["cloud_disk_abnormal"] is False
+    assert model.check("StartInstance", "i-1") is None
+
+
+def test_the_platform_stops_an_expired_running_instance(app: WireApp) -> None:
+    app.accounts["alice"].model.create_instance("i-1", status="Running", charge_type="PrePaid")
+    base = "/accounts/alice/instances/i-1/platform-stop"
+    answer = ok(app, "POST", base, {"cause": "expiry"})
+    assert (answer["stopped"], answer["status"]) == (True, "Stopping")
+    assert ok(app, "POST", base, {"cause": "expiry"})["stopped"] is False
+    refused(app, 400, "POST", base, {"cause": "boredom"})
+
+
+@pytest.mark.parametrize("path", ["", "/lock", "/expiry"])
+def test_an_unknown_instance_is_not_found(app: WireApp, path: str) -> None:
+    method = "GET" if not path else "POST"
+    assert "i-404" in refused(app, 404, method, "/accounts/alice/instances/i-404" + path, {})
+
+
+def test_an_unknown_account_is_not_found(app: WireApp) -> None:
+    assert "carol" in refused(app, 404, "GET", "/accounts/carol")
+
+
+# ----------------------------------------------------------------- faults
+def test_faults_are_added_listed_fired_and_removed(app: WireApp) -> None:
+    model = app.accounts["alice"].model
+    model.create_instance("i-1", status="Stopped")
+    rule = {"kind": "throttle", "action": "StartInstance", "count": 1}
+    fault_id = ok(app, "POST", "/accounts/alice/faults", rule)["fault_id"]
+    (listed,) = ok(app, "GET", "/accounts/alice/faults")["faults"]
+    assert listed["fault_id"] == fault_id
+    assert listed["rule"]["kind"] == FaultKind.THROTTLE.value
+    assert (listed["fired"], listed["remaining"]) == (0, 1)
+    response = app.handle(v3_request("StartInstance", {"InstanceId": "i-1"}))
+    assert json.loads(response.body)["Code"] == ErrorCode.THROTTLING.value
+    assert ok(app, "GET", "/accounts/alice/faults")["faults"] == []  # counted out
+    second = ok(app, "POST", "/accounts/alice/faults", {"kind": "error"})["fault_id"]
+    ok(app, "DELETE", f"/accounts/alice/faults/{second}")
+    refused(app, 404, "DELETE", f"/accounts/alice/faults/{second}")
+    refused(app, 404, "DELETE", "/accounts/alice/faults/first")
+    ok(app, "POST", "/accounts/alice/faults", {"kind": "error"})
+    ok(app, "DELETE", "/accounts/alice/faults")
+    assert model.faults() == ()
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"kind": "gremlin"},
+        {"action": "StartInstance"},
+        {"kind": "delay"},
+        {"kind": "error", "when": 1},
+        ["error"],
+    ],
+)
+def test_an_impossible_fault_is_refused(app: WireApp, rule: object) -> None:
+    refused(app, 400, "POST", "/accounts/alice/faults", rule)
+    assert app.accounts["alice"].model.faults() == ()
+
+
+def test_an_injected_internal_error_reaches_the_wire_as_documented(app: WireApp) -> None:
+    app.accounts["alice"].model.create_instance("i-1", status="Running")
+    ok(
+        app,
+        "POST",
+        "/accounts/alice/faults",
+        {"kind": "error", "action": "RebootInstance", "count": 1},
+    )
+    body = body_json(app.handle(v3_request("RebootInstance", {"InstanceId": "i-1"})))
+    assert body["Code"] == ErrorCode.INTERNAL_ERROR.value
+    assert app.accounts["alice"].model.status("i-1") == "Running"
+
+
+# ----------------------------------------------------------------- events
+def test_the_trace_is_numbered_and_read_after_a_cursor(app: WireApp) -> None:
+    ok(app, "POST", "/accounts/alice/instances", {"instance_id": "i-1", "status": "Stopped"})
+    app.handle(v3_request("StartInstance", {"InstanceId": "i-1"}))
+    trace = ok(app, "GET", "/accounts/alice/events")
+    assert [(e["number"], e["type"], e["dest"]) for e in trace["events"]] == [
+        (0, "TransitionEvent", "Stopped"),
+        (1, "TransitionEvent", "Starting"),
+    ]
+    assert trace["next"] == 2
+    ok(app, "POST", "/accounts/alice/faults", {"kind": "error", "count": 1})
+    app.handle(v3_request("StartInstance", {"InstanceId": "i-1"}))
+    later = ok(app, "GET", "/accounts/alice/events", query="after=2")["events"]
+    assert [(e["number"], e["type"], e["action"]) for e in later] == [
+        (2, "FaultEvent", Action.START_INSTANCE.value)
+    ]
+    refused(app, 400, "GET", "/accounts/alice/events", query="after=-1")
+
+
+def test_a_reset_clears_the_trace_but_numbers_go_on(app: WireApp) -> None:
+    ok(app, "POST", "/accounts/alice/instances", {})
+    ok(app, "POST", "/accounts/alice/reset")
+    ok(app, "POST", "/accounts/alice/instances", {})
+    assert [e["number"] for e in ok(app, "GET", "/accounts/alice/events")["events"]] == [1]
+
+
+# ------------------------------------------------------------- protection
+def test_only_loopback_peers_are_answered(app: WireApp) -> None:
+    for remote in ("10.0.0.7", None, "not an address"):
+        refused(app, 403, "GET", "/", remote=remote)
+    ok(app, "GET", "/", remote="::1")
+
+
+def test_credentials_are_required_while_signatures_are_verified(app: WireApp) -> None:
+    status, _ = control(app, "GET", "/", auth={})
+    assert status == 401
+    response = app.handle(WireRequest(method="GET", path="/_lifecycle/", remote_addr="127.0.0.1"))
+    assert response.header("WWW-Authenticate") == 'Basic realm="lifecycle"'
+    refused(app, 401, "GET", "/", auth={"Authorization": "Basic !!!"})
+    refused(app, 403, "GET", "/", auth=basic(AK, "wrong"))
+    refused(app, 403, "GET", "/", auth=basic("LTAI-nobody", SK))
+
+
+def test_an_account_is_controlled_only_with_its_own_credentials(app: WireApp) -> None:
+    refused(app, 403, "GET", "/accounts/alice", auth=BOB)
+    ok(app, "GET", "/accounts/bob", auth=BOB)
+    ok(app, "GET", "/clock", auth=BOB)  # server-wide: any account's credentials
+
+
+def test_without_verification_no_credentials_are_needed() -> None:
+    app = WireApp(
+        [Credential(name="a", access_key_id=AK, access_key_secret=SK)], WireConfig(verify=False)
+    )
+    assert control(app, "GET", "/accounts/a", auth={})[0] == 200
+
+
+def test_the_surface_can_be_turned_off() -> None:
+    app = WireApp(
+        [Credential(name="a", access_key_id=AK, access_key_secret=SK)], WireConfig(control=False)
+    )
+    response = app.handle(
+        WireRequest(method="GET", path="/_lifecycle/", headers=ALICE, remote_addr="127.0.0.1")
+    )
+    assert json.loads(response.body)["Code"] == "InvalidAction.NotFound"
+
+
+# -------------------------------------------------------------- refusals
+def test_an_unknown_endpoint_is_not_found(app: WireApp) -> None:
+    assert "GET /_lifecycle/" in refused(app, 404, "GET", "/nothing/here")
+
+
+def test_a_wrong_method_is_not_allowed(app: WireApp) -> None:
+    assert "POST" in refused(app, 405, "GET", "/clock/advance")
+
+
+@pytest.mark.parametrize("raw", [b"{", b"\xff\xfe", b"[1, 2]", b'"text"'])
+def test_a_body_that_is_not_a_json_object_is_a_bad_request(app: WireApp, raw: bytes) -> None:
+    refused(app, 400, "POST", "/clock/advance", raw=raw)
+
+
+def test_a_bug_is_logged_and_answered_as_json(
+    app: WireApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def crash() -> float:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(app.accounts.clock, "now", crash)
+    with caplog.at_level(logging.ERROR, logger="lifecycle.wire"):
+        status, answer = control(app, "GET", "/clock")
+    assert (status, answer["error"]) == (500, "internal")
+    assert "boom" in caplog.text
+
+
+def test_responses_are_wire_responses(app: WireApp) -> None:
+    response = app.handle(
+        WireRequest(method="GET", path="/_lifecycle/clock", headers=ALICE, remote_addr="127.0.0.1")
+    )
+    assert isinstance(response, WireResponse)
+    assert response.header("missing") is None
