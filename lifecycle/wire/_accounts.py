@@ -54,8 +54,9 @@ class Credential:
         for field in ("name", "access_key_id", "access_key_secret"):
             value = getattr(self, field)
             if not isinstance(value, str) or not value or value != value.strip():
+                shown = "<hidden>" if field == "access_key_secret" else repr(value)
                 raise InvalidArgument(
-                    f"{field}={value!r}: expected a non-empty str without surrounding spaces"
+                    f"{field}={shown}: expected a non-empty str without surrounding spaces"
                 )
         if "/" in self.name:
             raise InvalidArgument(f"name={self.name!r}: an account name cannot contain '/'")
