@@ -3,12 +3,14 @@ envelope constants, limits, and the parameters it passes to the model."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
 
 import lifecycle
 from lifecycle import Action, EcsModel, InvalidArgument
+from lifecycle._spec import PARAMETERS
 from lifecycle.wire import API_VERSION, WIRE_ERRORS, WireConfig, _envelope, _protocol, _signature
 from tests.wire_helpers import WIRE
 
@@ -71,7 +73,7 @@ def test_v3_reproduces_the_captured_tea_sdk_signature(vector: dict[str, Any]) ->
 
 
 def test_the_empty_body_hash_is_the_documented_one() -> None:
-    assert _signature.EMPTY_SHA256 == WIRE["signature"]["v3"]["empty_body_sha256"]
+    assert WIRE["signature"]["v3"]["empty_body_sha256"] == _signature.EMPTY_SHA256
 
 
 def test_the_wire_serves_exactly_the_model_s_actions() -> None:
@@ -82,14 +84,13 @@ def test_the_wire_serves_exactly_the_model_s_actions() -> None:
 def test_every_parameter_the_wire_passes_is_one_the_model_accepts(action: str) -> None:
     spec = _protocol.ACTIONS[action]
     model = EcsModel()
-    sent: dict[str, object] = {name: "x" for name in spec.model}
+    sent: dict[str, object] = dict.fromkeys(spec.model, "x")
     if spec.listed:
         sent[spec.listed] = ["x"]  # a Name.N list reaches the model as a list
     for name, value in sent.items():
-        try:
+        # A documented answer (ApiError) means the name was accepted.
+        with contextlib.suppress(lifecycle.ApiError):
             model.call(action, {name: value})
-        except lifecycle.ApiError:
-            pass  # a documented answer: the name was accepted
 
 
 @pytest.mark.parametrize("action", list(_protocol.ACTIONS))
@@ -103,8 +104,6 @@ def test_the_ignored_parameters_are_ones_the_model_refuses(action: str) -> None:
 
 @pytest.mark.parametrize("action", list(_protocol.ACTIONS))
 def test_the_wire_passes_every_parameter_the_model_documents(action: str) -> None:
-    from lifecycle._spec import PARAMETERS
-
     spec = _protocol.ACTIONS[action]
     passed = set(spec.model) | ({spec.listed} if spec.listed else set())
     assert {param.name for param in PARAMETERS[Action(action)]} == passed

@@ -376,8 +376,6 @@ def jsonable(value: object) -> object:
         return str(value)
     if isinstance(value, list | tuple):
         return [jsonable(item) for item in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
     return value
 
 
