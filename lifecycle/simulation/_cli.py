@@ -1,0 +1,196 @@
+"""``lifecycle simulate``: the command line over ``simulate``, and its progress bar.
+
+Only this module and ``_runner`` touch files, terminals and the wall clock.
+Standard output carries the summary alone, so the same seed prints the same
+bytes; the progress bar and the timing line go to standard error, the bar
+only on a terminal and never under CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import replace
+from typing import TextIO
+
+from ..errors import InvalidArgument
+from ._runner import load_workload, output_path, simulate, write_plot
+from ._summary import SimulationResult, compare
+from ._workload import Workload, default_workload
+
+__all__ = ["ProgressBar", "add_parser", "run_command"]
+
+#: ``simulate`` without ``--instances`` or ``--workload``: a few seconds' run.
+DEFAULT_INSTANCES = 10_000
+
+
+class ProgressBar:
+    """A one-line progress bar redrawn in place, with the time left.
+
+    Args:
+        stream: Where to draw (a terminal).
+        label: Shown before the bar.
+    """
+
+    def __init__(self, stream: TextIO, label: str) -> None:
+        self._stream = stream
+        self._label = label
+        self._began = time.monotonic()
+        self._shown = -1
+
+    def __call__(self, fraction: float) -> None:
+        """Show ``fraction`` (0 to 1) done."""
+        permille = min(1000, max(0, int(fraction * 1000)))
+        if permille == self._shown:
+            return
+        self._shown = permille
+        width = 30
+        filled = width * permille // 1000
+        elapsed = time.monotonic() - self._began
+        left = elapsed * (1000 - permille) / permille if permille else 0.0
+        self._stream.write(
+            f"\r{self._label} [{'#' * filled}{'.' * (width - filled)}] "
+            f"{permille / 10:5.1f} %  {elapsed:6.1f} s, about {left:.0f} s left "
+        )
+        self._stream.flush()
+
+    def close(self) -> None:
+        """Erase the bar."""
+        self._stream.write("\r" + " " * 79 + "\r")
+        self._stream.flush()
+
+
+def wants_progress(stream: TextIO, environ: dict[str, str] | os._Environ[str]) -> bool:
+    """A bar only on a terminal, and never under CI (``CI`` set to anything but empty)."""
+    return stream.isatty() and not environ.get("CI")
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``simulate`` subcommand to the ``lifecycle`` command line."""
+    parser = commands.add_parser(
+        "simulate",
+        help="simulate a fleet through a workload of calls and platform events",
+        description=(
+            "Simulate a fleet: Start/Stop/Reboot calls at Poisson rates per instance group, "
+            "PrePaid expiry, PostPaid billing and arrears, security locks and disk faults. "
+            "Prints a summary; the same seed prints the same bytes."
+        ),
+    )
+    parser.add_argument(
+        "--workload",
+        metavar="FILE",
+        help="a TOML workload file (default: a built-in mixed fleet; see --show-workload)",
+    )
+    parser.add_argument(
+        "--instances",
+        type=int,
+        metavar="N",
+        help=f"fleet size: scales the workload's groups and money (default workload: "
+        f"{DEFAULT_INSTANCES:,})",
+    )
+    parser.add_argument("--days", type=float, metavar="D", help="simulated days (default: 7)")
+    parser.add_argument("--seed", type=int, default=42, help="the first seed (default: 42)")
+    parser.add_argument(
+        "--seeds", type=int, default=1, metavar="K", help="run K seeds: SEED, SEED+1, ..."
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="J",
+        help="worker processes for several seeds or accounts (0: one per CPU; default: 1)",
+    )
+    parser.add_argument("--trace", metavar="FILE", help="write the trace as JSON Lines")
+    parser.add_argument("--plot", metavar="FILE", help="draw statuses over time as SVG")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--show-workload",
+        action="store_true",
+        help="print the workload as TOML (after --instances and --days) and exit",
+    )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar (default: on a terminal, not under CI)",
+    )
+
+
+def _workload(args: argparse.Namespace) -> Workload:
+    if args.workload is None:
+        workload = default_workload(DEFAULT_INSTANCES if args.instances is None else args.instances)
+    else:
+        workload = load_workload(args.workload)
+        if args.instances is not None:
+            workload = workload.scaled(args.instances)
+    if args.days is not None:
+        workload = replace(workload, days=args.days)
+    return workload
+
+
+def run_command(
+    args: argparse.Namespace,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run ``lifecycle simulate`` with parsed ``args``; return the exit code.
+
+    Returns:
+        0 on success; 2 for a bad argument or workload (the message on stderr).
+    """
+    out = sys.stdout if stdout is None else stdout
+    err = sys.stderr if stderr is None else stderr
+    try:
+        if args.seeds < 1:
+            raise InvalidArgument(f"--seeds {args.seeds}: expected 1 or more")
+        if args.jobs < 0:
+            raise InvalidArgument(f"--jobs {args.jobs}: expected 0 (one per CPU) or more")
+        workload = _workload(args)
+    except InvalidArgument as error:
+        err.write(f"lifecycle simulate: error: {error}\n")
+        return 2
+    if args.show_workload:
+        out.write(workload.to_toml())
+        return 0
+    seeds = list(range(args.seed, args.seed + args.seeds))
+    jobs = args.jobs or os.cpu_count() or 1
+    show = wants_progress(err, os.environ) if args.progress is None else args.progress
+    bar = ProgressBar(err, "simulating") if show else None
+    began = time.perf_counter()
+    try:
+        results = simulate(workload, seeds, jobs=jobs, trace=args.trace, on_progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    took = time.perf_counter() - began
+    if args.plot is not None:
+        for seed, result in zip(seeds, results, strict=True):
+            write_plot(
+                output_path(args.plot, seed, several=len(seeds) > 1),
+                result,
+                title=_title(result),
+            )
+    if args.json:
+        bodies = [r.summary.to_dict() for r in results]
+        out.write(json.dumps(bodies if len(bodies) > 1 else bodies[0], indent=2) + "\n")
+    elif len(results) == 1:
+        out.write(results[0].summary.render())
+    else:
+        out.write(compare([r.summary for r in results]))
+    events = sum(r.summary.events + r.summary.transitions for r in results)
+    err.write(
+        f"{len(results)} run{'s' if len(results) > 1 else ''} in {took:.1f} s "
+        f"({events / took if took > 0 else 0:,.0f} events and transitions per second)\n"
+    )
+    return 0
+
+
+def _title(result: SimulationResult) -> str:
+    summary = result.summary
+    return (
+        f"Instances by status: {summary.instances:,} instances, "
+        f"{summary.seconds / 86_400:g} days, seed {summary.seed}"
+    )

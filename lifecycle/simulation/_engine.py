@@ -1,0 +1,743 @@
+"""The simulation engine: one account's fleet on one event heap, seeded, pure.
+
+Theory of operation. Everything that happens is an entry ``(time, sequence,
+kind, a, b)`` on one heap; ``sequence`` is a counter, so ties are broken in
+the order events were scheduled and a run is a pure function of its workload
+and seed. The engine owns a clock that it sets to each entry's time, never the
+wall clock. Before handling an entry it settles the model, so every
+clock-driven transition that fell due is reported first, stamped with the time
+it fell due: the trace is in time order.
+
+Workload calls and platform faults are Poisson per instance. Rather than one
+schedule per instance, each group has one stream per kind at the group's total
+rate (``count * rate``); each arrival picks an instance uniformly. That is the
+same process (a superposition of independent Poisson processes), at a heap
+of a few dozen entries whatever the fleet size. A call aimed at an instance in
+the wrong status (``targets = "eligible"``) is dropped, which thins the stream
+to the exact rate per eligible instance.
+
+The engine mirrors every instance's status from the model's events (a byte
+per instance, plus when it entered it), which gives the time per status, the
+stuck instances, the status counts per group and the running time that
+PostPaid billing charges, without asking the model. Each kind of randomness
+has its own generator, seeded from the run's seed, the account and the group,
+so changing one group's rates leaves every other group's draws as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+from array import array
+from collections.abc import Callable
+from decimal import Decimal
+from random import Random
+from typing import Final
+
+from .. import (
+    Action,
+    ApiError,
+    DataLossCause,
+    DiskKind,
+    EcsModel,
+    Event,
+    FaultEvent,
+    InstanceStatus,
+    TransitionEvent,
+)
+from ..errors import InvalidArgument
+from ._summary import (
+    OK,
+    PLATFORM_EVENTS,
+    STATUS_NAMES,
+    TRANSITORY,
+    Samples,
+    SimulationResult,
+    Summary,
+)
+from ._workload import Group, Workload
+
+__all__ = ["Simulation", "account_seed"]
+
+TraceSink = Callable[[str], object]
+ProgressSink = Callable[[float], object]
+
+_DAY: Final = 86_400.0
+_HOUR: Final = 3_600.0
+_STATUSES: Final = tuple(InstanceStatus)
+_CODE: Final = {status: code for code, status in enumerate(_STATUSES)}
+_PENDING, _STARTING, _RUNNING, _STOPPING, _STOPPED = range(5)
+_TRANSITORY_CODES: Final = (_PENDING, _STARTING, _STOPPING)
+_RUNNING_BYTE: Final = bytes((_RUNNING,))
+_STARTING_BYTE: Final = bytes((_STARTING,))
+
+# Workload actions, in the order of a group's call streams.
+_START, _STOP, _REBOOT = range(3)
+_ACTIONS: Final = (Action.START_INSTANCE, Action.STOP_INSTANCE, Action.REBOOT_INSTANCE)
+#: The status each action leaves from: "eligible" calls only go to instances in it.
+_SOURCE: Final = (_STOPPED, _RUNNING, _RUNNING)
+
+# Heap entry kinds.
+# Streams: one entry per group and kind, rescheduled in place (b: the generator).
+_CALL = 0  # a: group, b: action
+_LOCK = 1  # a: group
+_DISK = 2  # a: group
+# One-off entries.
+_UNLOCK = 3  # a: instance
+_REPAIR = 4  # a: instance, b: fault token
+_EXPIRY = 5  # a: group: the next initial expiry from the group's sorted schedule
+_EXPIRY_AGAIN = 6  # a: instance: a retry, or a renewed subscription's end
+_RENEW = 7  # a: instance
+_BILLING = 8
+_OVERDUE = 9  # a: arrears period
+_TOP_UP = 10  # a: arrears period
+_SAMPLE = 11  # a: sample number
+
+#: How long the platform waits before it looks again at an instance it could
+#: not stop because it was Starting (a reboot or a start in flight).
+_RETRY_SECONDS: Final = 60.0
+
+# Per-instance flag bits the engine keeps.
+_LOCKED = 1
+_CLOUD_FAULT = 2
+_LOCAL_FAULT = 4
+_OVERDUE_STOPPED = 8
+_LOST_FORCE = 16
+_LOST_INIT = 32
+_LOSS_BITS: Final = {
+    DataLossCause.FORCE_STOP: _LOST_FORCE,
+    DataLossCause.INIT_LOCAL_DISK: _LOST_INIT,
+}
+_MICRO: Final = Decimal("0.000001")
+
+
+def account_seed(seed: int, account: str) -> int:
+    """The model seed of ``account`` in a run seeded ``seed``: stable across runs and machines."""
+    digest = hashlib.sha256(f"{seed}/{account}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+class _Clock:
+    """The engine's clock: the time of the entry being handled."""
+
+    __slots__ = ("t",)
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def now(self) -> float:
+        return self.t
+
+
+class _Group:
+    """A group at run time: its instance range, streams, generators and meters."""
+
+    __slots__ = (
+        "billed",
+        "count",
+        "expiry_order",
+        "expiry_position",
+        "expiry_times",
+        "first",
+        "index",
+        "local",
+        "price",
+        "rates",
+        "rngs",
+        "run_count",
+        "run_integral",
+        "run_since",
+        "spec",
+    )
+
+    def __init__(self, index: int, spec: Group, first: int, seed: int, account: str) -> None:
+        self.index = index
+        self.spec = spec
+        self.first = first
+        self.count = spec.count
+        self.local = spec.instance_type.split(".")[1] in ("d1", "i1", "i2")
+        self.price = spec.price_per_hour if not spec.prepaid else Decimal(0)
+        per_second = spec.count / _DAY
+        self.rates = (
+            spec.start_per_day * per_second,
+            spec.stop_per_day * per_second,
+            spec.reboot_per_day * per_second,
+            spec.security_locks_per_day * per_second,
+            spec.disk_faults_per_day * per_second,
+        )
+        streams = ("start", "stop", "reboot", "lock", "disk", "expiry", "renew")
+        self.rngs = tuple(Random(f"{seed}/{account}/{spec.name}/{s}") for s in streams)
+        self.run_count = 0
+        self.run_integral = 0.0
+        self.run_since = 0.0
+        self.billed = 0.0
+        self.expiry_order = array("q")
+        self.expiry_times = array("d")
+        self.expiry_position = 0
+
+
+class Simulation:
+    """One account's fleet living through a workload: seeded, pure, resumable.
+
+    Args:
+        workload: What to simulate.
+        seed: Seeds every draw; the same workload and seed give the same run.
+        account: Which account to simulate; may be omitted when the workload
+            has one. Accounts share nothing, so a workload's accounts can be
+            simulated apart (in other processes) and their results combined.
+        on_trace: Called with each trace line (JSON, ending in a newline), in
+            time order; ``None`` for no trace.
+        on_progress: Called now and then with the share of simulated time done.
+
+    The engine reads no wall clock and does no I/O; the callbacks decide where
+    lines and progress go.
+    """
+
+    def __init__(
+        self,
+        workload: Workload,
+        *,
+        seed: int = 0,
+        account: str | None = None,
+        on_trace: TraceSink | None = None,
+        on_progress: ProgressSink | None = None,
+    ) -> None:
+        if not isinstance(workload, Workload):
+            raise InvalidArgument(f"workload={workload!r}: expected a Workload")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise InvalidArgument(f"seed={seed!r}: expected an int")
+        if account is None:
+            if len(workload.accounts) != 1:
+                names = ", ".join(a.name for a in workload.accounts)
+                raise InvalidArgument(
+                    f"account: the workload has several accounts ({names}); name one, "
+                    "or use lifecycle.simulation.simulate() for them all"
+                )
+            account = workload.accounts[0].name
+        settings = workload.account(account)
+        self._workload = workload
+        self._seed = seed
+        self._account = account
+        self._trace = on_trace
+        self._progress = on_progress
+        self._end = workload.seconds
+        self._stuck_after = workload.stuck_after_minutes * 60
+        self._clock = _Clock()
+        self._model = EcsModel(
+            seed=account_seed(seed, account),
+            clock=self._clock,
+            durations=workload.durations,
+            balance=settings.balance,
+            minimum_start_balance=settings.minimum_start_balance,
+        )
+        for rule in workload.faults:
+            self._model.add_fault(rule)
+        self._platform_rng = Random(f"{seed}/{account}/platform")
+        self._start_meters(settings.balance, settings.top_up_amount, settings.top_up_after_days)
+        self._sample_times = tuple(
+            self._end * k / (workload.samples - 1) for k in range(workload.samples)
+        )
+        # Instances.
+        self._groups: list[_Group] = []
+        self._names: dict[str, int] = {}
+        self._ids: list[str] = []
+        self._status = bytearray()
+        self._flags = bytearray()
+        self._entered = array("d")
+        self._group_of = array("H")
+        self._counts: list[list[int]] = []
+        self._seconds: list[list[float]] = []
+        self._disk_tokens: dict[int, int] = {}
+        self._heap: list[tuple[float, int, int, int, int]] = []
+        self._sequence = 0
+        self._handlers: dict[int, Callable[[float, int, int], None]] = {
+            _UNLOCK: self._unlock,
+            _REPAIR: self._repair,
+            _EXPIRY: self._next_expiry,
+            _EXPIRY_AGAIN: self._expire,
+            _RENEW: self._renew,
+            _BILLING: self._bill,
+            _OVERDUE: self._overdue_stop,
+            _TOP_UP: self._pay,
+            _SAMPLE: self._sample,
+        }
+        self._build(workload.groups_of(account))
+        self._model.subscribe(self._on_event)
+
+    # ------------------------------------------------------------ set-up
+    def _start_meters(self, balance: Decimal, top_up: Decimal, top_up_days: float) -> None:
+        """The account's money and the run's counters, as they are at time 0."""
+        # Account.
+        self._balance = balance
+        self._top_up = top_up
+        self._top_up_mean = top_up_days * _DAY
+        self._in_arrears = False
+        self._arrears_since = 0.0
+        self._arrears_seconds = 0.0
+        self._period = 0
+        self._billed = Decimal(0)
+        self._paid = Decimal(0)
+        self._overdue_stopped: list[int] = []
+        # Counters.
+        self._calls: list[list[dict[str, int]]] = []
+        self._platform = dict.fromkeys(PLATFORM_EVENTS, 0)
+        self._faults: dict[str, int] = {}
+        self._losses: dict[str, int] = {}
+        self._longest = [0.0] * 5
+        self._events = 0
+        self._transitions = 0
+        self._samples: list[tuple[tuple[int, ...], ...]] = []
+
+    def _build(self, specs: tuple[Group, ...]) -> None:
+        create = self._model.create_instances
+        trace = self._trace
+        if trace is not None:
+            trace(
+                f'{{"t":0.0,"type":"run","seed":{self._seed},"account":"{self._account}",'
+                f'"model_seed":{account_seed(self._seed, self._account)},'
+                f'"seconds":{self._end!r},"balance":"{self._balance}"}}\n'
+            )
+        for index, spec in enumerate(specs):
+            first = len(self._ids)
+            group = _Group(index, spec, first, self._seed, self._account)
+            self._groups.append(group)
+            self._names[spec.name] = index
+            prefix = f"i-{spec.name}-"
+            ids = create(
+                spec.count,
+                id_prefix=prefix,
+                instance_type=spec.instance_type,
+                status=spec.status,
+                charge_type=spec.charge_type,
+            )
+            self._ids.extend(ids)
+            code = _CODE[spec.status]
+            self._status.extend(bytes((code,)) * spec.count)
+            self._flags.extend(bytes(spec.count))
+            self._entered.extend(array("d", (0.0,)) * spec.count)
+            self._group_of.extend(array("H", (index,)) * spec.count)
+            counts = [0] * 5
+            counts[code] = spec.count
+            self._counts.append(counts)
+            self._seconds.append([0.0] * 5)
+            self._calls.append([{} for _ in _ACTIONS])
+            if code == _RUNNING:
+                group.run_count = spec.count
+            if spec.prepaid:
+                self._plan_expiries(group)
+            if trace is not None:
+                trace(
+                    f'{{"t":0.0,"type":"group","group":"{spec.name}","count":{spec.count},'
+                    f'"ids":"{prefix}0..{prefix}{max(spec.count - 1, 0)}",'
+                    f'"instance_type":"{spec.instance_type}",'
+                    f'"charge_type":"{spec.charge_type.value}","status":"{spec.status.value}"}}\n'
+                )
+            for stream, kind in ((0, _CALL), (1, _CALL), (2, _CALL), (3, _LOCK), (4, _DISK)):
+                rate = group.rates[stream]
+                if rate > 0:
+                    rng = group.rngs[stream]
+                    self._push(rng.expovariate(rate), kind, index, stream)
+            if group.expiry_times:
+                self._push(group.expiry_times[0], _EXPIRY, index, 0)
+        if any(g.price for g in self._groups):
+            self._push(self._workload.platform.billing_interval_minutes * 60, _BILLING, 0, 0)
+        self._push(0.0, _SAMPLE, 0, 0)
+
+    def _plan_expiries(self, group: _Group) -> None:
+        """Draw each instance's subscription end and sort the platform's stops by time."""
+        spec = group.spec
+        assert spec.expires_in_days is not None
+        low, high = spec.expires_in_days
+        rng = group.rngs[5]
+        window = self._workload.platform.expiry_stop_window_hours * _HOUR
+        set_expired_time = self._model.set_expired_time
+        stops: list[tuple[float, int]] = []
+        for n in range(group.count):
+            index = group.first + n
+            expiry = (low + (high - low) * rng.random()) * _DAY
+            set_expired_time(self._ids[index], expiry)
+            stops.append((expiry + window * rng.random(), index))
+        stops.sort()
+        group.expiry_times = array("d", (t for t, _ in stops))
+        group.expiry_order = array("q", (i for _, i in stops))
+
+    def _push(self, time: float, kind: int, a: int, b: int) -> None:
+        self._sequence += 1
+        heapq.heappush(self._heap, (time, self._sequence, kind, a, b))
+
+    # -------------------------------------------------------- observation
+    def _on_event(self, event: Event) -> None:
+        if type(event) is FaultEvent:
+            kind = event.kind.value
+            self._faults[kind] = self._faults.get(kind, 0) + 1
+            if self._trace is not None:
+                instance = "null" if event.instance_id is None else f'"{event.instance_id}"'
+                self._trace(
+                    f'{{"t":{event.time!r},"type":"fault","action":"{event.action.value}",'
+                    f'"kind":"{kind}","fault_id":{event.fault_id},'
+                    f'"request_id":"{event.request_id}","instance":{instance},'
+                    f'"delay":{event.delay!r}}}\n'
+                )
+            return
+        assert type(event) is TransitionEvent
+        self._transitions += 1
+        name = event.instance_id
+        prefix, _, number = name.rpartition("-")
+        g = self._names[prefix[2:]]  # "i-{group}-{n}"
+        group = self._groups[g]
+        index = group.first + int(number)
+        old = self._status[index]
+        new = _CODE[event.dest]
+        t = event.time
+        counts = self._counts[g]
+        counts[old] -= 1
+        counts[new] += 1
+        self._status[index] = new
+        stay = t - self._entered[index]
+        self._entered[index] = t
+        self._seconds[g][old] += stay
+        if old not in (_RUNNING, _STOPPED) and stay > self._longest[old]:
+            self._longest[old] = stay
+        if _RUNNING in (old, new):
+            group.run_integral += group.run_count * (t - group.run_since)
+            group.run_since = t
+            group.run_count += 1 if new == _RUNNING else -1
+        loss = event.data_loss
+        if loss is not None:
+            cause = loss.value
+            self._losses[cause] = self._losses.get(cause, 0) + 1
+            self._flags[index] |= _LOSS_BITS[loss]
+            if loss is DataLossCause.INIT_LOCAL_DISK:
+                # The call recovered the local disk: the scheduled repair has nothing to do.
+                self._flags[index] &= ~_LOCAL_FAULT & 0xFF
+                self._disk_tokens.pop(index, None)
+        if self._trace is not None:
+            lost = "" if loss is None else f',"data_loss":"{loss.value}"'
+            self._trace(
+                f'{{"t":{t!r},"type":"transition","instance":"{name}",'
+                f'"from":"{_STATUSES[old].value}","to":"{event.dest.value}",'
+                f'"cause":"{event.cause}","request_id":"{event.request_id}"{lost}}}\n'
+            )
+
+    # --------------------------------------------------------------- run
+    @property
+    def model(self) -> EcsModel:
+        """The account's model (read it; changing it changes the run)."""
+        return self._model
+
+    @property
+    def now(self) -> float:
+        """The simulated time reached, in seconds."""
+        return self._clock.t
+
+    @property
+    def finished(self) -> bool:
+        """Whether every event up to the end has been handled."""
+        return not self._heap or self._heap[0][0] > self._end
+
+    def run(self, until: float | None = None) -> SimulationResult:
+        """Handle every event up to ``until`` seconds (default: the end).
+
+        A run may be split into several calls of ``run`` at any times; the
+        outcome is the same as one call.
+
+        Returns:
+            The result so far (``summary`` and ``samples``).
+        """
+        stop = self._end if until is None else min(float(until), self._end)
+        heap = self._heap
+        clock = self._clock
+        settle = self._model.settle
+        handle = self._handle
+        progress = self._progress
+        # Progress is reported every 1/200 of the simulated time, never by the wall clock.
+        step = self._end / 200
+        report = clock.t + step if progress is not None else math.inf
+        events = 0
+        while heap and heap[0][0] <= stop:
+            entry = heap[0]
+            clock.t = entry[0]
+            settle()
+            handle(entry)
+            events += 1
+            if clock.t >= report:
+                assert progress is not None
+                progress(clock.t / self._end)
+                report = clock.t + step
+        self._events += events
+        if progress is not None:
+            progress(1.0 if self.finished else clock.t / self._end)
+        return self.result()
+
+    def _handle(self, entry: tuple[float, int, int, int, int]) -> None:
+        t, _, kind, a, b = entry
+        if kind > _DISK:
+            heapq.heappop(self._heap)
+            self._handlers[kind](t, a, b)
+            return
+        # A stream: pick the instance, schedule the stream's next arrival, act.
+        group = self._groups[a]
+        rng = group.rngs[b]
+        index = group.first + int(rng.random() * group.count)
+        self._sequence += 1
+        heapq.heapreplace(
+            self._heap, (t + rng.expovariate(group.rates[b]), self._sequence, kind, a, b)
+        )
+        if kind == _CALL:
+            if group.spec.targets == "eligible" and self._status[index] != _SOURCE[b]:
+                return
+            self._call(group, b, index, rng)
+        elif kind == _LOCK:
+            self._lock(group, index, rng)
+        else:
+            self._break_disk(group, index, rng)
+
+    def _unlock(self, t: float, index: int, _: int) -> None:
+        self._model.unlock(self._ids[index])
+        self._flags[index] &= ~_LOCKED & 0xFF
+        self._count("security_unlock", t, index)
+
+    def _repair(self, t: float, index: int, token: int) -> None:
+        if self._disk_tokens.get(index) != token:
+            return  # InitLocalDisk recovered it first; a newer fault has its own repair
+        del self._disk_tokens[index]
+        disk = DiskKind.LOCAL if self._flags[index] & _LOCAL_FAULT else DiskKind.CLOUD
+        self._model.set_disk_abnormal(self._ids[index], disk, abnormal=False)
+        self._flags[index] &= ~(_LOCAL_FAULT | _CLOUD_FAULT) & 0xFF
+        self._count("disk_repair", t, index, f',"disk":"{disk.value}"')
+
+    def _next_expiry(self, t: float, g: int, _: int) -> None:
+        group = self._groups[g]
+        position = group.expiry_position
+        group.expiry_position = position + 1
+        if position + 1 < len(group.expiry_times):
+            self._push(group.expiry_times[position + 1], _EXPIRY, g, 0)
+        self._expire(t, group.expiry_order[position])
+
+    def _sample(self, t: float, k: int, _: int) -> None:
+        self._samples.append(tuple(tuple(c) for c in self._counts))
+        if k + 1 < len(self._sample_times):
+            self._push(self._sample_times[k + 1], _SAMPLE, k + 1, 0)
+
+    # ------------------------------------------------------------ handlers
+    def _call(self, group: _Group, action: int, index: int, rng: Random) -> None:
+        spec = group.spec
+        instance_id = self._ids[index]
+        model = self._model
+        try:
+            if action == _START:
+                init = spec.init_local_disk > 0 and rng.random() < spec.init_local_disk
+                model.start_instance(instance_id, init_local_disk=init)
+            else:
+                force = spec.force_stop > 0 and rng.random() < spec.force_stop
+                if action == _STOP:
+                    model.stop_instance(instance_id, force_stop=force)
+                else:
+                    model.reboot_instance(instance_id, force_stop=force)
+            outcome = OK
+        except ApiError as error:
+            outcome = error.code.value
+            if self._trace is not None:
+                self._trace(
+                    f'{{"t":{self._clock.t!r},"type":"call","group":"{spec.name}",'
+                    f'"action":"{error.action.value}","instance":"{instance_id}",'
+                    f'"code":"{outcome}","request_id":"{error.request_id}"}}\n'
+                )
+        outcomes = self._calls[group.index][action]
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+    def _count(self, event: str, t: float, index: int | None = None, extra: str = "") -> None:
+        self._platform[event] += 1
+        if self._trace is not None:
+            instance = "" if index is None else f',"instance":"{self._ids[index]}"'
+            self._trace(f'{{"t":{t!r},"type":"platform","event":"{event}"{instance}{extra}}}\n')
+
+    def _lock(self, group: _Group, index: int, rng: Random) -> None:
+        if self._flags[index] & _LOCKED:
+            return
+        self._model.lock(self._ids[index])
+        self._flags[index] |= _LOCKED
+        t = self._clock.t
+        self._count("security_lock", t, index)
+        self._push(
+            t + rng.expovariate(1 / (group.spec.security_lock_hours * _HOUR)), _UNLOCK, index, 0
+        )
+
+    def _break_disk(self, group: _Group, index: int, rng: Random) -> None:
+        if self._flags[index] & (_LOCAL_FAULT | _CLOUD_FAULT):
+            return
+        spec = group.spec
+        local = group.local and rng.random() < spec.local_disk_share
+        disk = DiskKind.LOCAL if local else DiskKind.CLOUD
+        self._model.set_disk_abnormal(self._ids[index], disk)
+        self._flags[index] |= _LOCAL_FAULT if local else _CLOUD_FAULT
+        t = self._clock.t
+        self._count("disk_fault", t, index, f',"disk":"{disk.value}"')
+        self._sequence += 1
+        token = self._sequence
+        self._disk_tokens[index] = token
+        self._push(t + rng.expovariate(1 / (spec.disk_repair_hours * _HOUR)), _REPAIR, index, token)
+
+    def _expire(self, t: float, index: int, _: int = 0) -> None:
+        """A subscription has ended: stop the instance, and perhaps have it renewed later."""
+        status = self._status[index]
+        if status == _STARTING:
+            self._push(t + _RETRY_SECONDS, _EXPIRY_AGAIN, index, 0)
+            return
+        if status == _RUNNING and self._model.stop_by_platform(self._ids[index], "expiry"):
+            self._platform["expiry_stop"] += 1
+        group = self._groups[self._group_of[index]]
+        spec = group.spec
+        rng = group.rngs[6]
+        if spec.renew_share > 0 and rng.random() < spec.renew_share:
+            self._push(t + rng.expovariate(1 / (spec.renew_after_days * _DAY)), _RENEW, index, 0)
+
+    def _renew(self, t: float, index: int, _: int = 0) -> None:
+        group = self._groups[self._group_of[index]]
+        spec = group.spec
+        expiry = t + spec.renew_for_days * _DAY
+        self._model.set_expired_time(self._ids[index], expiry)
+        window = self._workload.platform.expiry_stop_window_hours * _HOUR
+        self._push(expiry + window * group.rngs[6].random(), _EXPIRY_AGAIN, index, 0)
+        self._count("renewal", t, index, f',"expired_time":{expiry!r}')
+
+    def _bill(self, t: float, _a: int = 0, _b: int = 0) -> None:
+        charge = Decimal(0)
+        for group in self._groups:
+            if group.price:
+                group.run_integral += group.run_count * (t - group.run_since)
+                group.run_since = t
+                seconds = group.run_integral - group.billed
+                group.billed = group.run_integral
+                charge += group.price * Decimal(seconds)
+        charge = (charge / 3600).quantize(_MICRO)
+        self._billed += charge
+        self._balance -= charge
+        self._model.set_balance(self._balance)
+        if self._trace is not None:
+            self._trace(
+                f'{{"t":{t!r},"type":"billing","charged":"{charge}","balance":"{self._balance}"}}\n'
+            )
+        if self._balance < 0 and not self._in_arrears:
+            self._in_arrears = True
+            self._arrears_since = t
+            self._period += 1
+            self._model.set_in_arrears(True)
+            self._count("arrears", t, None, f',"balance":"{self._balance}"')
+            platform = self._workload.platform
+            self._push(t + platform.overdue_stop_after_days * _DAY, _OVERDUE, self._period, 0)
+            if self._top_up:
+                delay = self._platform_rng.expovariate(1 / self._top_up_mean)
+                self._push(t + delay, _TOP_UP, self._period, 0)
+        self._push(t + self._workload.platform.billing_interval_minutes * 60, _BILLING, 0, 0)
+
+    def _overdue_stop(self, t: float, period: int, _: int = 0) -> None:
+        """Day T+15 of an unpaid bill: stop every Running PostPaid instance."""
+        if not self._in_arrears or period != self._period:
+            return
+        stop = self._model.stop_by_platform
+        retry = False
+        for group in self._groups:
+            if group.spec.prepaid:
+                continue
+            end = group.first + group.count
+            index = self._status.find(_RUNNING_BYTE, group.first, end)
+            while index >= 0:
+                stop(self._ids[index], "overdue")
+                self._flags[index] |= _OVERDUE_STOPPED
+                self._overdue_stopped.append(index)
+                self._platform["overdue_stop"] += 1
+                index = self._status.find(_RUNNING_BYTE, index + 1, end)
+            retry = retry or self._status.find(_STARTING_BYTE, group.first, end) >= 0
+        if retry:
+            self._push(t + _RETRY_SECONDS, _OVERDUE, period, 0)
+
+    def _pay(self, t: float, period: int, _: int = 0) -> None:
+        # Each arrears period has one chain of payments, which ends when one clears it.
+        assert self._in_arrears
+        assert period == self._period
+        self._balance += self._top_up
+        self._paid += self._top_up
+        self._model.set_balance(self._balance)
+        self._count("payment", t, None, f',"amount":"{self._top_up}","balance":"{self._balance}"')
+        if self._balance < 0:
+            delay = self._platform_rng.expovariate(1 / self._top_up_mean)
+            self._push(t + delay, _TOP_UP, period, 0)
+            return
+        self._in_arrears = False
+        self._arrears_seconds += t - self._arrears_since
+        self._model.set_in_arrears(False)
+        stopped, self._overdue_stopped = self._overdue_stopped, []
+        for index in stopped:
+            self._flags[index] &= ~_OVERDUE_STOPPED & 0xFF
+        if self._workload.platform.reactivate_on_payment:
+            waiting = [self._ids[i] for i in stopped if self._status[i] == _STOPPED]
+            codes = self._model.bulk(Action.START_INSTANCE, waiting)
+            self._platform["reactivation"] += sum(code is None for code in codes)
+
+    # ------------------------------------------------------------- result
+    def result(self) -> SimulationResult:
+        """The summary and samples as of now (the run may go on afterwards)."""
+        now = self._clock.t
+        seconds = [list(s) for s in self._seconds]
+        longest = list(self._longest)
+        in_flight = [0] * 5
+        stuck = [0] * 5
+        status, entered, flags = self._status, self._entered, self._flags
+        losses = dict.fromkeys(_LOSS_BITS, 0)
+        for group in self._groups:
+            per_status = seconds[group.index]
+            for index in range(group.first, group.first + group.count):
+                code = status[index]
+                stay = now - entered[index]
+                per_status[code] += stay
+                if code not in (_RUNNING, _STOPPED):
+                    in_flight[code] += 1
+                    longest[code] = max(longest[code], stay)
+                    if stay > self._stuck_after:
+                        stuck[code] += 1
+                if flags[index] & (_LOST_FORCE | _LOST_INIT):
+                    for cause, bit in _LOSS_BITS.items():
+                        if flags[index] & bit:
+                            losses[cause] += 1
+        final = [sum(c[s] for c in self._counts) for s in range(5)]
+        calls: dict[str, dict[str, int]] = {}
+        for per_group in self._calls:
+            for action, outcomes in zip(_ACTIONS, per_group, strict=True):
+                into = calls.setdefault(action.value, {})
+                for outcome, count in outcomes.items():
+                    into[outcome] = into.get(outcome, 0) + count
+        arrears = self._arrears_seconds + (now - self._arrears_since if self._in_arrears else 0)
+        summary = Summary(
+            seed=self._seed,
+            accounts=(self._account,),
+            instances=len(self._ids),
+            seconds=self._end,
+            calls={a: dict(sorted(o.items())) for a, o in sorted(calls.items()) if o},
+            status_seconds={
+                name: sum(s[code] for s in seconds) for code, name in enumerate(STATUS_NAMES)
+            },
+            final_statuses=dict(zip(STATUS_NAMES, final, strict=True)),
+            in_flight={_STATUSES[c].value: in_flight[c] for c in _TRANSITORY_CODES},
+            stuck={_STATUSES[c].value: stuck[c] for c in _TRANSITORY_CODES},
+            stuck_after=self._stuck_after,
+            longest={_STATUSES[c].value: longest[c] for c in _TRANSITORY_CODES},
+            data_losses=dict(sorted(self._losses.items())),
+            instances_with_loss={cause.value: count for cause, count in losses.items() if count},
+            platform=dict(self._platform),
+            faults=dict(sorted(self._faults.items())),
+            billed=self._billed,
+            paid=self._paid,
+            balance=self._balance,
+            arrears_seconds=arrears,
+            events=self._events,
+            transitions=self._transitions,
+        )
+        samples = Samples(
+            times=self._sample_times[: len(self._samples)],
+            groups=tuple(g.spec.name for g in self._groups),
+            counts=tuple(self._samples),
+        )
+        assert set(summary.longest) == set(TRANSITORY)
+        return SimulationResult(summary, samples)

@@ -1,0 +1,200 @@
+"""The thin I/O layer around the engine: workload files, trace files, the process pool.
+
+The engine is pure; this module is where files are opened and processes
+started. A run of several seeds is split into tasks, one per seed and
+account; accounts share nothing, so each task is a whole ``Simulation`` and
+the tasks can run in any order, in this process or in a pool
+(``concurrent.futures.ProcessPoolExecutor``), with the same result. One
+seed's accounts are then combined: summaries added up, samples put side by
+side, trace files merged in time order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from ..errors import InvalidArgument
+from ._engine import Simulation
+from ._summary import SimulationResult
+from ._svg import status_svg
+from ._workload import Workload, parse_workload
+
+__all__ = ["load_workload", "output_path", "simulate", "write_plot"]
+
+ProgressSink = Callable[[float], object]
+
+
+def load_workload(path: str | os.PathLike[str]) -> Workload:
+    """Read a workload from a TOML file (see ``parse_workload`` for the format).
+
+    Raises:
+        InvalidArgument: if the file cannot be read or is not a valid workload;
+            the message names the file.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidArgument(f"workload file {os.fspath(path)!r}: {error}") from None
+    try:
+        return parse_workload(text)
+    except InvalidArgument as error:
+        raise InvalidArgument(f"{os.fspath(path)}: {error}") from None
+
+
+def output_path(template: str | os.PathLike[str], seed: int, *, several: bool) -> Path:
+    """Where one seed's output goes.
+
+    ``{seed}`` in ``template`` is replaced by the seed; without it, several
+    seeds get ``-seed<N>`` before the suffix (``trace.jsonl`` becomes
+    ``trace-seed7.jsonl``) and a single seed uses ``template`` as it is.
+    """
+    text = os.fspath(template)
+    if "{seed}" in text:
+        return Path(text.replace("{seed}", str(seed)))
+    path = Path(text)
+    if not several:
+        return path
+    return path.with_name(f"{path.stem}-seed{seed}{path.suffix}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    """One account of one seed: what a worker process runs."""
+
+    workload: Workload
+    seed: int
+    account: str
+    trace: str | None
+
+
+def _run_task(task: _Task, progress: ProgressSink | None = None) -> SimulationResult:
+    """Run one task; the function a pool's worker calls (so it must be importable)."""
+    if task.trace is None:
+        simulation = Simulation(
+            task.workload, seed=task.seed, account=task.account, on_progress=progress
+        )
+        return simulation.run()
+    with open(task.trace, "w", encoding="utf-8", newline="\n") as handle:
+        simulation = Simulation(
+            task.workload,
+            seed=task.seed,
+            account=task.account,
+            on_trace=handle.write,
+            on_progress=progress,
+        )
+        return simulation.run()
+
+
+def _line_time(line: str) -> float:
+    # Every trace line starts with {"t":<time>, (the engine writes it so).
+    return float(line[5 : line.index(",", 5)])
+
+
+def _merge_traces(parts: Sequence[str], into: Path) -> None:
+    """Merge time-ordered trace files into one, in time order; ties keep part order."""
+    with ExitStack() as stack:
+        handles: list[Iterator[str]] = [
+            stack.enter_context(open(part, encoding="utf-8", newline="\n")) for part in parts
+        ]
+        out = stack.enter_context(open(into, "w", encoding="utf-8", newline="\n"))
+        out.writelines(heapq.merge(*handles, key=_line_time))
+    for part in parts:
+        os.remove(part)
+
+
+def simulate(
+    workload: Workload,
+    seeds: Sequence[int] = (0,),
+    *,
+    jobs: int = 1,
+    trace: str | os.PathLike[str] | None = None,
+    on_progress: ProgressSink | None = None,
+) -> list[SimulationResult]:
+    """Run ``workload`` once per seed, every account, in this process or a pool.
+
+    Args:
+        workload: What to simulate.
+        seeds: One run per seed, in this order.
+        jobs: Worker processes; 1 runs everything here. Tasks are one seed's
+            one account each, so a pool spreads seeds and accounts alike.
+        trace: Where to write each seed's trace (JSON Lines); see
+            ``output_path`` for several seeds. ``None`` for no trace.
+        on_progress: Called with the share of the work done.
+
+    Returns:
+        One result per seed, in the order of ``seeds``; the same whatever ``jobs`` is.
+
+    Raises:
+        InvalidArgument: for no seeds, a repeated seed, or a bad ``jobs``.
+    """
+    seeds = list(seeds)
+    if not seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds):
+        raise InvalidArgument(f"seeds={seeds!r}: expected one or more int seeds")
+    if len(set(seeds)) != len(seeds):
+        raise InvalidArgument(f"seeds={seeds!r}: each seed once")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise InvalidArgument(f"jobs={jobs!r}: expected an int >= 1")
+    accounts = [a.name for a in workload.accounts]
+    several = len(seeds) > 1
+    finals: dict[int, Path] = {}
+    tasks: list[_Task] = []
+    for seed in seeds:
+        final = None if trace is None else output_path(trace, seed, several=several)
+        for account in accounts:
+            part = None
+            if final is not None:
+                finals[seed] = final
+                part = str(final if len(accounts) == 1 else f"{final}.{account}.part")
+            tasks.append(_Task(workload, seed, account, part))
+    results = _run_tasks(tasks, jobs, on_progress)
+    combined = []
+    for seed in seeds:
+        mine = [results[i] for i, task in enumerate(tasks) if task.seed == seed]
+        combined.append(SimulationResult.combine(mine))
+        if seed in finals and len(accounts) > 1:
+            parts = [t.trace for t in tasks if t.seed == seed and t.trace is not None]
+            _merge_traces(parts, finals[seed])
+    return combined
+
+
+def _run_tasks(
+    tasks: Sequence[_Task], jobs: int, on_progress: ProgressSink | None
+) -> list[SimulationResult]:
+    total = len(tasks)
+    if jobs == 1 or total == 1:
+        results = []
+        for done, task in enumerate(tasks):
+            report = None
+            if on_progress is not None:
+                report = _scaled(on_progress, done, total)
+            results.append(_run_task(task, report))
+        return results
+    # spawn: the same behaviour on every platform, and no fork of a threaded parent.
+    context = get_context("spawn")
+    slots: list[SimulationResult | None] = [None] * total
+    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context) as pool:
+        futures = {pool.submit(_run_task, task): i for i, task in enumerate(tasks)}
+        for done, future in enumerate(as_completed(futures), start=1):
+            slots[futures[future]] = future.result()
+            if on_progress is not None:
+                on_progress(done / total)
+    return [result for result in slots if result is not None]
+
+
+def _scaled(sink: ProgressSink, done: int, total: int) -> ProgressSink:
+    def report(fraction: float) -> None:
+        sink((done + fraction) / total)
+
+    return report
+
+
+def write_plot(path: str | os.PathLike[str], result: SimulationResult, *, title: str) -> None:
+    """Write ``result``'s status-over-time picture to ``path`` as SVG."""
+    Path(path).write_text(status_svg(result.samples, title=title), encoding="utf-8")
