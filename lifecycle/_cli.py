@@ -16,6 +16,7 @@ from ._machine import mermaid_diagram
 from ._rules import error_table, precedence
 from ._status import Action
 from ._version import __version__
+from .simulation import _cli as simulation_cli
 
 __all__ = ["main"]
 
@@ -78,14 +79,16 @@ def _parser() -> argparse.ArgumentParser:
     errors.add_argument("action", metavar="ACTION", nargs="?", type=_action, help=action_help)
     order = commands.add_parser("precedence", help="print the order in which checks are decided")
     order.add_argument("action", metavar="ACTION", nargs="?", type=_action, help=action_help)
+    simulation_cli.add_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lifecycle`` command line.
 
-    Subcommands: ``demo [--seed N]``, ``diagram``, ``errors [ACTION]`` and
-    ``precedence [ACTION]``; ``--version`` prints the version.
+    Subcommands: ``demo [--seed N]``, ``diagram``, ``errors [ACTION]``,
+    ``precedence [ACTION]`` and ``simulate [...]`` (``lifecycle.simulation``);
+    ``--version`` prints the version.
 
     Args:
         argv: The arguments after the program name; ``sys.argv[1:]`` when ``None``.
@@ -98,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:  # argparse exits for --help, --version and usage errors
         return exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 1
+    if args.command == "simulate":
+        return simulation_cli.run_command(args)
     if args.command == "demo":
         lines = demo_lines(args.seed)
     elif args.command == "diagram":

@@ -1,0 +1,171 @@
+"""``lifecycle simulate``: same seed, same bytes; errors as exit code 2; a bar on terminals only."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lifecycle._cli import main
+from lifecycle.simulation import default_workload, load_workload, parse_workload
+from lifecycle.simulation._cli import ProgressBar, wants_progress
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO_ROOT / "examples" / "workloads"
+SMALL = ["simulate", "--instances", "400", "--days", "1", "--no-progress"]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_the_same_seed_writes_the_same_bytes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    outputs = []
+    for name in ("first", "second"):
+        trace, plot = tmp_path / f"{name}.jsonl", tmp_path / f"{name}.svg"
+        code, out, _ = run(
+            capsys, *SMALL, "--seed", "42", "--trace", str(trace), "--plot", str(plot)
+        )
+        assert code == 0
+        outputs.append((out, trace.read_bytes(), plot.read_bytes()))
+    assert outputs[0] == outputs[1]
+    out, trace_bytes, plot_bytes = outputs[0]
+    assert out.startswith("Simulated 400 instances for 1 days (seed 42; 1 account)")
+    assert len(trace_bytes.splitlines()) > 100
+    assert plot_bytes.startswith(b"<svg")
+
+
+def test_another_seed_prints_another_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, *SMALL, "--seed", "1")[1] != run(capsys, *SMALL, "--seed", "2")[1]
+
+
+def test_stdout_holds_the_summary_and_stderr_the_timing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, err = run(capsys, *SMALL)
+    assert "Calls by outcome" in out
+    assert "events and transitions per second" not in out
+    assert err.startswith("1 run in ")
+    assert "events and transitions per second" in err
+
+
+def test_json_output_is_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, *SMALL, "--json")
+    data = json.loads(out)
+    assert data["instances"] == 400
+    assert data["seed"] == 42
+    _, out, _ = run(capsys, *SMALL, "--json", "--seeds", "2")
+    assert [d["seed"] for d in json.loads(out)] == [42, 43]
+
+
+def test_several_seeds_in_a_pool_print_a_comparison_and_write_one_file_each(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = [*SMALL, "--seeds", "2", "--seed", "7", "--plot", str(tmp_path / "p.svg")]
+    code, pooled, _ = run(capsys, *argv, "--jobs", "2")
+    assert code == 0
+    assert pooled.startswith("2 seeds, 400 instances, 1 days each")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p-seed7.svg", "p-seed8.svg"]
+    _, alone, _ = run(capsys, *argv, "--jobs", "1")
+    assert pooled == alone
+
+
+def test_a_workload_file_with_instances_and_days(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["simulate", "--workload", str(EXAMPLES / "two-accounts.toml"), "--instances", "300"]
+    code, out, _ = run(capsys, *argv, "--days", "0.5", "--no-progress")
+    assert code == 0
+    assert out.startswith("Simulated 300 instances for 0.5 days (seed 42; 2 accounts)")
+
+
+def test_a_workload_file_as_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["simulate", "--workload", str(EXAMPLES / "two-accounts.toml"), "--show-workload"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert parse_workload(out) == load_workload(EXAMPLES / "two-accounts.toml")
+
+
+def test_show_workload_prints_toml_that_reads_back(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "simulate", "--show-workload", "--instances", "1000", "--days", "2")
+    assert code == 0
+    workload = parse_workload(out)
+    assert workload.instances == 1000
+    assert workload.days == 2
+    _, out, _ = run(capsys, "simulate", "--show-workload")
+    assert parse_workload(out) == default_workload(10_000)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--seeds", "0"], "--seeds 0"),
+        (["--jobs", "-1"], "--jobs -1"),
+        (["--instances", "-5"], "instances=-5"),
+        (["--days", "0"], "days=0"),
+        (["--workload", "no/such/file.toml"], "no/such/file.toml"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, "simulate", *argv)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("lifecycle simulate: error: ")
+    assert message in err
+
+
+def test_python_m_lifecycle_simulate_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "lifecycle", *SMALL[:-1], "--instances", "50"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
+    )
+    assert done.stdout.startswith("Simulated 50 instances")
+    # Piped: no progress bar, only the timing line.
+    assert "\r" not in done.stderr
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_bar_is_drawn_on_a_terminal_only_and_never_under_ci() -> None:
+    assert wants_progress(FakeTerminal(), {})
+    assert not wants_progress(FakeTerminal(), {"CI": "true"})
+    assert wants_progress(FakeTerminal(), {"CI": ""})
+    assert not wants_progress(io.StringIO(), {})
+
+
+def test_the_bar_redraws_in_place_and_erases_itself() -> None:
+    stream = io.StringIO()
+    bar = ProgressBar(stream, "simulating")
+    bar(0.0)
+    bar(0.5)
+    bar(0.5)  # unchanged: not redrawn
+    bar(1.0)
+    drawn = stream.getvalue().split("\r")[1:]
+    assert len(drawn) == 3
+    assert "[" + "#" * 15 + "." * 15 + "]" in drawn[1]
+    assert " 50.0 %" in drawn[1]
+    assert "100.0 %" in drawn[2]
+    bar.close()
+    assert stream.getvalue().endswith("\r")
+
+
+def test_progress_on_request_goes_to_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, err = run(capsys, *SMALL[:-1], "--progress")
+    assert "\r" not in out
+    assert "simulating [" in err
