@@ -210,7 +210,10 @@ Setup = Callable[[EcsModel], None]
 
 
 def _instance(**condition: Any) -> Setup:
-    return lambda model: model.create_instance("i-1", **condition) and None
+    def setup(model: EcsModel) -> None:
+        model.create_instance("i-1", **condition)
+
+    return setup
 
 
 def _fault(kind: str, action: Action, **condition: Any) -> Setup:
