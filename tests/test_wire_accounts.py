@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lifecycle import Durations, InvalidArgument
-from lifecycle.wire import Accounts, Credential, EventLog, ServerClock, load_credentials
+from lifecycle.wire import Accounts, Credential, EventLog, ServerClock, WireApp, load_credentials
 from lifecycle.wire._accounts import (
     ENV_ACCESS_KEY_ID,
     ENV_ACCESS_KEY_SECRET,
@@ -207,3 +207,10 @@ def test_without_a_file_or_environment_a_pair_is_generated() -> None:
     (credential,), source = resolve_credentials(None, {})
     assert credential.access_key_id.startswith("LTAI")
     assert source == "generated for this run"
+
+
+def test_an_app_serves_accounts_made_beforehand() -> None:
+    accounts = Accounts([A, B], seed=5)
+    app = WireApp(accounts)
+    assert app.accounts is accounts
+    assert app.accounts["b"].seed == 6

@@ -158,6 +158,10 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """``http.server``'s own refusals, as the documented envelope instead of HTML."""
         self.close_connection = True
+        # A request line too malformed to name a version leaves HTTP/0.9, which has
+        # no status line: answer as HTTP/1.0 so the client sees the status.
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"
         text = message or (self.responses.get(code, ("Bad request",))[0])
         self._write(self.server.app.protocol.error("InvalidParameter", code, f"{text}."))
 

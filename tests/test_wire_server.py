@@ -1,0 +1,351 @@
+"""The WSGI app and the threaded server, over real sockets: keep-alive, the transport's own
+refusals as envelopes, limits, concurrency, and a clean shutdown."""
+
+from __future__ import annotations
+
+import http.client as httplib
+import io
+import json
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from lifecycle import Durations, ErrorCode
+from lifecycle.wire import Credential, WireApp, WireConfig, WireServer, serve
+from tests.wire_helpers import AK, SK, WIRE, basic, expected_wire_error, http, v2_params, v3_headers
+
+CREDENTIALS = [Credential(name="alice", access_key_id=AK, access_key_secret=SK)]
+
+
+@pytest.fixture
+def app() -> WireApp:
+    return WireApp(CREDENTIALS, WireConfig(max_body_bytes=1000), durations=Durations.immediate())
+
+
+@pytest.fixture
+def server(app: WireApp) -> Iterator[WireServer]:
+    with serve(app) as running:
+        yield running
+
+
+def envelope(body: bytes) -> dict[str, Any]:
+    parsed = json.loads(body)
+    assert list(parsed) == WIRE["envelope"]["error_fields"]
+    return dict(parsed)
+
+
+def raw_exchange(server: WireServer, data: bytes) -> bytes:
+    with socket.create_connection((server.host, server.port), timeout=10) as connection:
+        connection.sendall(data)
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def split(response: bytes) -> tuple[int, dict[str, str], bytes]:
+    head, _, body = response.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return status, headers, body
+
+
+def test_the_server_reports_where_it_listens(server: WireServer) -> None:
+    assert server.host == "127.0.0.1"
+    assert server.port > 0
+    assert server.endpoint == f"127.0.0.1:{server.port}"
+    assert server.url == f"http://127.0.0.1:{server.port}"
+    assert server.url in repr(server)
+
+
+def test_a_server_on_ipv6_loopback_brackets_its_address(app: WireApp) -> None:
+    with serve(app, host="::1") as server:
+        assert server.endpoint == f"[::1]:{server.port}"
+        status, _, _ = http(server.url + "/_lifecycle/clock", headers=basic(AK, SK))
+        assert status == 200
+
+
+def test_a_connection_is_kept_alive_across_calls(app: WireApp, server: WireServer) -> None:
+    app.accounts["alice"].model.create_instance("i-1", status="Stopped")
+    connection = httplib.HTTPConnection(server.host, server.port, timeout=10)
+    try:
+        for action in ("StartInstance", "StopInstance", "StartInstance"):
+            query = urlencode(v2_params(action, {"InstanceId": "i-1"}))
+            connection.request("POST", "/?" + query)
+            response = connection.getresponse()
+            body = response.read()
+            assert response.status == 200, body
+            assert response.getheader("Connection") is None
+            assert response.getheader("Content-Length") == str(len(body))
+        assert app.accounts["alice"].model.status("i-1") == "Running"
+    finally:
+        connection.close()
+
+
+def test_a_tampered_request_is_refused_over_the_wire(app: WireApp, server: WireServer) -> None:
+    app.accounts["alice"].model.create_instance("i-1", status="Stopped")
+    pairs = v2_params("StartInstance", {"InstanceId": "i-other"})
+    tampered = [(k, "i-1" if k == "InstanceId" else v) for k, v in pairs]
+    status, headers, body = http(server.url + "/?" + urlencode(tampered), method="POST")
+    refusal = envelope(body)
+    assert (status, refusal["Code"]) == (
+        expected_wire_error("SignatureDoesNotMatch", string_to_sign="")[0],
+        "SignatureDoesNotMatch",
+    )
+    assert headers["x-acs-request-id"] == refusal["RequestId"]
+    assert app.accounts["alice"].model.status("i-1") == "Stopped"
+
+
+def test_a_replay_is_refused_over_the_wire(app: WireApp, server: WireServer) -> None:
+    app.accounts["alice"].model.create_instance("i-1", status="Running")
+    url = server.url + "/?" + urlencode(v2_params("RebootInstance", {"InstanceId": "i-1"}))
+    assert http(url, method="POST")[0] == 200
+    status, _, body = http(url, method="POST")
+    assert (status, envelope(body)["Code"]) == (400, WIRE["timestamp"]["nonce_code"])
+
+
+def test_a_v3_request_with_a_form_body_is_served_over_the_wire(
+    app: WireApp, server: WireServer
+) -> None:
+    app.accounts["alice"].model.create_instance("i-1", status="Stopped")
+    body = b"InstanceId=i-1"
+    headers = v3_headers(
+        "StartInstance",
+        [],
+        host=server.endpoint,
+        body=body,
+        extra={"content-type": "application/x-www-form-urlencoded"},
+    )
+    status, _, answer = http(server.url + "/", method="POST", body=body, headers=headers)
+    assert status == 200, answer
+    assert app.accounts["alice"].model.status("i-1") == "Running"
+
+
+def test_a_malformed_request_line_gets_an_envelope_not_html(server: WireServer) -> None:
+    status, headers, body = split(raw_exchange(server, b"GET / HTTP/one\r\n\r\n"))
+    assert status == 400
+    assert headers["content-type"] == WIRE["envelope"]["json_content_type"]
+    assert envelope(body)["Code"] == "InvalidParameter"
+
+
+def test_an_over_long_url_gets_an_envelope(server: WireServer) -> None:
+    request = b"GET /?" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    status, _, body = split(raw_exchange(server, request))
+    assert (status, envelope(body)["Code"]) == (414, "InvalidParameter")
+
+
+def test_any_method_reaches_the_app(server: WireServer) -> None:
+    for method in ("PUT", "FOO"):
+        status, _, body = split(
+            raw_exchange(
+                server, f"{method} / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+            )
+        )
+        assert (status, envelope(body)["Code"]) == (
+            expected_wire_error("UnsupportedHTTPMethod")[0],
+            "UnsupportedHTTPMethod",
+        )
+
+
+def test_head_gets_the_headers_without_a_body(server: WireServer) -> None:
+    status, headers, body = split(
+        raw_exchange(server, b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    )
+    assert status == expected_wire_error("UnsupportedHTTPMethod")[0]
+    assert int(headers["content-length"]) > 0
+    assert body == b""
+
+
+def test_a_chunked_body_is_refused_and_the_connection_closed(server: WireServer) -> None:
+    request = (
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+    )
+    status, headers, body = split(raw_exchange(server, request))
+    assert (status, headers["connection"]) == (411, "close")
+    assert envelope(body)["Code"] == "InvalidParameter"
+
+
+@pytest.mark.parametrize("length", [b"lots", b"-1"])
+def test_a_malformed_content_length_is_refused(server: WireServer, length: bytes) -> None:
+    request = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + b"\r\n\r\n"
+    status, headers, body = split(raw_exchange(server, request))
+    assert (status, headers["connection"]) == (400, "close")
+    assert "Content-Length" in envelope(body)["Message"]
+
+
+def test_a_body_over_the_limit_is_refused_unread(server: WireServer) -> None:
+    # The server answers from the headers alone and closes; the body is never read.
+    request = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + b"x" * 10
+    status, headers, body = split(raw_exchange(server, request))
+    assert (status, headers["connection"]) == (WIRE["limits"]["body_status"], "close")
+    assert "at most 1000" in envelope(body)["Message"]
+
+
+def test_the_control_surface_is_served_with_credentials(app: WireApp, server: WireServer) -> None:
+    status, headers, body = http(
+        server.url + "/_lifecycle/accounts/alice/instances",
+        method="POST",
+        body=b'{"instance_id": "i-9", "status": "Running"}',
+        headers=basic(AK, SK),
+    )
+    assert (status, json.loads(body)) == (200, {"instance_ids": ["i-9"]})
+    assert headers["content-type"] == "application/json"
+    status, headers, _ = http(server.url + "/_lifecycle/clock")
+    assert (status, headers["www-authenticate"]) == (401, 'Basic realm="lifecycle"')
+
+
+def test_concurrent_clients_never_corrupt_the_model(app: WireApp, server: WireServer) -> None:
+    model = app.accounts["alice"].model
+    model.create_instance("i-shared", status="Stopped")
+    threads = 8
+    rounds = 5
+    ids = [model.create_instance(f"i-{n}", status="Stopped") for n in range(threads)]
+    outcomes: list[tuple[str, int]] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(threads)
+
+    def client(own: str) -> None:
+        connection = httplib.HTTPConnection(server.host, server.port, timeout=10)
+        try:
+            barrier.wait()
+            # Everyone starts the shared instance at once: exactly one may succeed.
+            calls = [("StartInstance", "i-shared")]
+            for _ in range(rounds):
+                calls += [("StartInstance", own), ("StopInstance", own)]
+            for action, instance in calls:
+                connection.request(
+                    "POST", "/?" + urlencode(v2_params(action, {"InstanceId": instance}))
+                )
+                response = connection.getresponse()
+                code = json.loads(response.read()).get("Code", "OK")
+                with lock:
+                    outcomes.append(
+                        (
+                            f"{action} {instance == own}",
+                            response.status
+                            if code != ErrorCode.INCORRECT_INSTANCE_STATUS.value
+                            else -1,
+                        )
+                    )
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=client, args=(own,)) for own in ids]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    shared = [status for label, status in outcomes if label == "StartInstance False"]
+    assert sorted(shared) == [-1] * (threads - 1) + [200]
+    own = [status for label, status in outcomes if label.endswith("True")]
+    assert own == [200] * (threads * rounds * 2)
+    assert all(model.status(i) == "Stopped" for i in ids)
+    assert model.status("i-shared") == "Running"
+    transitions = [
+        e
+        for e in app.accounts["alice"].events.since(0)
+        if e["type"] == "TransitionEvent" and e["cause"] != "create"
+    ]
+    # Each success is two transitions (into the transitory status and out of it).
+    assert len(transitions) == 2 * (threads * rounds * 2 + 1)
+
+
+def test_shutdown_closes_idle_keep_alive_connections(app: WireApp) -> None:
+    server = serve(app)
+    connection = socket.create_connection((server.host, server.port), timeout=10)
+    with connection:
+        connection.sendall(b"GET /_lifecycle/clock HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert connection.recv(65536).startswith(b"HTTP/1.1 ")
+        server.shutdown()
+        assert connection.recv(65536) == b""  # the server ended the idle connection
+    server.shutdown()  # a second shutdown is harmless
+
+
+def test_serve_forever_runs_in_the_calling_thread_until_shut_down(app: WireApp) -> None:
+    server = WireServer(app)
+    runner = threading.Thread(target=server.serve_forever)
+    runner.start()
+    try:
+        status, _, _ = http(server.url + "/_lifecycle/clock", headers=basic(AK, SK))
+        assert status == 200
+    finally:
+        server._httpd.shutdown()
+        runner.join(timeout=10)
+        server.shutdown()
+    assert not runner.is_alive()
+
+
+# --------------------------------------------------------------- WSGI alone
+def wsgi(app: WireApp, **environ: Any) -> tuple[str, dict[str, str], bytes]:
+    captured: list[tuple[str, list[tuple[str, str]]]] = []
+    base = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/",
+        "QUERY_STRING": "",
+        "wsgi.input": io.BytesIO(b""),
+    }
+    body = b"".join(app({**base, **environ}, lambda s, h: captured.append((s, h))))
+    status, headers = captured[0]
+    return status, dict(headers), body
+
+
+def test_the_wsgi_app_states_the_length_and_reason(app: WireApp) -> None:
+    status, headers, body = wsgi(app)
+    assert status == "400 Bad Request"
+    assert headers["Content-Length"] == str(len(body))
+    assert envelope(body)["Code"] == "MissingParameter"
+
+
+def test_the_wsgi_app_refuses_a_bad_or_huge_content_length_without_reading(app: WireApp) -> None:
+    class Unreadable(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            raise AssertionError("the body must not be read")
+
+    status, _, body = wsgi(app, CONTENT_LENGTH="x", **{"wsgi.input": Unreadable()})
+    assert status.startswith("400")
+    assert "Content-Length" in envelope(body)["Message"]
+    status, _, body = wsgi(app, CONTENT_LENGTH="1001", **{"wsgi.input": Unreadable()})
+    assert status.startswith("413")
+
+
+def test_the_wsgi_app_reads_headers_and_the_body_from_the_environ(app: WireApp) -> None:
+    app.accounts["alice"].model.create_instance("i-1", status="Stopped")
+    pairs = v2_params("StartInstance", {"InstanceId": "i-1"})
+    query = [(k, v) for k, v in pairs if k != "InstanceId"]
+    status, _, body = wsgi(
+        app,
+        REQUEST_METHOD="POST",
+        QUERY_STRING=urlencode(query),
+        CONTENT_TYPE="application/x-www-form-urlencoded",
+        CONTENT_LENGTH="14",
+        HTTP_X_ACS_ACTION="StartInstance",
+        **{"wsgi.input": io.BytesIO(b"InstanceId=i-1")},
+    )
+    assert status == "200 OK", body
+
+
+def test_a_path_that_is_not_latin_1_is_taken_as_it_is(app: WireApp) -> None:
+    status, _, body = wsgi(app, PATH_INFO="/\u20ac")
+    assert (status[:3], envelope(body)["Code"]) == ("404", "InvalidAction.NotFound")
+
+
+def test_a_bug_while_reading_the_environ_is_an_internal_error(
+    app: WireApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            raise OSError("the client went away")
+
+    with caplog.at_level(logging.ERROR, logger="lifecycle.wire"):
+        status, _, body = wsgi(
+            app, REQUEST_METHOD="POST", CONTENT_LENGTH="5", **{"wsgi.input": Broken()}
+        )
+    status_code, message = expected_wire_error("InternalError")
+    assert (status, envelope(body)["Message"]) == (f"{status_code} Internal Server Error", message)
+    assert "went away" in caplog.text
