@@ -8,6 +8,8 @@ is decided here. ``main`` never calls ``sys.exit``: it returns the exit code
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -16,7 +18,9 @@ from ._machine import mermaid_diagram
 from ._rules import error_table, precedence
 from ._status import Action
 from ._version import __version__
+from .errors import LifecycleError
 from .simulation import _cli as simulation_cli
+from .wire import _command as wire_command
 
 __all__ = ["main"]
 
@@ -80,15 +84,73 @@ def _parser() -> argparse.ArgumentParser:
     order = commands.add_parser("precedence", help="print the order in which checks are decided")
     order.add_argument("action", metavar="ACTION", nargs="?", type=_action, help=action_help)
     simulation_cli.add_parser(commands)
+    serve = commands.add_parser(
+        "serve", help="serve the ECS API on a local port, for the official SDKs unchanged"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port; 0 picks one (default: 8080)")
+    serve.add_argument(
+        "--credentials",
+        metavar="FILE",
+        help="TOML file of [[accounts]] (default: ALIBABA_CLOUD_ACCESS_KEY_ID and "
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET, else a generated pair)",
+    )
+    serve.add_argument(
+        "--no-verify", dest="verify", action="store_false", help="do not check signatures"
+    )
+    serve.add_argument("--seed", type=int, default=0, help="first account's seed (default: 0)")
+    serve.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="model seconds per real second; 0 freezes time (default: 1)",
+    )
+    serve.add_argument(
+        "--no-control", dest="control", action="store_false", help="no /_lifecycle/ surface"
+    )
+    serve.add_argument("--log", action="store_true", help="print a line per request")
     return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """``lifecycle serve``: print where and how, then serve until Ctrl-C."""
+    options = wire_command.ServeOptions(
+        host=args.host,
+        port=args.port,
+        credentials=args.credentials,
+        verify=args.verify,
+        seed=args.seed,
+        time_scale=args.time_scale,
+        control=args.control,
+    )
+    try:
+        prepared = wire_command.prepare(options, os.environ)
+    except LifecycleError as error:
+        sys.stderr.write(f"lifecycle serve: {error}\n")
+        return 2
+    except OSError as error:
+        sys.stderr.write(f"lifecycle serve: cannot listen on {args.host}:{args.port}: {error}\n")
+        return 1
+    sys.stderr.write("".join(f"{line}\n" for line in prepared.warnings))
+    sys.stdout.write("".join(f"{line}\n" for line in prepared.banner))
+    sys.stdout.flush()
+    if args.log:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    try:
+        prepared.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        prepared.server.shutdown()
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lifecycle`` command line.
 
     Subcommands: ``demo [--seed N]``, ``diagram``, ``errors [ACTION]``,
-    ``precedence [ACTION]`` and ``simulate [...]`` (``lifecycle.simulation``);
-    ``--version`` prints the version.
+    ``precedence [ACTION]``, ``simulate [...]`` (``lifecycle.simulation``) and
+    ``serve [...]`` (``lifecycle.wire``); ``--version`` prints the version.
 
     Args:
         argv: The arguments after the program name; ``sys.argv[1:]`` when ``None``.
@@ -103,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 1
     if args.command == "simulate":
         return simulation_cli.run_command(args)
+    if args.command == "serve":
+        return _serve(args)
     if args.command == "demo":
         lines = demo_lines(args.seed)
     elif args.command == "diagram":

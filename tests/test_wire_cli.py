@@ -1,0 +1,147 @@
+"""``lifecycle serve``: its banner, warnings and refusals, and a real run under ``python -m``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from lifecycle._cli import main
+from lifecycle.wire import WireServer
+from tests.wire_helpers import basic, http, v2_params
+
+ENV = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI-env", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "env-secret"}
+
+
+@pytest.fixture(autouse=True)
+def no_credentials_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def serve_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: str
+) -> tuple[int, str, str, list[int]]:
+    """Run ``serve``; instead of blocking, the server answers one request, then Ctrl-C."""
+    answered: list[int] = []
+
+    def one_request_then_interrupt(self: WireServer) -> None:
+        self.start()
+        status, _, _ = http(self.url + "/_lifecycle/clock", headers=basic("LTAI-env", "env-secret"))
+        answered.append(status)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(WireServer, "serve_forever", one_request_then_interrupt)
+    code = main(["serve", "--port", "0", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err, answered
+
+
+def test_serve_prints_where_and_how_and_stops_on_ctrl_c(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err, _ = serve_once(monkeypatch, capsys)
+    assert code == 0
+    assert err == ""
+    assert "ECS API 2014-05-26 at http://127.0.0.1:" in out
+    assert "SDK endpoint: '127.0.0.1:" in out
+    assert "credentials: generated for this run" in out
+    assert "AccessKeySecret " in out  # a generated secret is shown: the user needs it
+    assert "signatures: verified" in out
+    assert "clock: 1 model seconds per second" in out
+    assert "/_lifecycle/ (loopback only, HTTP Basic" in out
+
+
+def test_credentials_from_the_environment_are_used_and_the_secret_not_printed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    code, out, _, answered = serve_once(monkeypatch, capsys, "--time-scale", "0", "--log")
+    assert code == 0
+    assert answered == [200]
+    assert "AccessKeyId LTAI-env" in out
+    assert "env-secret" not in out
+    assert "clock: frozen" in out
+
+
+def test_no_verify_warns_loudly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err, answered = serve_once(monkeypatch, capsys, "--no-verify", "--no-control")
+    assert code == 0
+    assert "signature verification is OFF" in err
+    assert "signatures: verified" not in out
+    assert "control surface" not in out
+    assert answered == [404]  # no control surface: the ECS endpoint answers the path
+
+
+def test_a_non_loopback_address_is_warned_about(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err, _ = serve_once(monkeypatch, capsys, "--host", "0.0.0.0")
+    assert code == 0
+    assert "not loopback" in err
+
+
+def test_a_bad_credentials_file_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["serve", "--port", "0", "--credentials", str(tmp_path / "missing.toml")])
+    assert code == 2
+    assert "credentials file" in capsys.readouterr().err
+
+
+def test_a_port_in_use_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        code = main(["serve", "--port", str(taken.getsockname()[1])])
+    assert code == 1
+    assert "cannot listen" in capsys.readouterr().err
+
+
+def test_python_m_lifecycle_serve_answers_a_signed_call(tmp_path: Path) -> None:
+    credentials = tmp_path / "accounts.toml"
+    credentials.write_text(
+        '[[accounts]]\nname = "dev"\n'
+        'access_key_id = "LTAI-dev"\naccess_key_secret = "dev-secret"\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ENV}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lifecycle",
+            "serve",
+            "--port",
+            "0",
+            "--credentials",
+            str(credentials),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        url = first.split(" at ")[1].strip()
+        query = v2_params(
+            "DescribeInstanceStatus", {"RegionId": "r"}, key="LTAI-dev", secret="dev-secret"
+        )
+        status, _, body = http(url + "/?" + urlencode(query), method="POST")
+        assert (status, json.loads(body)["TotalCount"]) == (200, 0)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
