@@ -149,11 +149,12 @@ class EventLog:
     """An account's recent trace: every ``TransitionEvent`` and ``FaultEvent``, numbered.
 
     Numbers keep counting across resets, so a reader's ``after`` cursor stays
-    valid; only the newest ``capacity`` events are kept.
+    valid; only the newest ``capacity`` events are kept. Events are frozen, so
+    they are kept as they come and turned into JSON only when read.
     """
 
     def __init__(self, capacity: int) -> None:
-        self._events: deque[dict[str, object]] = deque(maxlen=capacity)
+        self._events: deque[tuple[int, object]] = deque(maxlen=capacity)
         self._next = 0
         self._lock = threading.Lock()
 
@@ -163,11 +164,9 @@ class EventLog:
         return self._next
 
     def record(self, event: object) -> None:
-        """Keep ``event`` (a model subscriber)."""
-        entry = jsonable(event)
-        assert isinstance(entry, dict), "events are dataclasses"
+        """Keep ``event`` (a model subscriber: it runs inside every call, so it only appends)."""
         with self._lock:
-            self._events.append({"number": self._next, "type": type(event).__name__, **entry})
+            self._events.append((self._next, event))
             self._next += 1
 
     def clear(self) -> None:
@@ -176,9 +175,10 @@ class EventLog:
             self._events.clear()
 
     def since(self, number: int) -> list[dict[str, object]]:
-        """The kept events numbered ``number`` or later, oldest first."""
+        """The kept events numbered ``number`` or later, oldest first, as JSON values."""
         with self._lock:
-            return [event for event in self._events if int(event["number"]) >= number]  # type: ignore[call-overload]
+            kept = [(n, event) for n, event in self._events if n >= number]
+        return [{"number": n, "type": type(event).__name__, **_fields(event)} for n, event in kept]
 
 
 class Account:
@@ -377,6 +377,12 @@ def jsonable(value: object) -> object:
     if isinstance(value, list | tuple):
         return [jsonable(item) for item in value]
     return value
+
+
+def _fields(value: object) -> dict[str, object]:
+    fields = jsonable(value)
+    assert isinstance(fields, dict), "events and views are dataclasses"
+    return fields
 
 
 def resolve_credentials(
