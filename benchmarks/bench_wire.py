@@ -97,15 +97,15 @@ def main(argv: list[str] | None = None) -> None:
     server_app = _app(verify=True)
     server = serve(server_app)
     connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
-    tea_config = dict(
-        access_key_id=AK,
-        access_key_secret=SK,
-        region_id="cn-hangzhou",
-        endpoint=server.endpoint,
-        protocol="http",
-        read_timeout=10_000,
-        connect_timeout=5_000,
-    )
+    tea_config: dict[str, object] = {
+        "access_key_id": AK,
+        "access_key_secret": SK,
+        "region_id": "cn-hangzhou",
+        "endpoint": server.endpoint,
+        "protocol": "http",
+        "read_timeout": 10_000,
+        "connect_timeout": 5_000,
+    }
     tea_v3 = TeaClient(tea_openapi.Config(**tea_config))
     v2_config = tea_openapi.Config(**tea_config)
     v2_config.signature_algorithm = "v2"
@@ -172,11 +172,12 @@ def main(argv: list[str] | None = None) -> None:
 
     yardstick = min(_time(lambda: sum(range(1000)), 1000) for _ in range(5))
     print(
-        f"lifecycle.wire per-call cost, median of {rounds} batches (sum(range(1000)) = {yardstick:.1f} µs)"
+        f"lifecycle.wire per-call cost, median of {rounds} batches "
+        f"(sum(range(1000)) = {yardstick:.1f} µs)"
     )
     base = statistics.median(results[rows[0][0]])
     width = max(len(name) for name, _, _ in rows)
-    print(f"{'path':<{width}}  {'µs/call':>9}  {'× model':>8}  {'calls/s':>8}")
+    print(f"{'path':<{width}}  {'µs/call':>9}  {'x model':>8}  {'calls/s':>8}")
     for name, _, _ in rows:
         median = statistics.median(results[name])
         print(f"{name:<{width}}  {median:>9.1f}  {median / base:>8.0f}  {1e6 / median:>8.0f}")
