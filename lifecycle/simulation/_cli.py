@@ -16,8 +16,8 @@ import time
 from dataclasses import replace
 from typing import TextIO
 
-from ..errors import InvalidArgument
-from ._runner import load_workload, output_path, simulate, write_plot
+from ..errors import InvalidArgument, SnapshotError
+from ._runner import checkpoint, load_workload, output_path, resume, simulate, write_plot
 from ._summary import SimulationResult, compare
 from ._workload import Workload, default_workload
 
@@ -112,6 +112,19 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="print the workload as TOML (after --instances and --days) and exit",
     )
     parser.add_argument(
+        "--snapshot",
+        metavar="FILE",
+        help="with --until: stop at day UNTIL and save the whole run to FILE",
+    )
+    parser.add_argument(
+        "--until", type=float, metavar="DAY", help="with --snapshot: the simulated day to stop at"
+    )
+    parser.add_argument(
+        "--resume",
+        metavar="FILE",
+        help="carry on a --snapshot run to its end (a --trace is appended to)",
+    )
+    parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -131,6 +144,28 @@ def _workload(args: argparse.Namespace) -> Workload:
     return workload
 
 
+def _check_snapshot_flags(args: argparse.Namespace) -> None:
+    if (args.snapshot is None) != (args.until is None):
+        raise InvalidArgument("--snapshot FILE and --until DAY go together")
+    if args.snapshot is not None and (args.seeds != 1 or args.resume is not None):
+        raise InvalidArgument("--snapshot saves one run: no --seeds, no --resume")
+    if args.resume is not None:
+        given = [
+            flag
+            for flag, value in (
+                ("--workload", args.workload),
+                ("--instances", args.instances),
+                ("--days", args.days),
+                ("--show-workload", args.show_workload or None),
+            )
+            if value is not None
+        ]
+        if given or args.seeds != 1:
+            raise InvalidArgument(
+                f"--resume carries on the saved run as it was: drop {', '.join(given) or '--seeds'}"
+            )
+
+
 def run_command(
     args: argparse.Namespace,
     stdout: TextIO | None = None,
@@ -148,6 +183,7 @@ def run_command(
             raise InvalidArgument(f"--seeds {args.seeds}: expected 1 or more")
         if args.jobs < 0:
             raise InvalidArgument(f"--jobs {args.jobs}: expected 0 (one per CPU) or more")
+        _check_snapshot_flags(args)
         workload = _workload(args)
     except InvalidArgument as error:
         err.write(f"lifecycle simulate: error: {error}\n")
@@ -161,11 +197,34 @@ def run_command(
     bar = ProgressBar(err, "simulating") if show else None
     began = time.perf_counter()
     try:
-        results = simulate(workload, seeds, jobs=jobs, trace=args.trace, on_progress=bar)
+        if args.resume is not None:
+            results = [resume(args.resume, trace=args.trace, on_progress=bar)]
+        elif args.snapshot is not None:
+            until = args.until * 86_400
+            results = [
+                checkpoint(
+                    workload,
+                    args.seed,
+                    until=until,
+                    path=args.snapshot,
+                    trace=args.trace,
+                    on_progress=bar,
+                )
+            ]
+        else:
+            results = simulate(workload, seeds, jobs=jobs, trace=args.trace, on_progress=bar)
+    except (InvalidArgument, SnapshotError) as error:
+        err.write(f"lifecycle simulate: error: {error}\n")
+        return 2
     finally:
         if bar is not None:
             bar.close()
     took = time.perf_counter() - began
+    if args.snapshot is not None:
+        err.write(
+            f"saved the run at day {args.until:g} to {args.snapshot}; "
+            f"carry on with: python -m lifecycle simulate --resume {args.snapshot}\n"
+        )
     if args.plot is not None:
         for seed, result in zip(seeds, results, strict=True):
             write_plot(
@@ -180,11 +239,14 @@ def run_command(
         out.write(results[0].summary.render())
     else:
         out.write(compare([r.summary for r in results]))
-    events = sum(r.summary.events + r.summary.transitions for r in results)
-    err.write(
-        f"{len(results)} run{'s' if len(results) > 1 else ''} in {took:.1f} s "
-        f"({events / took if took > 0 else 0:,.0f} events and transitions per second)\n"
-    )
+    if args.resume is None:
+        events = sum(r.summary.events + r.summary.transitions for r in results)
+        err.write(
+            f"{len(results)} run{'s' if len(results) > 1 else ''} in {took:.1f} s "
+            f"({events / took if took > 0 else 0:,.0f} events and transitions per second)\n"
+        )
+    else:
+        err.write(f"resumed run finished in {took:.1f} s\n")
     return 0
 
 

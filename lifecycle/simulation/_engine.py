@@ -26,14 +26,15 @@ so changing one group's rates leaves every other group's draws as they were.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import heapq
 import math
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from random import Random
-from typing import Final
+from typing import Any, Final
 
 from .. import (
     Action,
@@ -46,7 +47,8 @@ from .. import (
     InstanceStatus,
     TransitionEvent,
 )
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, SnapshotError
+from ._checkpoint import decode, encode, pack, unpack
 from ._summary import (
     OK,
     PLATFORM_EVENTS,
@@ -56,9 +58,9 @@ from ._summary import (
     SimulationResult,
     Summary,
 )
-from ._workload import Group, Workload
+from ._workload import Group, Workload, parse_workload
 
-__all__ = ["Simulation", "account_seed"]
+__all__ = ["Simulation", "account_seed", "snapshot_accounts", "snapshot_all"]
 
 TraceSink = Callable[[str], object]
 ProgressSink = Callable[[float], object]
@@ -110,6 +112,59 @@ _LOSS_BITS: Final = {
     DataLossCause.INIT_LOCAL_DISK: _LOST_INIT,
 }
 _MICRO: Final = Decimal("0.000001")
+
+
+def snapshot_all(simulations: Sequence[Simulation]) -> bytes:
+    """One snapshot of several accounts of one run (the same workload and seed).
+
+    Raises:
+        InvalidArgument: for no simulations, or simulations of different runs.
+    """
+    if not simulations:
+        raise InvalidArgument("snapshot_all: expected at least one Simulation")
+    first = simulations[0]
+    if any(
+        (s._workload, s._seed) != (first._workload, first._seed) or s.now != first.now
+        for s in simulations
+    ):
+        raise InvalidArgument("snapshot_all: the simulations are not of one run at one time")
+    return encode(
+        {
+            "seed": first._seed,
+            "workload": first._workload.to_toml(),
+            "accounts": [s._state() for s in simulations],
+        }
+    )
+
+
+def snapshot_accounts(data: bytes) -> list[str]:
+    """The accounts a simulation snapshot holds, in order.
+
+    Raises:
+        SnapshotError: as ``Simulation.restore`` does.
+    """
+    return [str(entry["account"]) for entry in _entries(decode(data))]
+
+
+def _entries(document: dict[str, Any]) -> list[dict[str, Any]]:
+    entries = document.get("accounts")
+    if (
+        not isinstance(entries, list)
+        or not entries
+        or not all(isinstance(e, dict) and isinstance(e.get("account"), str) for e in entries)
+    ):
+        raise SnapshotError("malformed snapshot body: 'accounts' is not a list of accounts")
+    return entries
+
+
+def _rng_state(rng: Random) -> list[Any]:
+    version, internal, gauss = rng.getstate()
+    return [version, list(internal), gauss]
+
+
+def _rng_tuple(state: list[Any]) -> tuple[Any, ...]:
+    version, internal, gauss = state
+    return (version, tuple(internal), gauss)
 
 
 def account_seed(seed: int, account: str) -> int:
@@ -203,6 +258,30 @@ class Simulation:
         on_trace: TraceSink | None = None,
         on_progress: ProgressSink | None = None,
     ) -> None:
+        self._configure(workload, seed, account, on_trace, on_progress)
+        settings = workload.account(self._account)
+        self._model = EcsModel(
+            seed=account_seed(seed, self._account),
+            clock=self._clock,
+            durations=workload.durations,
+            balance=settings.balance,
+            minimum_start_balance=settings.minimum_start_balance,
+        )
+        for rule in workload.faults:
+            self._model.add_fault(rule)
+        self._start_meters(settings.balance)
+        self._build()
+        self._model.subscribe(self._on_event)
+
+    def _configure(
+        self,
+        workload: Workload,
+        seed: int,
+        account: str | None,
+        on_trace: TraceSink | None,
+        on_progress: ProgressSink | None,
+    ) -> None:
+        """Everything the workload and seed decide: shared by a new run and a restored one."""
         if not isinstance(workload, Workload):
             raise InvalidArgument(f"workload={workload!r}: expected a Workload")
         if isinstance(seed, bool) or not isinstance(seed, int):
@@ -223,34 +302,23 @@ class Simulation:
         self._progress = on_progress
         self._end = workload.seconds
         self._stuck_after = workload.stuck_after_minutes * 60
+        self._top_up = settings.top_up_amount
+        self._top_up_mean = settings.top_up_after_days * _DAY
         self._clock = _Clock()
-        self._model = EcsModel(
-            seed=account_seed(seed, account),
-            clock=self._clock,
-            durations=workload.durations,
-            balance=settings.balance,
-            minimum_start_balance=settings.minimum_start_balance,
-        )
-        for rule in workload.faults:
-            self._model.add_fault(rule)
         self._platform_rng = Random(f"{seed}/{account}/platform")
-        self._start_meters(settings.balance, settings.top_up_amount, settings.top_up_after_days)
         self._sample_times = tuple(
             self._end * k / (workload.samples - 1) for k in range(workload.samples)
         )
-        # Instances.
         self._groups: list[_Group] = []
         self._names: dict[str, int] = {}
-        self._ids: list[str] = []
-        self._status = bytearray()
-        self._flags = bytearray()
-        self._entered = array("d")
+        first = 0
+        for index, spec in enumerate(workload.groups_of(account)):
+            self._groups.append(_Group(index, spec, first, seed, account))
+            self._names[spec.name] = index
+            first += spec.count
         self._group_of = array("H")
-        self._counts: list[list[int]] = []
-        self._seconds: list[list[float]] = []
-        self._disk_tokens: dict[int, int] = {}
-        self._heap: list[tuple[float, int, int, int, int]] = []
-        self._sequence = 0
+        for group in self._groups:
+            self._group_of.extend(array("H", (group.index,)) * group.count)
         self._handlers: dict[int, Callable[[float, int, int], None]] = {
             _UNLOCK: self._unlock,
             _REPAIR: self._repair,
@@ -262,16 +330,12 @@ class Simulation:
             _TOP_UP: self._pay,
             _SAMPLE: self._sample,
         }
-        self._build(workload.groups_of(account))
-        self._model.subscribe(self._on_event)
 
     # ------------------------------------------------------------ set-up
-    def _start_meters(self, balance: Decimal, top_up: Decimal, top_up_days: float) -> None:
-        """The account's money and the run's counters, as they are at time 0."""
+    def _start_meters(self, balance: Decimal) -> None:
+        """The account's money, the run's counters and the instance mirror at time 0."""
         # Account.
         self._balance = balance
-        self._top_up = top_up
-        self._top_up_mean = top_up_days * _DAY
         self._in_arrears = False
         self._arrears_since = 0.0
         self._arrears_seconds = 0.0
@@ -280,7 +344,7 @@ class Simulation:
         self._paid = Decimal(0)
         self._overdue_stopped: list[int] = []
         # Counters.
-        self._calls: list[list[dict[str, int]]] = []
+        self._calls: list[list[dict[str, int]]] = [[{} for _ in _ACTIONS] for _ in self._groups]
         self._platform = dict.fromkeys(PLATFORM_EVENTS, 0)
         self._faults: dict[str, int] = {}
         self._losses: dict[str, int] = {}
@@ -288,8 +352,18 @@ class Simulation:
         self._events = 0
         self._transitions = 0
         self._samples: list[tuple[tuple[int, ...], ...]] = []
+        # The instance mirror, and the schedule.
+        self._ids: list[str] = []
+        self._status = bytearray()
+        self._flags = bytearray()
+        self._entered = array("d")
+        self._counts: list[list[int]] = []
+        self._seconds: list[list[float]] = []
+        self._disk_tokens: dict[int, int] = {}
+        self._heap: list[tuple[float, int, int, int, int]] = []
+        self._sequence = 0
 
-    def _build(self, specs: tuple[Group, ...]) -> None:
+    def _build(self) -> None:
         create = self._model.create_instances
         trace = self._trace
         if trace is not None:
@@ -298,11 +372,8 @@ class Simulation:
                 f'"model_seed":{account_seed(self._seed, self._account)},'
                 f'"seconds":{self._end!r},"balance":"{self._balance}"}}\n'
             )
-        for index, spec in enumerate(specs):
-            first = len(self._ids)
-            group = _Group(index, spec, first, self._seed, self._account)
-            self._groups.append(group)
-            self._names[spec.name] = index
+        for group in self._groups:
+            spec, index = group.spec, group.index
             prefix = f"i-{spec.name}-"
             ids = create(
                 spec.count,
@@ -316,12 +387,10 @@ class Simulation:
             self._status.extend(bytes((code,)) * spec.count)
             self._flags.extend(bytes(spec.count))
             self._entered.extend(array("d", (0.0,)) * spec.count)
-            self._group_of.extend(array("H", (index,)) * spec.count)
             counts = [0] * 5
             counts[code] = spec.count
             self._counts.append(counts)
             self._seconds.append([0.0] * 5)
-            self._calls.append([{} for _ in _ACTIONS])
             if code == _RUNNING:
                 group.run_count = spec.count
             if spec.prepaid:
@@ -466,9 +535,161 @@ class Simulation:
                 progress(clock.t / self._end)
                 report = clock.t + step
         self._events += events
+        # Time has reached ``stop`` even if nothing happened at ``stop`` itself.
+        # Settling now emits exactly what the next event would have emitted first.
+        clock.t = max(clock.t, stop)
+        settle()
         if progress is not None:
             progress(1.0 if self.finished else clock.t / self._end)
         return self.result()
+
+    # ---------------------------------------------------------- snapshots
+    def snapshot(self) -> bytes:
+        """The run's whole state: ``Simulation.restore`` continues it exactly.
+
+        The model's snapshot, the engine's event heap, random streams, money,
+        counters, samples and instance mirror, and the workload itself, in a
+        versioned, checksummed format (``lifecycle.simulation._checkpoint``).
+        A run resumed from a snapshot produces the same trace lines and result
+        as one never interrupted. The callbacks are not saved.
+        """
+        return snapshot_all([self])
+
+    @classmethod
+    def restore(
+        cls,
+        data: bytes,
+        *,
+        account: str | None = None,
+        on_trace: TraceSink | None = None,
+        on_progress: ProgressSink | None = None,
+    ) -> Simulation:
+        """Continue a run from ``snapshot()`` bytes (or one account of a multi-account file).
+
+        Args:
+            data: The bytes.
+            account: Which account, when the snapshot holds several.
+            on_trace: Receives the trace lines from where the snapshot left off.
+            on_progress: As for a new ``Simulation``.
+
+        Raises:
+            SnapshotError: for bytes that are not a simulation snapshot, an
+                unknown format version, or a truncated, corrupted or malformed
+                one; nothing is half-loaded.
+            InvalidArgument: for an account the snapshot does not hold, or a
+                missing one when it holds several.
+        """
+        document = decode(data)
+        entries = _entries(document)
+        names = [e["account"] for e in entries]
+        if account is None and len(entries) != 1:
+            raise InvalidArgument(
+                f"account: the snapshot holds several accounts ({', '.join(names)}); name one"
+            )
+        if account is not None and account not in names:
+            raise InvalidArgument(f"account={account!r}: the snapshot holds {', '.join(names)}")
+        entry = entries[0 if account is None else names.index(account)]
+        simulation = cls.__new__(cls)
+        try:
+            workload = parse_workload(document["workload"])
+            simulation._configure(
+                workload, document["seed"], entry["account"], on_trace, on_progress
+            )
+            simulation._load(entry)
+        except SnapshotError:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, ArithmeticError) as error:
+            raise SnapshotError(
+                f"malformed snapshot body: {type(error).__name__}: {error}"
+            ) from None
+        return simulation
+
+    def _state(self) -> dict[str, Any]:
+        groups = [
+            {
+                "rngs": [_rng_state(rng) for rng in g.rngs],
+                "run": [g.run_count, g.run_integral, g.run_since, g.billed],
+                "expiry_position": g.expiry_position,
+                "expiry_order": pack(g.expiry_order),
+                "expiry_times": pack(g.expiry_times),
+            }
+            for g in self._groups
+        ]
+        engine = {
+            "t": self._clock.t,
+            "heap": self._heap,
+            "sequence": self._sequence,
+            "platform_rng": _rng_state(self._platform_rng),
+            "groups": groups,
+            "money": [str(self._balance), str(self._billed), str(self._paid)],
+            "arrears": [self._in_arrears, self._arrears_since, self._arrears_seconds, self._period],
+            "overdue_stopped": pack(array("q", self._overdue_stopped)),
+            "calls": self._calls,
+            "platform": self._platform,
+            "faults": self._faults,
+            "losses": self._losses,
+            "longest": self._longest,
+            "events": self._events,
+            "transitions": self._transitions,
+            "samples": self._samples,
+            "status": pack(self._status),
+            "flags": pack(self._flags),
+            "entered": pack(self._entered),
+            "counts": self._counts,
+            "seconds": self._seconds,
+            "disk_tokens": sorted(self._disk_tokens.items()),
+        }
+        model = base64.b64encode(self._model.snapshot()).decode("ascii")
+        return {"account": self._account, "model": model, "engine": engine}
+
+    def _load(self, entry: dict[str, Any]) -> None:
+        """Take the state ``_state`` saved; the workload is configured already."""
+        engine = entry["engine"]
+        self._clock.t = float(engine["t"])
+        self._model = EcsModel.restore(base64.b64decode(entry["model"]), clock=self._clock)
+        self._ids = self._model.instance_ids()
+        count = sum(g.count for g in self._groups)
+        if len(self._ids) != count:
+            raise SnapshotError(
+                f"malformed snapshot body: the model holds {len(self._ids)} instances, "
+                f"the workload {count}"
+            )
+        self._heap = [
+            (float(t), int(q), int(k), int(a), int(b)) for t, q, k, a, b in engine["heap"]
+        ]
+        heapq.heapify(self._heap)
+        self._sequence = int(engine["sequence"])
+        self._platform_rng.setstate(_rng_tuple(engine["platform_rng"]))
+        for group, saved in zip(self._groups, engine["groups"], strict=True):
+            for rng, state in zip(group.rngs, saved["rngs"], strict=True):
+                rng.setstate(_rng_tuple(state))
+            run_count, group.run_integral, group.run_since, group.billed = saved["run"]
+            group.run_count = int(run_count)
+            group.expiry_position = int(saved["expiry_position"])
+            group.expiry_order = unpack(saved["expiry_order"], "q")
+            group.expiry_times = unpack(saved["expiry_times"], "d")
+        balance, billed, paid = engine["money"]
+        self._balance, self._billed, self._paid = Decimal(balance), Decimal(billed), Decimal(paid)
+        in_arrears, since, seconds, period = engine["arrears"]
+        self._in_arrears, self._arrears_since = bool(in_arrears), float(since)
+        self._arrears_seconds, self._period = float(seconds), int(period)
+        self._overdue_stopped = list(unpack(engine["overdue_stopped"], "q"))
+        self._calls = [[dict(o) for o in per_group] for per_group in engine["calls"]]
+        self._platform = dict(engine["platform"])
+        self._faults = dict(engine["faults"])
+        self._losses = dict(engine["losses"])
+        self._longest = [float(x) for x in engine["longest"]]
+        self._events, self._transitions = int(engine["events"]), int(engine["transitions"])
+        self._samples = [tuple(tuple(c) for c in sample) for sample in engine["samples"]]
+        self._status = bytearray(unpack(engine["status"], "B").tobytes())
+        self._flags = bytearray(unpack(engine["flags"], "B").tobytes())
+        self._entered = unpack(engine["entered"], "d")
+        if not len(self._status) == len(self._flags) == len(self._entered) == count:
+            raise SnapshotError("malformed snapshot body: the instance columns disagree in length")
+        self._counts = [[int(n) for n in c] for c in engine["counts"]]
+        self._seconds = [[float(x) for x in s] for s in engine["seconds"]]
+        self._disk_tokens = {int(k): int(v) for k, v in engine["disk_tokens"]}
+        self._model.subscribe(self._on_event)
 
     def _handle(self, entry: tuple[float, int, int, int, int]) -> None:
         t, _, kind, a, b = entry
@@ -714,6 +935,7 @@ class Simulation:
             accounts=(self._account,),
             instances=len(self._ids),
             seconds=self._end,
+            elapsed=now,
             calls={a: dict(sorted(o.items())) for a, o in sorted(calls.items()) if o},
             status_seconds={
                 name: sum(s[code] for s in seconds) for code, name in enumerate(STATUS_NAMES)

@@ -21,12 +21,12 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from ..errors import InvalidArgument
-from ._engine import Simulation
+from ._engine import Simulation, snapshot_accounts, snapshot_all
 from ._summary import SimulationResult
 from ._svg import status_svg
 from ._workload import Workload, parse_workload
 
-__all__ = ["load_workload", "output_path", "simulate", "write_plot"]
+__all__ = ["checkpoint", "load_workload", "output_path", "resume", "simulate", "write_plot"]
 
 ProgressSink = Callable[[float], object]
 
@@ -193,6 +193,88 @@ def _scaled(sink: ProgressSink, done: int, total: int) -> ProgressSink:
         sink((done + fraction) / total)
 
     return report
+
+
+def checkpoint(
+    workload: Workload,
+    seed: int,
+    *,
+    until: float,
+    path: str | os.PathLike[str],
+    trace: str | os.PathLike[str] | None = None,
+    on_progress: ProgressSink | None = None,
+) -> SimulationResult:
+    """Run one seed's every account up to ``until`` seconds and save them in one snapshot.
+
+    ``resume(path)`` carries on to the end with the same outcome as a run
+    never interrupted; a trace written here and continued by ``resume`` is
+    byte for byte the uninterrupted trace.
+
+    Returns:
+        The result so far.
+
+    Raises:
+        InvalidArgument: for a trace of a workload with several accounts (their
+            traces are merged only at the end of a run).
+    """
+    accounts = [a.name for a in workload.accounts]
+    _check_trace(trace, accounts)
+    with ExitStack() as stack:
+        sink = None
+        if trace is not None:
+            sink = stack.enter_context(open(trace, "w", encoding="utf-8", newline="\n")).write
+        simulations = [
+            Simulation(workload, seed=seed, account=account, on_trace=sink) for account in accounts
+        ]
+        results = [simulation.run(until=until) for simulation in simulations]
+    Path(path).write_bytes(snapshot_all(simulations))
+    if on_progress is not None:
+        on_progress(1.0)
+    return SimulationResult.combine(results)
+
+
+def resume(
+    path: str | os.PathLike[str],
+    *,
+    trace: str | os.PathLike[str] | None = None,
+    on_progress: ProgressSink | None = None,
+) -> SimulationResult:
+    """Carry on a ``checkpoint`` to the end, appending to its ``trace``.
+
+    Raises:
+        InvalidArgument: if the file cannot be read, or for a trace of several accounts.
+        SnapshotError: for a file that is not a simulation snapshot, or a damaged one.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise InvalidArgument(f"snapshot file {os.fspath(path)!r}: {error}") from None
+    accounts = snapshot_accounts(data)
+    _check_trace(trace, accounts)
+    with ExitStack() as stack:
+        sink = None
+        if trace is not None:
+            sink = stack.enter_context(open(trace, "a", encoding="utf-8", newline="\n")).write
+        results = []
+        for done, account in enumerate(accounts):
+            simulation = Simulation.restore(
+                data,
+                account=account,
+                on_trace=sink,
+                on_progress=None
+                if on_progress is None
+                else _scaled(on_progress, done, len(accounts)),
+            )
+            results.append(simulation.run())
+    return SimulationResult.combine(results)
+
+
+def _check_trace(trace: object, accounts: Sequence[str]) -> None:
+    if trace is not None and len(accounts) > 1:
+        raise InvalidArgument(
+            "a trace across a snapshot needs a workload with one account; "
+            f"this one has {len(accounts)} ({', '.join(accounts)})"
+        )
 
 
 def write_plot(path: str | os.PathLike[str], result: SimulationResult, *, title: str) -> None:

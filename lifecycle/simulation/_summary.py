@@ -65,7 +65,8 @@ class Summary:
         seed: The run's seed.
         accounts: The accounts simulated.
         instances: How many instances.
-        seconds: Simulated seconds.
+        seconds: The simulated seconds the run is for.
+        elapsed: The simulated seconds reached (``seconds`` once the run is over).
         calls: Per action name, per outcome (``"OK"`` or the documented error
             code), how many workload calls had it.
         status_seconds: Instance-seconds spent in each status.
@@ -90,6 +91,7 @@ class Summary:
     accounts: tuple[str, ...]
     instances: int
     seconds: float
+    elapsed: float
     calls: dict[str, dict[str, int]]
     status_seconds: dict[str, float]
     final_statuses: dict[str, int]
@@ -124,7 +126,10 @@ class Summary:
         if not parts:
             raise InvalidArgument("combine: expected at least one Summary")
         first = parts[0]
-        if any(p.seed != first.seed or p.seconds != first.seconds for p in parts):
+        if any(
+            (p.seed, p.seconds, p.elapsed) != (first.seed, first.seconds, first.elapsed)
+            for p in parts
+        ):
             raise InvalidArgument("combine: the parts come from different runs")
         accounts = tuple(a for p in parts for a in p.accounts)
         if len(set(accounts)) != len(accounts):
@@ -158,6 +163,7 @@ class Summary:
             accounts=accounts,
             instances=sum(p.instances for p in parts),
             seconds=first.seconds,
+            elapsed=first.elapsed,
             calls={a: dict(sorted(o.items())) for a, o in sorted(calls.items())},
             status_seconds=status_seconds,
             stuck_after=first.stuck_after,
@@ -178,6 +184,7 @@ class Summary:
             "accounts": list(self.accounts),
             "instances": self.instances,
             "seconds": self.seconds,
+            "elapsed": self.elapsed,
             "calls": self.calls,
             "status_seconds": self.status_seconds,
             "final_statuses": self.final_statuses,
@@ -200,9 +207,11 @@ class Summary:
     def render(self) -> str:
         """The summary as text for a terminal: calls, time, stuck instances, data lost."""
         out: list[str] = []
-        days = self.seconds / 86_400
+        days = f"{self.seconds / 86_400:g}"
+        if self.elapsed < self.seconds:
+            days = f"{self.elapsed / 86_400:.4g} of {days}"
         out.append(
-            f"Simulated {self.instances:,} instances for {days:g} days "
+            f"Simulated {self.instances:,} instances for {days} days "
             f"(seed {self.seed}; {len(self.accounts)} account"
             f"{'' if len(self.accounts) == 1 else 's'}): "
             f"{self.events:,} events, {self.transitions:,} transitions"
