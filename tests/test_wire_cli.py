@@ -145,3 +145,13 @@ def test_python_m_lifecycle_serve_answers_a_signed_call(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
+
+
+def test_without_verification_the_control_surface_needs_no_credentials(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err, answered = serve_once(monkeypatch, capsys, "--no-verify")
+    assert code == 0
+    assert "(loopback only)" in out
+    assert "OFF" in err
+    assert answered == [200]
