@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -192,6 +193,15 @@ def test_simulate_merges_accounts_in_time_order_whatever_the_jobs(
     # One seed, run apart per account, is the two accounts' runs combined.
     alone = [Simulation(two_accounts, seed=5, account=a).run() for a in ("team-a", "team-b")]
     assert here[0] == SimulationResult.combine(alone)
+
+
+def test_simulate_runs_on_any_executor(two_accounts: Workload) -> None:
+    # A Dask cluster's client.get_executor() plugs in the same way.
+    with ThreadPoolExecutor(max_workers=3) as executor:
+        seen: list[float] = []
+        threaded = simulate(two_accounts, [5, 6], executor=executor, on_progress=seen.append)
+    assert threaded == simulate(two_accounts, [5, 6])
+    assert seen == [0.25, 0.5, 0.75, 1.0]
 
 
 def test_simulate_reports_progress_in_and_out_of_a_pool(two_accounts: Workload) -> None:

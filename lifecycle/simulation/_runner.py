@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -116,6 +116,7 @@ def simulate(
     jobs: int = 1,
     trace: str | os.PathLike[str] | None = None,
     on_progress: ProgressSink | None = None,
+    executor: Executor | None = None,
 ) -> list[SimulationResult]:
     """Run ``workload`` once per seed, every account, in this process or a pool.
 
@@ -127,6 +128,11 @@ def simulate(
         trace: Where to write each seed's trace (JSON Lines); see
             ``output_path`` for several seeds. ``None`` for no trace.
         on_progress: Called with the share of the work done.
+        executor: Any ``concurrent.futures.Executor`` to run the tasks on
+            instead (``jobs`` is then ignored), for example a Dask cluster's
+            ``client.get_executor()``; it is not shut down. Trace files are
+            written by the workers, so their paths must be on storage the
+            workers and this process share.
 
     Returns:
         One result per seed, in the order of ``seeds``; the same whatever ``jobs`` is.
@@ -153,7 +159,7 @@ def simulate(
                 finals[seed] = final
                 part = str(final if len(accounts) == 1 else f"{final}.{account}.part")
             tasks.append(_Task(workload, seed, account, part))
-    results = _run_tasks(tasks, jobs, on_progress)
+    results = _run_tasks(tasks, jobs, on_progress, executor)
     combined = []
     for seed in seeds:
         mine = [results[i] for i, task in enumerate(tasks) if task.seed == seed]
@@ -165,10 +171,13 @@ def simulate(
 
 
 def _run_tasks(
-    tasks: Sequence[_Task], jobs: int, on_progress: ProgressSink | None
+    tasks: Sequence[_Task],
+    jobs: int,
+    on_progress: ProgressSink | None,
+    executor: Executor | None,
 ) -> list[SimulationResult]:
     total = len(tasks)
-    if jobs == 1 or total == 1:
+    if executor is None and (jobs == 1 or total == 1):
         results = []
         for done, task in enumerate(tasks):
             report = None
@@ -176,11 +185,14 @@ def _run_tasks(
                 report = _scaled(on_progress, done, total)
             results.append(_run_task(task, report))
         return results
-    # spawn: the same behaviour on every platform, and no fork of a threaded parent.
-    context = get_context("spawn")
-    slots: list[SimulationResult | None] = [None] * total
-    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context) as pool:
-        futures = {pool.submit(_run_task, task): i for i, task in enumerate(tasks)}
+    with ExitStack() as stack:
+        if executor is None:
+            # spawn: the same behaviour on every platform, and no fork of a threaded parent.
+            executor = stack.enter_context(
+                ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=get_context("spawn"))
+            )
+        futures = {executor.submit(_run_task, task): i for i, task in enumerate(tasks)}
+        slots: list[SimulationResult | None] = [None] * total
         for done, future in enumerate(as_completed(futures), start=1):
             slots[futures[future]] = future.result()
             if on_progress is not None:
