@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from lifecycle import Action, ErrorCode, FaultKind
-from lifecycle.wire import Credential, WireApp, WireConfig, WireRequest, WireResponse
+from lifecycle.wire import (
+    Accounts,
+    Credential,
+    ServerClock,
+    WireApp,
+    WireConfig,
+    WireRequest,
+    WireResponse,
+)
 from tests.wire_helpers import AK, AK_B, SK, SK_B, basic, body_json, v3_request
 
 ALICE = basic(AK, SK)
@@ -140,8 +148,24 @@ def test_a_bad_snapshot_is_refused_and_changes_nothing(app: WireApp, mangle: Any
     app.accounts["alice"].model.create_instance("i-1")
     snapshot = ok(app, "GET", "/snapshot")
     app.accounts["alice"].model.create_instance("i-2")
+    ok(app, "POST", "/clock/advance", {"seconds": 7})
     refused(app, 400, "POST", "/restore", mangle(snapshot))
     assert app.accounts["alice"].model.instance_ids() == ["i-1", "i-2"]
+    assert app.accounts.clock.now() == 7.0
+
+
+def test_a_snapshot_of_a_running_clock_restores() -> None:
+    real = [0.0]
+    clock = ServerClock(time_scale=1.0, monotonic=lambda: real[0])
+    credentials = [Credential(name="alice", access_key_id=AK, access_key_secret=SK)]
+    running = WireApp(Accounts(credentials, clock=clock), WireConfig(verify=False))
+    running.accounts["alice"].model.create_instance("i-1", status="Stopped")
+    real[0] += 3.0
+    snapshot = ok(running, "GET", "/snapshot")
+    assert snapshot["now"] == 3.0
+    real[0] += 100.0
+    assert ok(running, "POST", "/restore", snapshot) == {"now": 3.0}
+    assert running.accounts["alice"].model.status("i-1") == "Stopped"
 
 
 def test_accounts_are_listed_without_secrets(app: WireApp) -> None:

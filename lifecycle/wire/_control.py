@@ -284,14 +284,13 @@ def _reset_all(call: _Call) -> object:
 
 def _snapshot(call: _Call) -> object:
     accounts = call.surface.accounts
-    return {
-        "format": SNAPSHOT_FORMAT,
-        "now": accounts.clock.now(),
-        "accounts": {
-            account.name: base64.b64encode(account.model.snapshot()).decode("ascii")
-            for account in accounts
-        },
+    saved = {
+        account.name: base64.b64encode(account.model.snapshot()).decode("ascii")
+        for account in accounts
     }
+    # Read after every model: a running clock has moved on while they were saved,
+    # and a restore must not put any of them behind its own time.
+    return {"format": SNAPSHOT_FORMAT, "now": accounts.clock.now(), "accounts": saved}
 
 
 def _restore(call: _Call) -> object:
@@ -319,8 +318,11 @@ def _restore(call: _Call) -> object:
             blobs[name] = base64.b64decode(str(saved[name]), validate=True)
         except binascii.Error:
             raise ControlError(400, "bad_request", f"account {name!r}: not base64") from None
+    # All or nothing: every snapshot is read (on a clock of its own) before the
+    # shared clock or any account changes.
+    for blob in blobs.values():
+        EcsModel.restore(blob)
     accounts.clock.reset(float(now))
-    # Every snapshot is read before any account changes: all or nothing.
     restored = {name: EcsModel.restore(blob, clock=accounts.clock) for name, blob in blobs.items()}
     for name, model in restored.items():
         accounts.replace(name, model)
