@@ -321,6 +321,7 @@ def test_faults_are_added_listed_fired_and_removed(app: WireApp) -> None:
     ok(app, "DELETE", f"/accounts/alice/faults/{second}")
     refused(app, 404, "DELETE", f"/accounts/alice/faults/{second}")
     refused(app, 404, "DELETE", "/accounts/alice/faults/first")
+    refused(app, 404, "DELETE", "/accounts/alice/faults/\u00b2")  # a digit int() refuses
     ok(app, "POST", "/accounts/alice/faults", {"kind": "error"})
     ok(app, "DELETE", "/accounts/alice/faults")
     assert model.faults() == ()
@@ -371,6 +372,7 @@ def test_the_trace_is_numbered_and_read_after_a_cursor(app: WireApp) -> None:
         (2, "FaultEvent", Action.START_INSTANCE.value)
     ]
     refused(app, 400, "GET", "/accounts/alice/events", query="after=-1")
+    refused(app, 400, "GET", "/accounts/alice/events", query="after=%C2%B2")
 
 
 def test_a_reset_clears_the_trace_but_numbers_go_on(app: WireApp) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import lifecycle
@@ -205,6 +205,14 @@ def test_a_missing_action_or_version_is_a_missing_parameter(missing: str) -> Non
     del params[missing]
     response = app.handle(WireRequest(method="POST", query=urlencode(params)))
     assert_wire_error(response, "MissingParameter", parameter=missing)
+
+
+@pytest.mark.parametrize("empty", ["Action", "Version"])
+def test_an_empty_action_or_version_is_missing(empty: str) -> None:
+    app = make_app(verify=False)
+    params = {"Action": "StartInstance", "Version": "2014-05-26", "Format": "JSON", empty: ""}
+    response = app.handle(WireRequest(method="POST", query=urlencode(params)))
+    assert_wire_error(response, "MissingParameter", parameter=empty)
 
 
 def test_another_api_version_is_invalid() -> None:
@@ -572,8 +580,10 @@ for _app in _FUZZ_APPS.values():
     _app.accounts["alice"].model.create_instance("i-fuzz", status="Stopped")
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(request=_REQUESTS, verify=st.booleans())
+@example(request=WireRequest(method="GET", query="Version=&Action=StartInstance"), verify=False)
+@example(request=WireRequest(method="GET", query="Version=2014-05-26&Action="), verify=False)
 def test_any_request_gets_a_documented_answer_never_a_bug(
     request: WireRequest, verify: bool
 ) -> None:

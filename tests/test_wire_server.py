@@ -171,7 +171,7 @@ def test_a_chunked_body_is_refused_and_the_connection_closed(server: WireServer)
     assert envelope(body)["Code"] == "InvalidParameter"
 
 
-@pytest.mark.parametrize("length", [b"lots", b"-1"])
+@pytest.mark.parametrize("length", [b"lots", b"-1", b"\xb2"])
 def test_a_malformed_content_length_is_refused(server: WireServer, length: bytes) -> None:
     request = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + b"\r\n\r\n"
     status, headers, body = split(raw_exchange(server, request))
@@ -313,9 +313,10 @@ def test_the_wsgi_app_refuses_a_bad_or_huge_content_length_without_reading(app: 
         def read(self, size: int | None = -1) -> bytes:
             raise AssertionError("the body must not be read")
 
-    status, _, body = wsgi(app, CONTENT_LENGTH="x", **{"wsgi.input": Unreadable()})
-    assert status.startswith("400")
-    assert "Content-Length" in envelope(body)["Message"]
+    for length in ("x", "\u00b2"):
+        status, _, body = wsgi(app, CONTENT_LENGTH=length, **{"wsgi.input": Unreadable()})
+        assert status.startswith("400")
+        assert "Content-Length" in envelope(body)["Message"]
     status, _, body = wsgi(app, CONTENT_LENGTH="1001", **{"wsgi.input": Unreadable()})
     assert status.startswith("413")
 
@@ -355,3 +356,16 @@ def test_a_bug_while_reading_the_environ_is_an_internal_error(
     status_code, message = expected_wire_error("InternalError")
     assert (status, envelope(body)["Message"]) == (f"{status_code} Internal Server Error", message)
     assert "went away" in caplog.text
+
+
+def test_a_broken_connection_is_logged_not_printed(
+    server: WireServer, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="lifecycle.wire"):
+        try:
+            raise ConnectionResetError("peer went away")
+        except ConnectionResetError:
+            server._httpd.handle_error(None, ("127.0.0.1", 9))
+    assert "ended abnormally" in caplog.text
+    assert "peer went away" in caplog.text
+    assert capsys.readouterr().err == ""

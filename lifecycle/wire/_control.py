@@ -443,7 +443,7 @@ def _clear(call: _Call) -> object:
 
 def _remove_fault(call: _Call) -> object:
     text = call.parts["fault"]
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise ControlError(404, "not_found", f"no fault {text!r}")
     try:
         call.model.remove_fault(int(text))
@@ -455,7 +455,7 @@ def _remove_fault(call: _Call) -> object:
 def _events(call: _Call) -> object:
     query = dict(parse_qsl(call.request.query))
     after = query.get("after", "0")
-    if not after.isdigit():
+    if not (after.isascii() and after.isdigit()):
         raise ControlError(400, "bad_request", f"after={after!r}: expected an event number >= 0")
     log = call.account.events
     return {"events": log.since(int(after)), "next": log.next_number}

@@ -396,21 +396,26 @@ def _wants_xml(parsed: _Parsed) -> bool:
 
 
 def _action(parsed: _Parsed) -> str:
-    for name, header in (("Action", "x-acs-action"), ("Version", "x-acs-version")):
-        param = parsed.params.get(name)
-        sent = parsed.headers.get(header)
-        if param is None and sent is None:
-            raise WireError.of("MissingParameter", parameter=name)
-        if param is not None and sent is not None and param != sent.strip():
-            # The V2 signature covers the parameter, not the header: they must agree.
-            raise WireError.of("InvalidParameter", parameter=name)
-    version = parsed.params.get("Version") or parsed.headers["x-acs-version"].strip()
+    action = _named(parsed, "Action", "x-acs-action")
+    version = _named(parsed, "Version", "x-acs-version")
     if version != API_VERSION:
         raise WireError.of("InvalidParameter", parameter="Version")
-    action = parsed.params.get("Action") or parsed.headers["x-acs-action"].strip()
     if action not in ACTIONS:
         raise WireError.of("InvalidAction.NotFound")
     return action
+
+
+def _named(parsed: _Parsed, name: str, header: str) -> str:
+    """``Action``/``Version`` from the parameter or the header; an empty one is missing."""
+    param = parsed.params.get(name) or None
+    sent = parsed.headers.get(header, "").strip() or None
+    if param is not None and sent is not None and param != sent:
+        # The V2 signature covers the parameter, not the header: they must agree.
+        raise WireError.of("InvalidParameter", parameter=name)
+    value = param or sent
+    if value is None:
+        raise WireError.of("MissingParameter", parameter=name)
+    return value
 
 
 def _model_params(action: str, params: Mapping[str, str]) -> dict[str, object]:

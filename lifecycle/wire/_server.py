@@ -55,6 +55,10 @@ class _HTTPServer(ThreadingHTTPServer):
             self.connections.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection that broke mid-exchange (the peer went away): log, don't print."""
+        logger.warning("connection from %s ended abnormally", client_address[0], exc_info=True)
+
     def close_connections(self) -> None:
         """End every open keep-alive connection, so no handler thread outlives the server."""
         with self.connections_lock:
@@ -96,8 +100,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         length_text = (self.headers.get("Content-Length") or "0").strip()
-        length = int(length_text) if length_text.isdigit() else 0
-        if not length_text.isdigit() or length > app.config.max_body_bytes:
+        # isascii: str.isdigit() accepts "²", which int() refuses.
+        valid = length_text.isascii() and length_text.isdigit()
+        length = int(length_text) if valid else 0
+        if not valid or length > app.config.max_body_bytes:
             # The app refuses it without reading the body: the connection cannot be reused.
             self.close_connection = True
             body = b""

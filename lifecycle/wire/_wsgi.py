@@ -100,7 +100,7 @@ class WireApp:
             if key.startswith("HTTP_") or key in _UNPREFIXED
         }
         length_text = str(environ.get("CONTENT_LENGTH") or "0").strip()
-        if not length_text.isdigit():
+        if not (length_text.isascii() and length_text.isdigit()):
             return self.protocol.error(
                 "InvalidParameter", 400, f"Content-Length {length_text!r} is not a number of bytes."
             )
