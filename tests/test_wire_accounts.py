@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle import Durations, InvalidArgument
+from lifecycle import Durations, InvalidArgument, wire
 from lifecycle.wire import Accounts, Credential, EventLog, ServerClock, WireApp, load_credentials
 from lifecycle.wire._accounts import (
     ENV_ACCESS_KEY_ID,
@@ -214,3 +214,18 @@ def test_an_app_serves_accounts_made_beforehand() -> None:
     app = WireApp(accounts)
     assert app.accounts is accounts
     assert app.accounts["b"].seed == 6
+
+
+def test_the_wire_s_public_names_are_exactly_all_and_presented_as_lifecycle_wire() -> None:
+    # ruff's RUF022 keeps __all__ sorted; here: nothing public is left out of it.
+    public = {
+        name
+        for name, value in vars(wire).items()
+        if not name.startswith("_") and not isinstance(value, type(wire))
+    }
+    assert public == set(wire.__all__)
+    for name in wire.__all__:
+        value = getattr(wire, name)
+        if isinstance(value, type):
+            assert value.__module__ == "lifecycle.wire", name
+    assert wire.WireApp.__doc__
