@@ -1489,5 +1489,10 @@ def _integer(name: str, value: object) -> int | None:
         return value
     if isinstance(value, str):
         text = value.strip()
-        return int(text) if text.isascii() and text.lstrip("-").isdigit() else None
+        if not (text.isascii() and text.lstrip("-").isdigit()):
+            return None
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            return None
     raise InvalidArgument(f"{name}={value!r}: expected an int")
