@@ -20,6 +20,7 @@ from lifecycle import (
     InstanceStatus,
     InvalidArgument,
     Uniform,
+    simulation,
 )
 from lifecycle.simulation import (
     Account,
@@ -243,3 +244,15 @@ def test_load_workload_names_the_file_in_its_errors(tmp_path: Path) -> None:
     bad.write_text("days = 'long'\n[[groups]]\nname='g'\ncount=1\n", encoding="utf-8")
     with pytest.raises(InvalidArgument, match=r"bad\.toml: days='long'"):
         load_workload(bad)
+
+
+def test_the_simulation_s_public_names_are_exactly_all_and_presented_as_its_own() -> None:
+    public = {
+        name
+        for name, value in vars(simulation).items()
+        if not name.startswith("_") and not isinstance(value, type(simulation))
+    }
+    assert public == set(simulation.__all__)
+    for name in simulation.__all__:
+        module = getattr(getattr(simulation, name), "__module__", "lifecycle.simulation")
+        assert module == "lifecycle.simulation", name

@@ -33,3 +33,10 @@ __all__ = [
     "simulate",
     "status_svg",
 ]
+
+# Present every public name as lifecycle.simulation.X in reprs and tracebacks.
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("lifecycle.simulation._"):
+        _obj.__module__ = "lifecycle.simulation"
+del _name, _obj
