@@ -257,6 +257,8 @@ def test_payment_after_the_overdue_stop_restarts_the_fleet() -> None:
     (payment, *_) = [r for r in records(lines, "platform") if r["event"] == "payment"]
     assert len(starts) == 10
     assert {r["t"] for r in starts} == {payment["t"]}
+    (reactivation,) = [r for r in records(lines, "platform") if r["event"] == "reactivation"]
+    assert (reactivation["started"], reactivation["refused"]) == (10, 0)
 
 
 def test_no_reactivation_when_the_platform_does_not_reactivate() -> None:

@@ -108,6 +108,7 @@ def test_a_prepaid_group_expires_after_the_models_default_thirty_days() -> None:
         ("[[groups]]\nname='g'\ncount=1\nstatus='Busy'\n", "status='Busy'"),
         ("[[groups]]\nname='g'\ncount=1\ncharge_type='Free'\n", "charge_type='Free'"),
         ("[[groups]]\nname='g'\ncount=1\ninstance_type='big'\n", "instance_type='big'"),
+        ("[[groups]]\nname='g'\ncount=1\ninstance_type='ecs.\"x'\n", "instance_type='ecs.\"x'"),
         ("[[groups]]\nname='g'\ncount=1\ntargets='some'\n", "targets='some'"),
         ("[[groups]]\nname='g'\ncount=1\nprice_per_hour='cheap'\n", "price_per_hour='cheap'"),
         ("[[groups]]\nname='g'\ncount=1\nprice_per_hour=true\n", "price_per_hour=True"),

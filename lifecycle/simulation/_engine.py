@@ -895,7 +895,13 @@ class Simulation:
         if self._workload.platform.reactivate_on_payment:
             waiting = [self._ids[i] for i in stopped if self._status[i] == _STOPPED]
             codes = self._model.bulk(Action.START_INSTANCE, waiting)
-            self._platform["reactivation"] += sum(code is None for code in codes)
+            started = sum(code is None for code in codes)
+            self._platform["reactivation"] += started
+            if self._trace is not None:
+                self._trace(
+                    f'{{"t":{t!r},"type":"platform","event":"reactivation",'
+                    f'"started":{started},"refused":{len(codes) - started}}}\n'
+                )
 
     # ------------------------------------------------------------- result
     def result(self) -> SimulationResult:

@@ -42,6 +42,7 @@ __all__ = [
 #: The account a group belongs to when it names none.
 DEFAULT_ACCOUNT: Final = "default"
 _NAME: Final = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+_TYPE: Final = re.compile(r"ecs\.[A-Za-z0-9_.-]{1,60}")
 _DAY: Final = 86_400.0
 Targets = Literal["eligible", "any"]
 
@@ -157,7 +158,7 @@ class Group:
         if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 0:
             raise InvalidArgument(f"{where}.count={self.count!r}: expected an int >= 0")
         set_(self, "account", _name(f"{where}.account", self.account))
-        if not isinstance(self.instance_type, str) or not self.instance_type.startswith("ecs."):
+        if not isinstance(self.instance_type, str) or not _TYPE.fullmatch(self.instance_type):
             raise InvalidArgument(
                 f"{where}.instance_type={self.instance_type!r}: expected a str such as "
                 "'ecs.g7.large'"
