@@ -1,0 +1,438 @@
+"""``DifferentialMachine``: check another implementation of ECS against the model.
+
+Subclass it, implement ``make_implementation``, and collect ``.TestCase``::
+
+    class CheckMyFake(DifferentialMachine):
+        def make_implementation(self, fleet, clock):
+            return MyFake.from_fleet(fleet, clock)
+
+    TestMyFake = CheckMyFake.TestCase
+
+Hypothesis then builds a fleet, sends the same requests (valid and invalid,
+every action) to the model and to your implementation, moves the shared clock
+and injects the same faults into both, and fails at the first answer or
+status that differs, shrunk to a few steps printed as Python you can paste.
+
+Settings. ``@settings(...)`` on a ``RuleBasedStateMachine`` is not inherited
+by subclasses, and Hypothesis's own default for state machines suppresses
+every health check. This base class instead gives each subclass settings that
+are resolved when the test runs: the active Hypothesis profile (so ``ci``
+and ``--hypothesis-profile`` apply), then the harness profile chosen with
+``set_profile`` or ``pytest --lifecycle-profile``, with ``deadline=None``
+(a step runs two implementations). Health checks stay on. ``@settings(...)``
+on your subclass replaces all of this, as in Hypothesis, and *is* inherited
+by its own subclasses here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final, Protocol, runtime_checkable
+
+from hypothesis import Phase, currently_in_test_context, event, note
+from hypothesis import settings as Settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+)
+
+from .. import Action, Durations, EcsModel, FaultRule, ManualClock
+from ..errors import InvalidArgument
+from ._conditions import Fleet
+from ._coverage import OutcomeCoverage
+from ._outcomes import Outcome, Request
+from ._strategies import action_params, fault_rules, fleets, invalid_requests, valid_requests
+
+__all__ = [
+    "PROFILES",
+    "DifferentialMachine",
+    "Implementation",
+    "get_profile",
+    "harness_settings",
+    "set_profile",
+]
+
+
+@runtime_checkable
+class Implementation(Protocol):
+    """What ``make_implementation`` returns: anything that answers ECS calls.
+
+    ``call(action, params)`` takes the documented action name and parameters
+    (as ``EcsModel.call`` does; an ``EcsModel`` is itself an implementation)
+    and returns the response (a body mapping, an object with ``to_dict()``, or
+    ``None``), or raises an exception whose ``code`` attribute is the error
+    code (``lifecycle.ApiError`` and most SDK exceptions are such). An
+    ``http_status`` or ``status_code`` on it is compared too.
+
+    Optional methods, used when present:
+
+    * ``add_fault(rule)``: inject a ``lifecycle.FaultRule``. Without it, the
+      harness injects no faults.
+    * ``statuses(instance_ids) -> list[str]``: read statuses without a call
+      (no fault can hit it). Without it, the status check is a
+      DescribeInstanceStatus call to both sides.
+    * ``close()``: called when an example ends.
+    """
+
+    def call(self, action: str, params: Mapping[str, object]) -> object:
+        """Answer one call."""
+        ...  # pragma: no cover
+
+
+# --------------------------------------------------------------- settings
+#: The harness profiles ``set_profile`` and ``--lifecycle-profile`` know by name,
+#: on top of the active Hypothesis profile. Any registered Hypothesis profile
+#: name is accepted as well.
+PROFILES: Final[Mapping[str, Mapping[str, Any]]] = {
+    "quick": {"max_examples": 20, "stateful_step_count": 20},
+    "default": {},
+    "thorough": {"max_examples": 1000, "stateful_step_count": 100},
+}
+_active_profile: str = "default"
+
+
+def set_profile(name: str) -> None:
+    """Choose the harness profile every ``DifferentialMachine`` runs with from now on.
+
+    Args:
+        name: ``"quick"``, ``"default"`` (the active Hypothesis profile as it
+            is), ``"thorough"``, or the name of a registered Hypothesis profile.
+
+    Raises:
+        InvalidArgument: for a name that is none of these.
+    """
+    global _active_profile  # noqa: PLW0603 -- one process-wide choice, like Hypothesis's own
+    if not isinstance(name, str) or (name not in PROFILES and not _is_hypothesis_profile(name)):
+        known = ", ".join(PROFILES)
+        raise InvalidArgument(
+            f"profile {name!r}: expected one of {known} or a registered Hypothesis profile"
+        )
+    _active_profile = name
+
+
+def get_profile() -> str:
+    """The harness profile's name (``"default"`` unless ``set_profile`` changed it)."""
+    return _active_profile
+
+
+def _is_hypothesis_profile(name: str) -> bool:
+    try:
+        Settings.get_profile(name)
+    except Exception:  # Hypothesis raises its own InvalidArgument for an unknown name
+        return False
+    return True
+
+
+def harness_settings(**overrides: Any) -> Settings:
+    """The settings a ``DifferentialMachine`` runs with, resolved now.
+
+    The active Hypothesis profile, then the harness profile, then
+    ``deadline=None`` and no explain phase, then ``overrides``. Use it to adjust rather than
+    replace: ``@harness_settings(max_examples=500)`` on your subclass.
+    """
+    if _active_profile in PROFILES:
+        parent = Settings.default
+        assert parent is not None, "Hypothesis always has a default profile"
+        layer = dict(PROFILES[_active_profile])
+    else:
+        parent = Settings.get_profile(_active_profile)
+        layer = {}
+    layer["deadline"] = None
+    # The explain phase re-runs the failing example under a line tracer to name
+    # the lines only failing runs execute: for a state machine that multiplies
+    # shrinking time by about thirty (70 s against 2 s, measured), and the lines
+    # it names are mostly the model's own.
+    layer["phases"] = tuple(p for p in parent.phases if p is not Phase.explain)
+    layer.update(overrides)
+    return Settings(parent, **layer)
+
+
+class _ResolvedSettings:
+    """``TestCase.settings`` of a harness subclass: computed each time it is read."""
+
+    def __init__(self, inherited: Settings | None) -> None:
+        self._inherited = inherited
+
+    def __get__(self, instance: object, owner: type | None = None) -> Settings:
+        return self._inherited if self._inherited is not None else harness_settings()
+
+
+# ---------------------------------------------------------------- machine
+_ACTION_RULE_IDS: Final = Bundle("instances")
+_VALID_PARAMS: Final = {
+    action: action_params(action, valid=True)
+    for action in (Action.START_INSTANCE, Action.REBOOT_INSTANCE, Action.STOP_INSTANCE)
+}
+#: Clock steps: small ones that land inside a transitory status, the default
+#: durations, and long ones that cross PrePaid expiries.
+CLOCK_STEPS: Final = (1.0, 5.0, 15.0, 30.0, 60.0, 3_600.0, 86_400.0)
+#: DescribeInstanceStatus's largest page.
+_PAGE: Final = 50
+
+
+class DifferentialMachine(RuleBasedStateMachine):
+    """A Hypothesis state machine comparing your implementation of ECS with the model.
+
+    Subclass it and implement ``make_implementation``. Class attributes you
+    may override: ``durations`` (what both sides are told transitory statuses
+    last) and ``fleet_strategy`` (the fleets drawn; default ``fleets()``).
+
+    Each example draws a ``Fleet`` and builds the model from it and your
+    implementation through ``make_implementation``. Rules: StartInstance,
+    RebootInstance, StopInstance and DescribeInstanceStatus with valid and
+    invalid parameters (also naming an unknown instance), clock steps, and
+    deterministic fault injections (when your implementation has
+    ``add_fault``). Each call must answer what the model answers (code, HTTP
+    status when given, body without RequestId); the invariant compares every
+    instance's status after every step.
+
+    Attributes:
+        model: The reference ``EcsModel`` of the current example.
+        implementation: What ``make_implementation`` returned.
+        fleet: The fleet both were built from.
+        clock: The ``ManualClock`` both read.
+        coverage: Per subclass: the (action, outcome) pairs the model answered,
+            over every example run so far.
+    """
+
+    instances = _ACTION_RULE_IDS
+    durations: ClassVar[Durations] = Durations()
+    fleet_strategy: ClassVar[st.SearchStrategy[Fleet]] = fleets()
+    coverage: ClassVar[OutcomeCoverage] = OutcomeCoverage()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.coverage = OutcomeCoverage()
+        inherited = next(
+            (
+                found
+                for base in cls.__mro__[1:]
+                if issubclass(base, DifferentialMachine) and base is not DifferentialMachine
+                for found in [vars(base.TestCase).get("settings")]
+                if isinstance(found, Settings)
+            ),
+            None,
+        )
+        setattr(cls.TestCase, "settings", _ResolvedSettings(inherited))  # noqa: B010
+        # Hypothesis marks a decorated class with an attribute that its subclasses
+        # inherit, and then refuses @settings on them; each subclass starts fresh.
+        cls._hypothesis_internal_settings_applied = False
+        if "fleet_strategy" in vars(cls):
+            strategy = cls.fleet_strategy
+
+            def create_fleet(self: DifferentialMachine, fleet: Fleet) -> object:
+                return self._create_fleet(fleet)
+
+            cls.create_fleet = initialize(  # type: ignore[method-assign]
+                target=_ACTION_RULE_IDS, fleet=strategy
+            )(create_fleet)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = ManualClock()
+        self._model: EcsModel | None = None
+        self._implementation: Any = None
+        self._fleet: Fleet | None = None
+
+    # ----------------------------------------------------------- the adapter
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        """Build your implementation in exactly the condition ``fleet`` describes.
+
+        Args:
+            fleet: The instances (ids and conditions) and the account.
+            clock: The clock to read; the harness advances it. Transitory
+                statuses last as ``self.durations`` says.
+
+        Returns:
+            An ``Implementation``.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement make_implementation(fleet, clock)"
+        )
+
+    # -------------------------------------------------------------- accessors
+    @property
+    def model(self) -> EcsModel:
+        """The reference model of the current example."""
+        if self._model is None:
+            raise InvalidArgument("no fleet yet: the model is built by the initialize rule")
+        return self._model
+
+    @property
+    def implementation(self) -> Any:
+        """Your implementation, as ``make_implementation`` returned it."""
+        return self._implementation
+
+    @property
+    def fleet(self) -> Fleet | None:
+        """The fleet of the current example."""
+        return self._fleet
+
+    # -------------------------------------------------------------- the rules
+    @initialize(target=_ACTION_RULE_IDS, fleet=fleets())
+    def create_fleet(self, fleet: Fleet) -> object:
+        """Build the model and the implementation from one drawn fleet."""
+        return self._create_fleet(fleet)
+
+    def _create_fleet(self, fleet: Fleet) -> object:
+        self._fleet = fleet
+        self._model = fleet.build(clock=self.clock, durations=self.durations)
+        implementation = self.make_implementation(fleet, self.clock)
+        if not callable(getattr(implementation, "call", None)):
+            raise InvalidArgument(
+                f"make_implementation returned {implementation!r}, which has no call(action, "
+                "params) method"
+            )
+        self._implementation = implementation
+        return multiple(*fleet.instance_ids)
+
+    # Hypothesis picks among enabled rules evenly, so each kind of request has
+    # its own rule: most steps are well-formed calls on fleet instances, which
+    # get past the early checks to the rules late in the precedence.
+    @rule(instance_id=_ACTION_RULE_IDS, params=_VALID_PARAMS[Action.START_INSTANCE])
+    def start_instance(self, instance_id: str, params: dict[str, object]) -> None:
+        """A well-formed StartInstance on a fleet instance."""
+        self._compare(Request(Action.START_INSTANCE, {"InstanceId": instance_id, **params}))
+
+    @rule(instance_id=_ACTION_RULE_IDS, params=_VALID_PARAMS[Action.REBOOT_INSTANCE])
+    def reboot_instance(self, instance_id: str, params: dict[str, object]) -> None:
+        """A well-formed RebootInstance on a fleet instance."""
+        self._compare(Request(Action.REBOOT_INSTANCE, {"InstanceId": instance_id, **params}))
+
+    @rule(instance_id=_ACTION_RULE_IDS, params=_VALID_PARAMS[Action.STOP_INSTANCE])
+    def stop_instance(self, instance_id: str, params: dict[str, object]) -> None:
+        """A well-formed StopInstance on a fleet instance."""
+        self._compare(Request(Action.STOP_INSTANCE, {"InstanceId": instance_id, **params}))
+
+    @rule(
+        params=action_params(
+            Action.DESCRIBE_INSTANCE_STATUS, valid=True, instance_ids=_ACTION_RULE_IDS
+        )
+    )
+    def describe_instance_status(self, params: dict[str, object]) -> None:
+        """A well-formed DescribeInstanceStatus, listing fleet instances and an unknown one."""
+        self._compare(Request(Action.DESCRIBE_INSTANCE_STATUS, params))
+
+    @rule(request=invalid_requests(instance_ids=_ACTION_RULE_IDS))
+    def malformed_request(self, request: Request) -> None:
+        """Any action with one or more parameter defects."""
+        self._compare(request)
+
+    @rule(
+        request=valid_requests(
+            (Action.START_INSTANCE, Action.REBOOT_INSTANCE, Action.STOP_INSTANCE),
+            instance_ids=(),
+        )
+    )
+    def unknown_instance(self, request: Request) -> None:
+        """A well-formed call naming an instance that does not exist."""
+        self._compare(request)
+
+    @rule(seconds=st.sampled_from(CLOCK_STEPS))
+    def advance_clock(self, seconds: float) -> None:
+        """Move the shared clock: transitory statuses settle, subscriptions expire."""
+        self.clock.advance(seconds)
+
+    @precondition(lambda self: callable(getattr(self.implementation, "add_fault", None)))
+    @rule(
+        fault=fault_rules(
+            deterministic=True,
+            # Mostly for any instance: a rule limited to instances never hits
+            # DescribeInstanceStatus.
+            instance_ids=st.none() | st.frozensets(_ACTION_RULE_IDS, min_size=1, max_size=2),
+        )
+    )
+    def inject_fault(self, fault: FaultRule) -> None:
+        """Add the same fault rule to both sides (probability 1, counted: deterministic)."""
+        self.model.add_fault(fault)
+        self.implementation.add_fault(fault)
+
+    @invariant()
+    def statuses_agree(self) -> None:
+        """Every instance has the same status in the model and the implementation."""
+        ids = list(self.model.instance_ids())
+        reader = getattr(self.implementation, "statuses", None)
+        if not callable(reader):
+            # Through calls, both sides: when both answer, the listings must be equal
+            # (a fault may refuse the read on both sides alike).
+            for first in range(0, len(ids), _PAGE):
+                request = Request(
+                    Action.DESCRIBE_INSTANCE_STATUS,
+                    {"InstanceId": ids[first : first + _PAGE], "PageSize": _PAGE},
+                )
+                self._check(
+                    request,
+                    Outcome.of(functools.partial(request.send, self.model)),
+                    Outcome.of(functools.partial(request.send, self.implementation)),
+                )
+            return
+        expected = [status.value for status in self.model.statuses(ids)]
+        actual = [str(status) for status in reader(ids)]
+        assert actual == expected, (
+            f"statuses differ at t={self.clock.now()}: "
+            + ", ".join(
+                f"{i}: model {e}, implementation {a}"
+                for i, e, a in zip(ids, expected, actual, strict=False)
+                if e != a
+            )
+            + ("" if len(actual) == len(expected) else f" (got {len(actual)} statuses)")
+        )
+
+    def teardown(self) -> None:
+        """Close the implementation if it has ``close()``."""
+        close = getattr(self._implementation, "close", None)
+        if callable(close):
+            close()
+
+    # ------------------------------------------------------------ internals
+    def _compare(self, request: Request) -> None:
+        before = _views(self.model, request)  # for the failure message: why the model answered
+        model_outcome = Outcome.of(lambda: request.send(self.model))
+        type(self).coverage.record(request.action, model_outcome)
+        if currently_in_test_context():  # a pasted reproduction runs outside Hypothesis
+            event(f"{request.action.value} -> {model_outcome.label}")
+        outcome = Outcome.of(lambda: request.send(self.implementation))
+        self._check(request, model_outcome, outcome, before)
+
+    def _check(
+        self, request: Request, expected: Outcome, actual: Outcome, before: str | None = None
+    ) -> None:
+        line = f"t={self.clock.now()} {request!r}: model {expected}, implementation {actual}"
+        if currently_in_test_context():
+            note(line)
+        assert actual.agrees_with(expected), (
+            line
+            + _body_difference(expected, actual)
+            + ("" if before is None else f"\n  before the call, the model had: {before}")
+        )
+
+
+def _body_difference(expected: Outcome, actual: Outcome) -> str:
+    if expected.code == actual.code and expected.body is not None and actual.body is not None:
+        return f"\n  model body: {expected.body}\n  implementation body: {actual.body}"
+    return ""
+
+
+def _views(model: EcsModel, request: Request) -> str:
+    account = model.account
+    shown = (
+        f"balance={account.balance} minimum_start_balance={account.minimum_start_balance} "
+        f"in_arrears={account.in_arrears}"
+    )
+    instance_id = request.instance_id
+    if instance_id is None or instance_id not in model:
+        return shown
+    view = model.instance(instance_id)
+    return (
+        f"{instance_id} {view.status.value} {view.instance_type} {view.charge_type.value} "
+        f"expired_time={view.expired_time} locks={list(view.lock_reasons)} "
+        f"cloud_disk_abnormal={view.cloud_disk_abnormal} "
+        f"local_disk_abnormal={view.local_disk_abnormal}; " + shown
+    )

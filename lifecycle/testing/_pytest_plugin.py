@@ -1,0 +1,147 @@
+"""The ``lifecycle`` pytest plugin: fixtures for the model, and the harness profile option.
+
+Registered through the ``pytest11`` entry point, so pytest loads it in every
+run of every project that installs ``lifecycle``. It therefore imports
+nothing at load time beyond what importing this module costs (the
+``lifecycle`` package itself); the model, Hypothesis and the wire layer are
+imported by the fixture or option that needs them. Turn it off with
+``-p no:lifecycle``.
+
+Fixtures:
+    lifecycle_model: A fresh ``EcsModel`` on a ``ManualClock`` at 0, seeded
+        with ``--lifecycle-seed`` (default 0).
+    lifecycle_client: A ``ModelClient`` over ``lifecycle_model``.
+    lifecycle_endpoint: A running ``lifecycle.wire.WireServer`` on a free
+        loopback port, for one account named ``default`` with a generated key
+        pair (``server.app.accounts.default.credential``; its model is
+        ``server.app.accounts.default.model``), seeded with ``--lifecycle-seed``.
+        Shut down after the test. Skipped where ``lifecycle.wire`` is missing.
+
+Options:
+    --lifecycle-profile=NAME: the settings every ``DifferentialMachine`` runs
+        with: ``quick``, ``default``, ``thorough`` or a Hypothesis profile name.
+    --lifecycle-seed=N: the seed of ``lifecycle_model``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+# Already imported: this module lives in lifecycle.testing, whose parents these are.
+from lifecycle import EcsModel, ManualClock
+from lifecycle.errors import InvalidArgument
+from lifecycle.testing import ModelClient, documented_outcomes
+
+if TYPE_CHECKING:
+    from lifecycle.wire import WireServer
+
+_BEFORE = pytest.StashKey[dict[Any, int]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--lifecycle-profile`` and ``--lifecycle-seed``."""
+    group = parser.getgroup("lifecycle", "lifecycle: the ECS reference model")
+    group.addoption(
+        "--lifecycle-profile",
+        action="store",
+        default=None,
+        metavar="NAME",
+        help="settings for lifecycle.testing.DifferentialMachine tests: quick, default, "
+        "thorough, or a registered Hypothesis profile name",
+    )
+    group.addoption(
+        "--lifecycle-seed",
+        action="store",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the lifecycle_model fixture (default 0)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Apply ``--lifecycle-profile`` (this is where Hypothesis is first imported, if asked)."""
+    name = config.getoption("lifecycle_profile", default=None)
+    if name is None:
+        return
+    # Imported here, not above: it imports Hypothesis, which a project may not have.
+    from lifecycle.testing._differential import set_profile  # noqa: PLC0415
+
+    try:
+        set_profile(name)
+    except InvalidArgument as error:
+        raise pytest.UsageError(f"--lifecycle-profile: {error}") from None
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Name the harness profile in the header when one was chosen."""
+    name = config.getoption("lifecycle_profile", default=None)
+    return None if name is None else f"lifecycle: harness profile {name!r}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Note what every harness had answered before this run (another run may share the process)."""
+    session.config.stash[_BEFORE] = _tallies()
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """After a run that used a ``DifferentialMachine``, say which outcomes it reached."""
+    before = config.stash.get(_BEFORE, {})
+    machines = [m for m, calls in _tallies().items() if calls > before.get(m, 0)]
+    if not machines:
+        return
+    terminalreporter.section("lifecycle: documented outcomes reached")
+    documented = documented_outcomes()
+    for machine in sorted(machines, key=lambda m: m.__qualname__):
+        reached = machine.coverage.pairs & documented
+        missing = sorted(f"{a.value} -> {o}" for a, o in documented - reached)
+        line = f"{machine.__qualname__}: {len(reached)} of {len(documented)}"
+        if missing:
+            line += f" (not reached: {', '.join(missing)})"
+        terminalreporter.write_line(line)
+
+
+def _tallies() -> dict[Any, int]:
+    """Calls answered so far, per harness class; empty if no harness was ever imported."""
+    module = sys.modules.get("lifecycle.testing._differential")
+    if module is None:
+        return {}  # no harness was used: nothing to report, and nothing imported
+    return {m: sum(m.coverage.counts().values()) for m in _subclasses(module.DifferentialMachine)}
+
+
+def _subclasses(cls: type[Any]) -> Iterator[Any]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+@pytest.fixture
+def lifecycle_model(request: pytest.FixtureRequest) -> EcsModel:
+    """A fresh ``EcsModel`` on a ``ManualClock`` at 0, seeded with ``--lifecycle-seed``."""
+    seed = request.config.getoption("lifecycle_seed", default=0)
+    return EcsModel(seed=seed, clock=ManualClock())
+
+
+@pytest.fixture
+def lifecycle_client(lifecycle_model: EcsModel) -> ModelClient:
+    """A ``ModelClient`` over ``lifecycle_model``: calls, virtual sleep, a recorded history."""
+    return ModelClient(lifecycle_model)
+
+
+@pytest.fixture
+def lifecycle_endpoint(request: pytest.FixtureRequest) -> Iterator[WireServer]:
+    """A running wire endpoint for one account, shut down after the test."""
+    pytest.importorskip("lifecycle.wire", reason="lifecycle.wire is not installed")
+    # Imported here: the wire layer brings sockets and threads a model-only test never needs.
+    from lifecycle.wire import Credential, WireApp, serve  # noqa: PLC0415
+
+    seed = request.config.getoption("lifecycle_seed", default=0)
+    app = WireApp([Credential.generate("default")], seed=seed)
+    with serve(app) as server:
+        yield server

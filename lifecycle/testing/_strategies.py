@@ -1,0 +1,585 @@
+"""Hypothesis strategies for ECS situations, requests and fault plans.
+
+Conditions are drawn as whole vectors: every fault an instance or an account
+can be in is one member of a drawn *set*. Drawing one toggle at a time almost
+never reaches the rules late in the precedence (a disk fault only shows when
+the instance is also unlocked, unexpired, paid up and in the right status);
+a set shrinks to exactly the faults a failure needs, often none or one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, Final
+
+from hypothesis import strategies as st
+
+from .. import Action, ChargeType, FaultKind, FaultRule, InstanceStatus
+from .._rules import family_of, init_local_disk_applies
+from .._status import resolve_action
+from ..errors import InvalidArgument
+from ._conditions import AccountCondition, Fleet, InstanceCondition, World
+from ._outcomes import Request
+
+__all__ = [
+    "INSTANCE_TYPES",
+    "UNKNOWN_INSTANCE_ID",
+    "account_conditions",
+    "action_params",
+    "fault_plans",
+    "fault_rules",
+    "fleets",
+    "instance_conditions",
+    "invalid_requests",
+    "requests",
+    "valid_requests",
+    "worlds",
+]
+
+#: Instance types covering every disk rule: no local disk; local disks that
+#: ``InitLocalDisk`` recovers (d1, i2); local disks it does not (d2s).
+INSTANCE_TYPES: Final = ("ecs.g7.large", "ecs.d1.2xlarge", "ecs.i2.xlarge", "ecs.d2s.5xlarge")
+#: Whether each of ``INSTANCE_TYPES`` has local disks (others: as their family defaults).
+_LOCAL_DISKS: Final = {
+    "ecs.g7.large": False,
+    "ecs.d1.2xlarge": True,
+    "ecs.i2.xlarge": True,
+    "ecs.d2s.5xlarge": True,
+}
+#: The stable statuses twice: most actions leave from one of them.
+_STATUS_WEIGHTS: Final = (
+    InstanceStatus.STOPPED,
+    InstanceStatus.RUNNING,
+    *InstanceStatus,
+)
+#: An id no drawn fleet uses: requests naming it answer ``InvalidInstanceId.NotFound``.
+UNKNOWN_INSTANCE_ID: Final = "i-unknown"
+
+_INSTANCE_FAULTS: Final = (
+    "security_locked",
+    "expired",
+    "cloud_disk_abnormal",
+    "local_disk_abnormal",
+)
+_ACCOUNT_FAULTS: Final = ("in_arrears", "balance_low")
+_DAY: Final = 86_400.0
+
+# Wire-style values. The model reads Booleans as True/False or "true"/"false" in any case.
+_GOOD_BOOLEANS: Final[tuple[object, ...]] = (False, "false", "FALSE", True, "true", "True")
+_BAD_BOOLEANS: Final = ("yes", "1", "on", "maybe")
+_GOOD_STOPPED_MODES: Final = ("KeepCharging", "StopCharging")
+_BAD_STOPPED_MODES: Final = ("Hibernate", "StopChargingNow")
+#: The optional parameters of each mutating action, in the order the model checks them.
+_OPTIONAL_PARAMS: Final[dict[Action, tuple[str, ...]]] = {
+    Action.START_INSTANCE: ("InitLocalDisk", "DryRun"),
+    Action.REBOOT_INSTANCE: ("ForceStop", "DryRun"),
+    Action.STOP_INSTANCE: ("ForceStop", "StoppedMode", "ConfirmStop", "DryRun"),
+}
+#: Documented limits of DescribeInstanceStatus.
+_MAX_DESCRIBE_IDS: Final = 100
+_MAX_PAGE_SIZE: Final = 50
+
+
+def _sample(
+    values: Iterable[Any] | None, default: Sequence[Any], name: str
+) -> st.SearchStrategy[Any]:
+    chosen = tuple(default if values is None else values)
+    if not chosen:
+        raise InvalidArgument(f"{name}: expected at least one value")
+    return st.sampled_from(chosen)
+
+
+# Built once: constructing a strategy inside a draw costs more than the draw.
+# The whole fault vector is one draw: half the instances clean (the status
+# changes worth checking happen to them), a quarter with one fault (so each
+# rule is reached alone, however late in the precedence), a quarter with two
+# (so each pair's precedence is exercised). Weights are by repetition.
+_CLEAN: Final = st.just(frozenset[str]())
+_FAULT_VECTORS: Final = st.one_of(
+    _CLEAN,
+    _CLEAN,
+    st.sampled_from(_INSTANCE_FAULTS).map(lambda fault: frozenset({fault})),
+    st.sets(st.sampled_from(_INSTANCE_FAULTS), min_size=2, max_size=2).map(frozenset),
+)
+_PAST: Final = st.sampled_from((0.0, 1.0, _DAY))
+_FUTURE: Final = st.sampled_from((30 * _DAY, 1.0, 60.0, _DAY))
+
+
+def instance_conditions(
+    *,
+    statuses: Iterable[InstanceStatus | str] | None = None,
+    instance_types: Iterable[str] | None = None,
+    charge_types: Iterable[ChargeType | str] | None = None,
+    now: float = 0.0,
+) -> st.SearchStrategy[InstanceCondition]:
+    """One instance's whole condition vector.
+
+    Draws the status, instance type (family), charge type and the *set* of
+    faults it is in at once: security lock, expiry (PrePaid), abnormal cloud
+    disk, abnormal local disk. A PrePaid instance that is not expired expires
+    between a second and a day after ``now``, or in 30 days, so clock steps
+    can cross its expiry.
+
+    Args:
+        statuses: The statuses to draw from (default: all five, the stable ones
+            twice as often).
+        instance_types: The types to draw from (default: ``INSTANCE_TYPES``).
+        charge_types: ``PrePaid`` and/or ``PostPaid`` (default: both).
+        now: The model time the condition is for (expiry is relative to it).
+    """
+    status_strategy = _sample(statuses, _STATUS_WEIGHTS, "statuses")
+    type_strategy = _sample(instance_types, INSTANCE_TYPES, "instance_types")
+    charge_strategy = _sample(
+        charge_types, (ChargeType.POSTPAID, ChargeType.PREPAID), "charge_types"
+    )
+
+    @st.composite
+    def one(draw: st.DrawFn) -> InstanceCondition:
+        status = draw(status_strategy)
+        instance_type = draw(type_strategy)
+        charge_type = ChargeType(draw(charge_strategy))
+        faults = draw(_FAULT_VECTORS)
+        family_default = init_local_disk_applies(family_of(instance_type))
+        has_local_disk = _LOCAL_DISKS.get(instance_type, family_default)
+        expired_time: float | None = None
+        if charge_type is ChargeType.PREPAID:
+            expired_time = now - draw(_PAST) if "expired" in faults else now + draw(_FUTURE)
+        return InstanceCondition(
+            status=status,
+            instance_type=instance_type,
+            charge_type=charge_type,
+            expired_time=expired_time,
+            security_locked="security_locked" in faults,
+            # None when the family decides: the condition then prints shorter.
+            has_local_disk=None if has_local_disk == family_default else has_local_disk,
+            cloud_disk_abnormal="cloud_disk_abnormal" in faults,
+            local_disk_abnormal=has_local_disk and "local_disk_abnormal" in faults,
+        )
+
+    return one()
+
+
+# One draw of the whole vector; a clean account is listed four times because
+# its condition applies to every PostPaid instance of the fleet.
+_ACCOUNT_VECTORS: Final = st.sampled_from(
+    ((), (), (), (), *((fault,) for fault in _ACCOUNT_FAULTS), _ACCOUNT_FAULTS)
+)
+_MINIMUM_CENTS: Final = st.sampled_from((0, 1_000, 10_000))
+_DISTANCE_CENTS: Final = st.sampled_from((0, 1, 5_000))
+
+
+@st.composite
+def _accounts(draw: st.DrawFn) -> AccountCondition:
+    faults = draw(_ACCOUNT_VECTORS)
+    minimum_cents = draw(_MINIMUM_CENTS)
+    distance = draw(_DISTANCE_CENTS)
+    if "balance_low" in faults:
+        balance_cents = minimum_cents - max(distance, 1)
+    else:
+        balance_cents = minimum_cents + distance
+    return AccountCondition(
+        balance=Decimal(balance_cents) / 100,
+        minimum_start_balance=Decimal(minimum_cents) / 100,
+        in_arrears="in_arrears" in faults,
+    )
+
+
+_ACCOUNTS: Final = _accounts()
+
+
+def account_conditions() -> st.SearchStrategy[AccountCondition]:
+    """An account's whole billing vector: arrears and a low balance, drawn as one.
+
+    The balance is at the minimum for starting, a cent away, or far from it,
+    so the ``balance < minimum`` boundary is exercised.
+    """
+    return _ACCOUNTS
+
+
+def fleets(
+    *,
+    min_instances: int = 1,
+    max_instances: int = 6,
+    conditions: st.SearchStrategy[InstanceCondition] | None = None,
+    accounts: st.SearchStrategy[AccountCondition] | None = None,
+    id_prefix: str = "i-",
+    name: str = "fleet",
+) -> st.SearchStrategy[Fleet]:
+    """One account and its instances, ids ``i-0``, ``i-1``, ... in creation order.
+
+    Args:
+        min_instances: At least this many instances.
+        max_instances: At most this many.
+        conditions: Each instance's condition (default ``instance_conditions()``).
+        accounts: The account's condition (default ``account_conditions()``).
+        id_prefix: The ids' prefix.
+        name: The fleet's name.
+    """
+    if not 0 <= min_instances <= max_instances:
+        raise InvalidArgument(
+            f"min_instances={min_instances}, max_instances={max_instances}: "
+            "expected 0 <= min_instances <= max_instances"
+        )
+    # A list, not a count: the shrinker deletes the instances a failure does not need.
+    instance_lists = st.lists(
+        instance_conditions() if conditions is None else conditions,
+        min_size=min_instances,
+        max_size=max_instances,
+    )
+
+    def build(drawn: list[InstanceCondition], account: AccountCondition, seed: int) -> Fleet:
+        instances = tuple((f"{id_prefix}{n}", c) for n, c in enumerate(drawn))
+        return Fleet(instances=instances, account=account, seed=seed, name=name)
+
+    return st.builds(
+        build,
+        instance_lists,
+        account_conditions() if accounts is None else accounts,
+        st.integers(0, 2**32 - 1),
+    )
+
+
+def worlds(
+    *,
+    min_fleets: int = 1,
+    max_fleets: int = 3,
+    min_instances: int = 1,
+    max_instances: int = 4,
+) -> st.SearchStrategy[World]:
+    """Several accounts on one clock; fleet ``account-N`` has ids ``i-N-0``, ``i-N-1``, ...
+
+    Args:
+        min_fleets: At least this many accounts.
+        max_fleets: At most this many.
+        min_instances: Each account has at least this many instances.
+        max_instances: And at most this many.
+    """
+    if not 1 <= min_fleets <= max_fleets:
+        raise InvalidArgument(
+            f"min_fleets={min_fleets}, max_fleets={max_fleets}: expected 1 <= min <= max"
+        )
+    each = [
+        fleets(
+            min_instances=min_instances,
+            max_instances=max_instances,
+            id_prefix=f"i-{n}-",
+            name=f"account-{n}",
+        )
+        for n in range(max_fleets)
+    ]
+
+    @st.composite
+    def one(draw: st.DrawFn) -> World:
+        count = draw(st.integers(min_fleets, max_fleets))
+        return World(fleets=tuple(draw(each[n]) for n in range(count)))
+
+    return one()
+
+
+# ---------------------------------------------------------------- requests
+def _good_value(name: str) -> st.SearchStrategy[object]:
+    if name == "StoppedMode":
+        return st.sampled_from(_GOOD_STOPPED_MODES)
+    # DryRun=true answers DryRunOperation before any condition is checked:
+    # mostly false, so that calls reach the rest of the precedence.
+    return st.sampled_from(_GOOD_BOOLEANS[:4] if name == "DryRun" else _GOOD_BOOLEANS)
+
+
+def _bad_value(name: str) -> st.SearchStrategy[object]:
+    if name == "InstanceId":
+        return st.sampled_from((None, ""))  # missing, or empty
+    if name == "StoppedMode":
+        return st.sampled_from(_BAD_STOPPED_MODES)
+    return st.sampled_from(_BAD_BOOLEANS)
+
+
+def _merged(base: dict[str, object], defects: dict[str, object]) -> dict[str, object]:
+    return {**base, **defects}
+
+
+def _mutating_params(action: Action, valid: bool) -> st.SearchStrategy[dict[str, object]]:
+    """Parameters of Start/Reboot/Stop other than a valid InstanceId.
+
+    An invalid set has at least one defect, often several (the precedence
+    between MissingParameter and InvalidParameter, and between two invalid
+    parameters, is part of what is checked).
+    """
+    names = _OPTIONAL_PARAMS[action]
+    good = st.fixed_dictionaries({}, optional={name: _good_value(name) for name in names})
+    if valid:
+        return good
+    defective = ("InstanceId", *names)
+    defects = st.one_of(
+        [
+            st.fixed_dictionaries(
+                {first: _bad_value(first)},
+                optional={name: _bad_value(name) for name in defective if name != first},
+            )
+            for first in defective
+        ]
+    )
+    return st.builds(_merged, good, defects)
+
+
+_IDS_LIST_MAX: Final = 5
+
+
+def _describe_params(
+    ids: st.SearchStrategy[str], valid: bool
+) -> st.SearchStrategy[dict[str, object]]:
+    good = st.fixed_dictionaries(
+        {},
+        optional={
+            "InstanceId": st.lists(ids, max_size=_IDS_LIST_MAX),
+            "PageNumber": st.sampled_from((1, 2, "1", "2")),
+            "PageSize": st.sampled_from((1, 2, 10, _MAX_PAGE_SIZE, "50")),
+            "RegionId": st.just("cn-hangzhou"),
+        },
+    )
+    if valid:
+        return good
+    bad = {
+        "InstanceId": st.just([f"i-many-{n}" for n in range(_MAX_DESCRIBE_IDS + 1)]),
+        "PageNumber": st.sampled_from((0, -1, "x", "1.5")),
+        "PageSize": st.sampled_from((0, _MAX_PAGE_SIZE + 1, "ten")),
+    }
+    defects = st.one_of(
+        [
+            st.fixed_dictionaries(
+                {first: strategy}, optional={k: v for k, v in bad.items() if k != first}
+            )
+            for first, strategy in bad.items()
+        ]
+    )
+    return st.builds(_merged, good, defects)
+
+
+def _ids_strategy(
+    instance_ids: Iterable[str] | st.SearchStrategy[str] | None, unknown_ids: bool
+) -> st.SearchStrategy[str]:
+    if isinstance(instance_ids, st.SearchStrategy):
+        known: st.SearchStrategy[str] | None = instance_ids
+    else:
+        ids = tuple(instance_ids or ())
+        if not all(isinstance(i, str) and i for i in ids):
+            raise InvalidArgument(f"instance_ids={instance_ids!r}: expected non-empty id strings")
+        known = st.sampled_from(ids) if ids else None
+    if known is None:
+        return st.just(UNKNOWN_INSTANCE_ID)
+    return known | st.just(UNKNOWN_INSTANCE_ID) if unknown_ids else known
+
+
+def action_params(
+    action: Action | str,
+    *,
+    valid: bool = True,
+    instance_ids: Iterable[str] | st.SearchStrategy[str] | None = None,
+) -> st.SearchStrategy[dict[str, object]]:
+    """Parameters for ``action`` *without* a valid ``InstanceId`` (Start, Reboot, Stop).
+
+    For those actions the caller adds the id, so that a state machine can draw it
+    from a ``Bundle``: ``{"InstanceId": some_id, **params}``. An invalid set may
+    itself set ``InstanceId`` to ``None`` (left out) or ``""`` (empty), which must
+    win over the caller's. For DescribeInstanceStatus the ids come from
+    ``instance_ids``.
+
+    Args:
+        action: The action.
+        valid: Well-formed parameters (no ``MissingParameter``, ``InvalidParameter``
+            or ``TooManyInstanceIds``), or ones with at least one such defect.
+        instance_ids: DescribeInstanceStatus only: the ids (or a strategy of ids)
+            to list; default: an unknown id.
+    """
+    resolved = resolve_action(action)
+    if resolved is Action.DESCRIBE_INSTANCE_STATUS:
+        return _describe_params(_ids_strategy(instance_ids, unknown_ids=True), valid)
+    return _mutating_params(resolved, valid)
+
+
+def _requests(
+    actions: Iterable[Action | str] | None,
+    instance_ids: Iterable[str] | st.SearchStrategy[str] | None,
+    unknown_ids: bool,
+    valid: bool,
+) -> st.SearchStrategy[Request]:
+    chosen = tuple(resolve_action(a) for a in (Action if actions is None else actions))
+    if not chosen:
+        raise InvalidArgument("actions: expected at least one action")
+    ids = _ids_strategy(instance_ids, unknown_ids)
+    options = []
+    for action in chosen:
+        if action is Action.DESCRIBE_INSTANCE_STATUS:
+            options.append(st.builds(Request, st.just(action), _describe_params(ids, valid)))
+        else:
+            options.append(
+                st.builds(
+                    _mutating_request,
+                    st.just(action),
+                    ids,
+                    _mutating_params(action, valid),
+                )
+            )
+    return st.one_of(options)
+
+
+def _mutating_request(action: Action, instance_id: str, params: dict[str, object]) -> Request:
+    return Request(action, {"InstanceId": instance_id, **params})
+
+
+def valid_requests(
+    actions: Iterable[Action | str] | None = None,
+    *,
+    instance_ids: Iterable[str] | st.SearchStrategy[str] | None = None,
+    unknown_ids: bool = True,
+) -> st.SearchStrategy[Request]:
+    """Well-formed requests: they pass every parameter check.
+
+    They may still be refused for the instance's condition, name an unknown
+    instance (when ``unknown_ids``), or ask for a dry run.
+
+    Args:
+        actions: The actions to draw from (default: all four).
+        instance_ids: The ids to name (a collection or a strategy).
+        unknown_ids: Sometimes name ``UNKNOWN_INSTANCE_ID`` instead.
+    """
+    return _requests(actions, instance_ids, unknown_ids, valid=True)
+
+
+def invalid_requests(
+    actions: Iterable[Action | str] | None = None,
+    *,
+    instance_ids: Iterable[str] | st.SearchStrategy[str] | None = None,
+    unknown_ids: bool = True,
+) -> st.SearchStrategy[Request]:
+    """Malformed requests: each has one or more defects a parameter check refuses.
+
+    A missing or empty ``InstanceId``, a Boolean that is not true or false, an
+    unknown ``StoppedMode``, a bad page number or size, more than 100 ids. The
+    model answers ``MissingParameter``, ``InvalidParameter`` or
+    ``InvalidParameter.TooManyInstanceIds``, whichever its precedence puts first.
+    """
+    return _requests(actions, instance_ids, unknown_ids, valid=False)
+
+
+def requests(
+    actions: Iterable[Action | str] | None = None,
+    *,
+    instance_ids: Iterable[str] | st.SearchStrategy[str] | None = None,
+    unknown_ids: bool = True,
+) -> st.SearchStrategy[Request]:
+    """Valid requests, and now and then an invalid one."""
+    return valid_requests(actions, instance_ids=instance_ids, unknown_ids=unknown_ids) | (
+        invalid_requests(actions, instance_ids=instance_ids, unknown_ids=unknown_ids)
+    )
+
+
+# ------------------------------------------------------------------- faults
+def fault_rules(
+    *,
+    actions: Iterable[Action | str | None] | None = None,
+    kinds: Iterable[FaultKind | str] | None = None,
+    instance_ids: Iterable[str] | st.SearchStrategy[frozenset[str] | None] | None = None,
+    deterministic: bool = False,
+    max_count: int = 3,
+    max_delay: float = 120.0,
+) -> st.SearchStrategy[FaultRule]:
+    """One ``lifecycle.FaultRule``: throttle, error, lost response or delay.
+
+    Rules print as the call that builds them (``FaultRule(kind='lost_response',
+    action='StartInstance', count=1)``), so a shrunk failure can be pasted.
+
+    Args:
+        actions: The actions a rule may target; ``None`` in it means "any
+            action" (default: each action and ``None``).
+        kinds: The kinds to draw (default: all four).
+        instance_ids: Ids a rule may be limited to (a rule then hits only calls
+            naming one of them), or a strategy of such sets; default: any instance.
+        deterministic: Every rule fires with probability 1 and a count, so two
+            implementations given the same plan fail the same calls. Use it for
+            differential tests; otherwise probabilities and unlimited rules are
+            drawn as well, seeded by the model.
+        max_count: The largest ``count`` drawn.
+        max_delay: The longest ``DELAY`` drawn, in seconds.
+    """
+    if isinstance(max_count, bool) or not isinstance(max_count, int) or max_count < 1:
+        raise InvalidArgument(f"max_count={max_count!r}: expected an int >= 1")
+    if not max_delay >= 1:
+        raise InvalidArgument(f"max_delay={max_delay!r}: expected at least 1 second")
+    action_choices: tuple[str | None, ...] = (
+        (None, *(a.value for a in Action))
+        if actions is None
+        else tuple(None if a is None else resolve_action(a).value for a in actions)
+    )
+    kind_choices = tuple(FaultKind(k).value for k in (FaultKind if kinds is None else kinds))
+    if not action_choices or not kind_choices:
+        raise InvalidArgument("actions and kinds: expected at least one of each")
+    if instance_ids is None:
+        id_sets: st.SearchStrategy[frozenset[str] | None] = st.none()
+    elif isinstance(instance_ids, st.SearchStrategy):
+        id_sets = st.none() | instance_ids
+    else:
+        ids = tuple(instance_ids)
+        id_sets = st.none() | st.frozensets(st.sampled_from(ids), min_size=1) if ids else st.none()
+    counts: st.SearchStrategy[int | None] = st.integers(1, max_count)
+    probabilities: st.SearchStrategy[float] = st.just(1.0)
+    if not deterministic:
+        counts = st.none() | counts
+        probabilities = st.sampled_from((1.0, 0.5, 0.1))
+
+    def of_kind(kind: FaultKind) -> st.SearchStrategy[FaultRule] | None:
+        targets = action_choices
+        if kind in (FaultKind.DELAY, FaultKind.LOST_RESPONSE):
+            # DescribeInstanceStatus changes nothing: it can only be throttled or fail.
+            targets = tuple(a for a in targets if a != Action.DESCRIBE_INSTANCE_STATUS.value)
+        if not targets:
+            return None
+        # st.builds with plain values prints as the call that builds the rule.
+        kwargs: dict[str, st.SearchStrategy[Any]] = {
+            "kind": st.just(kind.value),
+            "action": st.sampled_from(targets),
+            "instance_ids": id_sets,
+            "probability": probabilities,
+            "count": counts,
+        }
+        if kind is FaultKind.DELAY:
+            kwargs["delay"] = st.integers(1, int(max_delay)).map(float)
+        return st.builds(FaultRule, **kwargs)
+
+    options = [s for s in map(of_kind, map(FaultKind, kind_choices)) if s is not None]
+    if not options:
+        raise InvalidArgument(
+            "actions and kinds: only DescribeInstanceStatus with delay or lost_response; "
+            "it changes nothing, so neither can hit it"
+        )
+    return st.one_of(options)
+
+
+def fault_plans(
+    *,
+    min_rules: int = 0,
+    max_rules: int = 3,
+    actions: Iterable[Action | str | None] | None = None,
+    kinds: Iterable[FaultKind | str] | None = None,
+    instance_ids: Iterable[str] | st.SearchStrategy[frozenset[str] | None] | None = None,
+    deterministic: bool = False,
+    max_count: int = 3,
+    max_delay: float = 120.0,
+) -> st.SearchStrategy[list[FaultRule]]:
+    """A list of fault rules to add to a model, in order (the first that fires wins).
+
+    Add them with ``for rule in plan: model.add_fault(rule)``. The other
+    arguments are ``fault_rules``'s.
+    """
+    return st.lists(
+        fault_rules(
+            actions=actions,
+            kinds=kinds,
+            instance_ids=instance_ids,
+            deterministic=deterministic,
+            max_count=max_count,
+            max_delay=max_delay,
+        ),
+        min_size=min_rules,
+        max_size=max_rules,
+    )

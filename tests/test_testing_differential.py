@@ -1,0 +1,384 @@
+"""``DifferentialMachine``: the model against implementations of ECS, right and wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import InvalidArgument as HypothesisInvalidArgument
+from hypothesis.stateful import run_state_machine_as_test
+
+import lifecycle
+from lifecycle import Action, EcsModel, ErrorCode, InvalidArgument, ManualClock
+from lifecycle.testing import (
+    PROFILES,
+    DifferentialMachine,
+    Fleet,
+    Implementation,
+    InstanceCondition,
+    assert_documented_outcomes_reached,
+    fleets,
+    get_profile,
+    harness_settings,
+    set_profile,
+)
+
+EXAMPLES = 25
+QUICK = {"max_examples": EXAMPLES, "stateful_step_count": 15, "database": None, "derandomize": True}
+
+
+def run(machine: type[DifferentialMachine], **overrides: Any) -> None:
+    run_state_machine_as_test(machine, settings=harness_settings(**{**QUICK, **overrides}))
+
+
+def failure_of(machine: type[DifferentialMachine], **overrides: Any) -> tuple[str, list[str]]:
+    """Run a machine that must fail; return its message and the reproduction's steps."""
+    with pytest.raises(AssertionError) as failure:
+        run(machine, **overrides)
+    notes = getattr(failure.value, "__notes__", [])
+    steps = [n for n in notes if n.startswith("state.") and not n.endswith("()")]
+    return str(failure.value), steps
+
+
+@pytest.fixture(autouse=True)
+def default_profile() -> Iterator[None]:
+    yield
+    set_profile("default")
+
+
+# -- implementations ------------------------------------------------------------
+
+
+class CheckTheModel(DifferentialMachine):
+    """The model is an implementation too: it must agree with itself."""
+
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        return fleet.build(clock=clock, durations=self.durations)
+
+
+class ThroughCalls:
+    """A model behind ``call`` only: no statuses(), no add_fault(), a close()."""
+
+    made = closed = 0
+
+    def __init__(self, model: EcsModel, lie_about: str | None = None) -> None:
+        type(self).made += 1
+        self.model = model
+        self.lie_about = lie_about
+
+    def call(self, action: str, params: Mapping[str, object]) -> object:
+        body = self.model.call(action, params).to_dict()
+        if self.lie_about is not None and action == Action.DESCRIBE_INSTANCE_STATUS:
+            for item in body["InstanceStatuses"]["InstanceStatus"]:  # type: ignore[index]
+                if item["InstanceId"] == self.lie_about:
+                    item["Status"] = "Running"
+        return body
+
+    def close(self) -> None:
+        type(self).closed += 1
+
+
+class CheckThroughCalls(DifferentialMachine):
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        return ThroughCalls(fleet.build(clock=clock, durations=self.durations))
+
+
+class CheckALiar(DifferentialMachine):
+    """Describes every instance i-0 as Running, whatever it is."""
+
+    fleet_strategy = fleets(min_instances=1, max_instances=1)
+
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        return ThroughCalls(fleet.build(clock=clock, durations=self.durations), lie_about="i-0")
+
+
+class CheckPagedStatuses(DifferentialMachine):
+    """More instances than one DescribeInstanceStatus page holds."""
+
+    fleet_strategy = fleets(min_instances=51, max_instances=51)
+
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        return ThroughCalls(fleet.build(clock=clock, durations=self.durations))
+
+
+class SwappedStatuses:
+    """Answers every call right, but reports each status one step behind."""
+
+    def __init__(self, model: EcsModel) -> None:
+        self.model = model
+
+    def call(self, action: str, params: Mapping[str, object]) -> object:
+        return self.model.call(action, params)
+
+    def add_fault(self, rule: lifecycle.FaultRule) -> int:
+        return self.model.add_fault(rule)
+
+    def statuses(self, instance_ids: Sequence[str]) -> list[str]:
+        return [
+            "Stopped" if s is lifecycle.InstanceStatus.STARTING else s.value
+            for s in self.model.statuses(instance_ids)
+        ]
+
+
+class CheckSwappedStatuses(DifferentialMachine):
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        return SwappedStatuses(fleet.build(clock=clock, durations=self.durations))
+
+
+# -- agreement and disagreement ---------------------------------------------------
+
+
+def test_the_model_agrees_with_itself_and_the_run_is_tallied() -> None:
+    CheckTheModel.coverage.clear()
+    run(CheckTheModel)
+    reached = CheckTheModel.coverage.pairs
+    assert (Action.START_INSTANCE, ErrorCode.INCORRECT_INSTANCE_STATUS.value) in reached
+    assert not CheckTheModel.coverage.undocumented()
+    assert DifferentialMachine.coverage is not CheckTheModel.coverage
+
+
+def test_without_statuses_the_invariant_reads_through_describe_and_faults_are_not_injected() -> (
+    None
+):
+    ThroughCalls.made = ThroughCalls.closed = 0
+    CheckThroughCalls.coverage.clear()
+    run(CheckThroughCalls)
+    assert ThroughCalls.closed == ThroughCalls.made >= EXAMPLES  # teardown closes
+    fault_codes = {ErrorCode.THROTTLING.value, ErrorCode.INTERNAL_ERROR.value}
+    assert not {outcome for _, outcome in CheckThroughCalls.coverage.pairs} & fault_codes
+
+
+def test_a_wrong_status_in_a_listing_is_caught_by_the_invariant_in_a_step_or_two() -> None:
+    message, steps = failure_of(CheckALiar)
+    assert "DescribeInstanceStatus" in message
+    assert "Running" in message
+    assert len(steps) <= 2
+
+
+def test_statuses_beyond_one_page_are_read_page_by_page() -> None:
+    run(CheckPagedStatuses, max_examples=3, stateful_step_count=3)
+
+
+def test_a_wrong_status_is_caught_and_named() -> None:
+    message, steps = failure_of(CheckSwappedStatuses, max_examples=100, stateful_step_count=25)
+    assert message.startswith("statuses differ")
+    assert "model Starting, implementation Stopped" in message
+    assert len(steps) <= 2  # often none: the shrunk fleet starts out Starting
+
+
+class WrongBody:
+    """Right codes, but DescribeInstanceStatus says TotalCount 0."""
+
+    def __init__(self, model: EcsModel) -> None:
+        self.model = model
+
+    def call(self, action: str, params: Mapping[str, object]) -> object:
+        body = self.model.call(action, params).to_dict()
+        if action == Action.DESCRIBE_INSTANCE_STATUS:
+            body["TotalCount"] = 0
+        return body
+
+    def statuses(self, instance_ids: Sequence[str]) -> list[str]:
+        return [s.value for s in self.model.statuses(instance_ids)]
+
+
+class CheckWrongBody(DifferentialMachine):
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        return WrongBody(fleet.build(clock=clock, durations=self.durations))
+
+
+def test_a_wrong_response_body_is_shown_beside_the_models() -> None:
+    message, steps = failure_of(CheckWrongBody)
+    assert "model body:" in message
+    assert "implementation body:" in message
+    assert steps == [s for s in steps if "describe_instance_status" in s]
+
+
+# -- definitions ------------------------------------------------------------------
+
+
+class NoAdapter(DifferentialMachine):
+    pass
+
+
+class NotAnImplementation(DifferentialMachine):
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        return "ecs"  # type: ignore[return-value]
+
+
+def test_a_subclass_without_its_adapter_is_told_what_to_write() -> None:
+    with pytest.raises(NotImplementedError, match=r"make_implementation\(fleet, clock\)"):
+        run(NoAdapter, max_examples=1)
+    with pytest.raises(InvalidArgument, match="has no call"):
+        run(NotAnImplementation, max_examples=1)
+
+
+def test_the_model_exists_only_once_a_fleet_was_drawn() -> None:
+    machine = CheckTheModel()
+    with pytest.raises(InvalidArgument, match="no fleet yet"):
+        machine.model  # noqa: B018
+    assert machine.fleet is None
+    assert machine.implementation is None
+    machine.teardown()  # nothing to close yet
+
+
+def test_a_fleet_strategy_of_a_subclass_is_the_one_drawn() -> None:
+    sizes: set[int] = set()
+
+    class CheckOneInstance(CheckTheModel):
+        fleet_strategy = fleets(min_instances=1, max_instances=1)
+
+        def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+            sizes.add(len(fleet))
+            assert self.fleet == fleet
+            return super().make_implementation(fleet, clock)
+
+    run(CheckOneInstance, max_examples=5)
+    assert sizes == {1}
+
+
+# -- settings ------------------------------------------------------------------------
+
+
+def test_a_subclass_runs_with_the_harness_defaults_not_hypothesiss_blanket_ones() -> None:
+    resolved = CheckTheModel.TestCase.settings
+    assert resolved.deadline is None
+    assert Phase.explain not in resolved.phases
+    assert resolved.suppress_health_check == settings.default.suppress_health_check  # type: ignore[union-attr]
+    assert resolved.max_examples == settings.default.max_examples  # type: ignore[union-attr]
+
+
+def test_a_profile_changes_every_subclass_when_its_test_runs() -> None:
+    assert get_profile() == "default"
+    set_profile("quick")
+    assert get_profile() == "quick"
+    assert CheckTheModel.TestCase.settings.max_examples == PROFILES["quick"]["max_examples"]
+    assert (
+        CheckTheModel.TestCase().settings.stateful_step_count
+        == (PROFILES["quick"]["stateful_step_count"])
+    )
+    settings.register_profile("lifecycle-test-tiny", max_examples=3)
+    set_profile("lifecycle-test-tiny")
+    assert CheckTheModel.TestCase.settings.max_examples == 3
+    assert CheckTheModel.TestCase.settings.deadline is None
+
+
+@pytest.mark.parametrize("name", ["warp", 7])
+def test_an_unknown_profile_is_refused(name: object) -> None:
+    with pytest.raises(InvalidArgument, match="quick, default, thorough"):
+        set_profile(name)  # type: ignore[arg-type]
+    assert get_profile() == "default"
+
+
+def test_settings_on_a_subclass_are_used_and_inherited_by_its_subclasses() -> None:
+    @settings(max_examples=7, suppress_health_check=[HealthCheck.too_slow])
+    class Configured(CheckTheModel):
+        pass
+
+    class Inheriting(Configured):
+        pass
+
+    @settings(max_examples=9)
+    class Reconfigured(Inheriting):
+        pass
+
+    assert Configured.TestCase.settings.max_examples == 7
+    assert Inheriting.TestCase.settings.max_examples == 7
+    assert Inheriting.TestCase.settings.suppress_health_check == (HealthCheck.too_slow,)
+    assert Reconfigured.TestCase.settings.max_examples == 9
+    with pytest.raises(HypothesisInvalidArgument, match="twice"):
+        settings(max_examples=1)(Reconfigured)
+
+
+def test_harness_settings_adjust_rather_than_replace() -> None:
+    @harness_settings(max_examples=11)
+    class Adjusted(CheckTheModel):
+        pass
+
+    assert Adjusted.TestCase.settings.max_examples == 11
+    assert Adjusted.TestCase.settings.deadline is None
+
+
+# -- coverage of the documented outcomes ----------------------------------------------
+
+
+def test_a_run_reaches_every_documented_outcome_the_model_can_give() -> None:
+    """Every (action, outcome) pair of the error tables, through the default strategies.
+
+    DescribeInstanceStatus's ``MissingParameter`` is excluded: the model does not
+    require ``RegionId`` (see ``lifecycle/_spec.py``), so no request can earn it here.
+    """
+
+    class CheckEverything(CheckTheModel):
+        pass
+
+    run(CheckEverything, max_examples=250, stateful_step_count=30)
+    assert_documented_outcomes_reached(
+        CheckEverything.coverage,
+        exclude=[(Action.DESCRIBE_INSTANCE_STATUS, ErrorCode.MISSING_PARAMETER.value)],
+    )
+
+
+# -- a reproduction is plain method calls --------------------------------------------
+
+
+class WithFaults(ThroughCalls):
+    def add_fault(self, rule: lifecycle.FaultRule) -> int:
+        return self.model.add_fault(rule)
+
+
+class CheckWithFaults(DifferentialMachine):
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        return WithFaults(fleet.build(clock=clock, durations=self.durations))
+
+
+ONE_STOPPED = Fleet(instances={"i-0": InstanceCondition(status="Stopped")})
+
+
+def test_the_steps_hypothesis_prints_run_as_plain_calls() -> None:
+    state = CheckWithFaults()
+    (instance,) = state.create_fleet(fleet=ONE_STOPPED).values
+    state.inject_fault(
+        fault=lifecycle.FaultRule(kind="throttle", action="DescribeInstanceStatus", count=1)
+    )
+    state.statuses_agree()  # both sides refuse the read alike: nothing to compare
+    state.start_instance(instance_id=instance, params={})
+    state.advance_clock(seconds=30.0)
+    state.statuses_agree()
+    assert state.model.status(instance) is lifecycle.InstanceStatus.RUNNING
+    state.teardown()
+
+
+class WrongCode(ThroughCalls):
+    def call(self, action: str, params: Mapping[str, object]) -> object:
+        if action == Action.START_INSTANCE:
+            raise lifecycle.ApiError(
+                action=Action.START_INSTANCE,
+                code=ErrorCode.DISK_ERROR,
+                http_status=403,
+                message="",
+                request_id="",
+            )
+        return super().call(action, params)
+
+
+class CheckWrongCode(DifferentialMachine):
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        return WrongCode(fleet.build(clock=clock, durations=self.durations))
+
+
+def test_a_wrong_answer_names_both_answers_and_the_models_view_of_the_instance() -> None:
+    state = CheckWrongCode()
+    state.create_fleet(fleet=ONE_STOPPED)
+    with pytest.raises(AssertionError) as failure:
+        state.start_instance(instance_id="i-0", params={})
+    message = str(failure.value)
+    assert f"model Success, implementation 403 {ErrorCode.DISK_ERROR.value}" in message
+    assert "before the call, the model had: i-0 Stopped ecs.g7.large PostPaid" in message
+    assert "model body" not in message
+    with pytest.raises(AssertionError, match="the model had: balance=100"):
+        state.unknown_instance(
+            request=lifecycle.testing.Request("StartInstance", {"InstanceId": "i-x"})
+        )
