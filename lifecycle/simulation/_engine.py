@@ -211,7 +211,8 @@ class _Group:
         self.spec = spec
         self.first = first
         self.count = spec.count
-        self.local = spec.instance_type.split(".")[1] in ("d1", "i1", "i2")
+        # Whether the instances have local disks: the model decides (from the family).
+        self.local = False
         self.price = spec.price_per_hour if not spec.prepaid else Decimal(0)
         per_second = spec.count / _DAY
         self.rates = (
@@ -271,7 +272,13 @@ class Simulation:
             self._model.add_fault(rule)
         self._start_meters(settings.balance)
         self._build()
+        self._learn_disks()
         self._model.subscribe(self._on_event)
+
+    def _learn_disks(self) -> None:
+        for group in self._groups:
+            if group.count:
+                group.local = self._model.instance(self._ids[group.first]).has_local_disk
 
     def _configure(
         self,
@@ -316,9 +323,9 @@ class Simulation:
             self._groups.append(_Group(index, spec, first, seed, account))
             self._names[spec.name] = index
             first += spec.count
-        self._group_of = array("H")
+        self._group_of = array("I")
         for group in self._groups:
-            self._group_of.extend(array("H", (group.index,)) * group.count)
+            self._group_of.extend(array("I", (group.index,)) * group.count)
         self._handlers: dict[int, Callable[[float, int, int], None]] = {
             _UNLOCK: self._unlock,
             _REPAIR: self._repair,
@@ -689,6 +696,7 @@ class Simulation:
         self._counts = [[int(n) for n in c] for c in engine["counts"]]
         self._seconds = [[float(x) for x in s] for s in engine["seconds"]]
         self._disk_tokens = {int(k): int(v) for k, v in engine["disk_tokens"]}
+        self._learn_disks()
         self._model.subscribe(self._on_event)
 
     def _handle(self, entry: tuple[float, int, int, int, int]) -> None:
