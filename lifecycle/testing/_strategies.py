@@ -166,7 +166,9 @@ _ACCOUNT_VECTORS: Final = st.sampled_from(
     ((), (), (), (), *((fault,) for fault in _ACCOUNT_FAULTS), _ACCOUNT_FAULTS)
 )
 _MINIMUM_CENTS: Final = st.sampled_from((0, 1_000, 10_000))
-_DISTANCE_CENTS: Final = st.sampled_from((0, 1, 5_000))
+# First the default account's distance (a balance of 100 over a minimum of 0), so a
+# shrunk example's account prints as AccountCondition(); then the boundary.
+_DISTANCE_CENTS: Final = st.sampled_from((10_000, 0, 1))
 
 
 @st.composite
@@ -191,8 +193,8 @@ _ACCOUNTS: Final = _accounts()
 def account_conditions() -> st.SearchStrategy[AccountCondition]:
     """An account's whole billing vector: arrears and a low balance, drawn as one.
 
-    The balance is at the minimum for starting, a cent away, or far from it,
-    so the ``balance < minimum`` boundary is exercised.
+    The balance is at the minimum for starting, a cent away, or 100 away, so
+    the ``balance < minimum`` boundary is exercised.
     """
     return _ACCOUNTS
 

@@ -1,0 +1,223 @@
+"""The examples, checked with ``lifecycle.testing``: a client that must survive faults, and fakes.
+
+``examples/ensure_running.py``: the correct routine survives every fault plan
+within its retry budget; the harness finds the broken twin's bug and shrinks it
+to one lost response. ``examples/fake_ecs.py``: the fake without bugs agrees
+with the model; each deliberate bug is caught and shrunk to a step or two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from hypothesis import find, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import run_state_machine_as_test
+
+from examples.ensure_running import GaveUp, ensure_running, ensure_running_broken
+from examples.fake_ecs import BUGS, FakeEcs, FakeEcsError
+from lifecycle import (
+    ApiError,
+    Durations,
+    ErrorCode,
+    FaultKind,
+    FaultRule,
+    InstanceStatus,
+    ManualClock,
+    Uniform,
+)
+from lifecycle.testing import (
+    DifferentialMachine,
+    Fleet,
+    Implementation,
+    InstanceCondition,
+    ModelClient,
+    check_history,
+    fault_plans,
+    fleets,
+    harness_settings,
+    instance_conditions,
+)
+
+Routine = Callable[..., None]
+ATTEMPTS = 5
+RUNNING = "Running"
+DAY = 86_400.0
+
+# One instance whose subscription does not end while the routine works: the
+# routine's result then depends on the instance's condition alone.
+ONE_INSTANCE = fleets(
+    max_instances=1,
+    conditions=instance_conditions().filter(
+        lambda c: c.expired_time is None or c.expired_time <= 0 or c.expired_time >= DAY
+    ),
+)
+# Faults the routine must survive: at most 2 rules of at most 2 hits, 4 < ATTEMPTS.
+SURVIVABLE = fault_plans(max_rules=2, max_count=2, deterministic=True)
+
+
+def outcome(routine: Routine, fleet: Fleet, plan: list[FaultRule]) -> tuple[str, ModelClient]:
+    """Run ``routine`` on ``i-0`` against the model with ``plan``: what did it end with?"""
+    model = fleet.build()
+    for rule in plan:
+        model.add_fault(rule)
+    client = ModelClient(model)
+    try:
+        routine(client, "i-0", sleep=client.sleep, attempts=ATTEMPTS)
+    except GaveUp:
+        return "gave up", client
+    except ApiError as error:
+        return error.code.value, client
+    # The routine's claim is checked against the model, at the moment it made it.
+    assert model.status("i-0") is InstanceStatus.RUNNING
+    return RUNNING, client
+
+
+def expected(fleet: Fleet) -> str:
+    """What ensuring i-0 runs must end with, by the model's rules: Running or the refusal."""
+    model = fleet.build()
+    model.advance(3_600)  # past any transitory status, inside every subscription
+    if model.status("i-0") is InstanceStatus.RUNNING:
+        return RUNNING
+    code = model.check("StartInstance", "i-0")
+    return RUNNING if code is None else code.value
+
+
+def violation(routine: Routine, fleet: Fleet, plan: list[FaultRule]) -> str | None:
+    """Why ``routine`` broke its contract under ``plan``, or ``None`` if it kept it."""
+    result, client = outcome(routine, fleet, plan)
+    want = expected(fleet)
+    if result != want:
+        return f"ended with {result!r}, the documents say {want!r}"
+    verdict = check_history(client.history, fleet)
+    assert verdict, verdict.explain(client.history)  # what the client saw, the model can produce
+    return None
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(fleet=ONE_INSTANCE, plan=SURVIVABLE)
+def test_ensure_running_survives_every_fault_plan_within_its_retry_budget(
+    fleet: Fleet, plan: list[FaultRule]
+) -> None:
+    assert violation(ensure_running, fleet, plan) is None
+
+
+def test_the_harness_finds_the_broken_routine_and_shrinks_it_to_one_lost_response() -> None:
+    fleet, plan = find(
+        st.tuples(ONE_INSTANCE, SURVIVABLE),
+        lambda case: violation(ensure_running_broken, *case) is not None,
+        settings=settings(max_examples=300, database=None, derandomize=True),
+    )
+    (rule,) = plan
+    assert rule.kind is FaultKind.LOST_RESPONSE
+    assert rule.action in (None, "StartInstance")
+    assert len(fleet) == 1
+    assert fleet.condition("i-0") == InstanceCondition()  # a plain Stopped instance
+    assert violation(ensure_running, fleet, plan) is None  # the correct one survives it
+    assert "gave up" in str(violation(ensure_running_broken, fleet, plan))
+
+
+def test_ensure_running_gives_up_after_its_bound_when_faults_never_stop() -> None:
+    fleet = Fleet(instances={"i-0": InstanceCondition()})
+    forever = [FaultRule(kind="error", action="StartInstance")]
+    result, client = outcome(ensure_running, fleet, forever)
+    assert result == "gave up"
+    starts = [c for c in client.history if c.request.action == "StartInstance"]
+    assert len(starts) == ATTEMPTS
+    assert {c.outcome.code for c in starts} == {ErrorCode.INTERNAL_ERROR}
+
+
+def test_ensure_running_refuses_an_instance_that_will_not_start() -> None:
+    fleet = Fleet(instances={"i-0": InstanceCondition(security_locked=True)})
+    result, _ = outcome(ensure_running, fleet, [])
+    assert result == ErrorCode.INSTANCE_LOCKED_FOR_SECURITY.value == expected(fleet)
+
+
+def test_ensure_running_gives_up_waiting_and_names_an_unknown_instance() -> None:
+    fleet = Fleet(instances={"i-0": InstanceCondition(status="Starting")})
+    delayed = [FaultRule(kind="delay", delay=10_000)]
+    model = fleet.build()
+    model.create_instance("i-1", status="Stopped")
+    for rule in delayed:
+        model.add_fault(rule)
+    client = ModelClient(model)
+    client.call("StartInstance", {"InstanceId": "i-1"})  # delayed: Starting for hours
+    with pytest.raises(GaveUp, match="not Running after"):
+        ensure_running(client, "i-1", sleep=client.sleep, max_wait=60)
+    with pytest.raises(LookupError, match="i-9 does not exist"):
+        ensure_running(client, "i-9", sleep=client.sleep)
+
+
+# -- the fake ---------------------------------------------------------------------
+
+
+def fake_machine(bugs: frozenset[str]) -> type[DifferentialMachine]:
+    class CheckTheFake(DifferentialMachine):
+        def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+            return FakeEcs.from_fleet(fleet, clock, self.durations, bugs=bugs)
+
+    CheckTheFake.__name__ = CheckTheFake.__qualname__ = f"CheckTheFake{sorted(bugs)}"
+    return CheckTheFake
+
+
+@harness_settings(max_examples=60, stateful_step_count=30, database=None, derandomize=True)
+class CheckTheCorrectFake(DifferentialMachine):
+    """How a user checks a fake: subclass, adapt, and let pytest collect ``TestCase``."""
+
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        return FakeEcs.from_fleet(fleet, clock, self.durations)
+
+
+TestTheCorrectFake = CheckTheCorrectFake.TestCase
+
+
+def shrunk_failure(bugs: frozenset[str]) -> tuple[str, list[str]]:
+    """Run the fake with ``bugs``; return the failure message and the reproduction's steps."""
+    with pytest.raises(AssertionError) as failure:
+        run_state_machine_as_test(
+            fake_machine(bugs),
+            settings=harness_settings(
+                max_examples=100, stateful_step_count=25, database=None, derandomize=True
+            ),
+        )
+    notes: list[str] = getattr(failure.value, "__notes__", [])
+    steps = [n for n in notes if n.startswith("state.") and not n.endswith("()")]
+    creation = [n for n in notes if "state.create_fleet(" in n]
+    return str(failure.value) + "\n".join(creation), steps
+
+
+def test_the_swapped_precedence_is_caught_in_one_start_on_a_locked_instance() -> None:
+    message, steps = shrunk_failure(frozenset({"precedence"}))
+    assert [step.split("(")[0] for step in steps] == ["state.start_instance"]
+    assert f"model 403 {ErrorCode.INSTANCE_LOCKED_FOR_SECURITY.value}" in message
+    assert f"implementation 403 {ErrorCode.INCORRECT_INSTANCE_STATUS.value}" in message
+    assert "security_locked=True" in message  # the shrunk fleet shows the lock
+
+
+def test_a_reboot_accepted_on_stopped_is_caught_in_one_reboot() -> None:
+    message, steps = shrunk_failure(frozenset({"reboot_stopped"}))
+    assert [step.split("(")[0] for step in steps] == ["state.reboot_instance"]
+    assert (
+        f"model 403 {ErrorCode.INCORRECT_INSTANCE_STATUS.value}, implementation Success" in message
+    )
+    assert "InstanceCondition()" in message  # a plain Stopped instance
+
+
+def test_the_fake_names_its_bugs_and_supports_fixed_durations_only() -> None:
+    assert frozenset({"precedence", "reboot_stopped"}) == BUGS
+    with pytest.raises(TypeError, match="Fixed durations only"):
+        FakeEcs.from_fleet(Fleet(), ManualClock(), Durations(starting=Uniform(1, 2)))
+
+
+def test_the_fake_answers_like_an_sdk_with_the_documented_status() -> None:
+    fleet = Fleet(instances={"i-0": InstanceCondition(status="Running")})
+    fake = FakeEcs.from_fleet(fleet, ManualClock(), Durations())
+    with pytest.raises(FakeEcsError) as refused:
+        fake.call("StartInstance", {"InstanceId": "i-0"})
+    with pytest.raises(ApiError) as documented:
+        fleet.build().start_instance("i-0")
+    assert (refused.value.code, refused.value.http_status) == (
+        documented.value.code,
+        documented.value.http_status,
+    )
