@@ -208,7 +208,13 @@ def test_running_postpaid_instances_are_billed_by_the_hour() -> None:
 def test_arrears_then_the_overdue_stop_after_the_grace() -> None:
     # 2.50 an hour from 6.00: below zero at the third bill (t = 3 h).
     simulation, lines = traced(billed_fleet(balance=Decimal(6)))
-    summary = simulation.run().summary
+    result = simulation.run()
+    summary = result.summary
+    # The samples (every 4.5 minutes) see the account go into arrears at 3 h.
+    first_in_arrears = result.samples.arrears.index(1)
+    assert result.samples.times[first_in_arrears - 1] < 3 * 3600
+    assert result.samples.times[first_in_arrears] >= 3 * 3600
+    assert all(result.samples.arrears[first_in_arrears:])
     (arrears,) = [r for r in records(lines, "platform") if r["event"] == "arrears"]
     assert arrears["t"] == 3 * 3600
     assert arrears["balance"] == "-1.500000"
@@ -488,7 +494,11 @@ def test_injected_faults_are_traced_and_a_long_delay_leaves_instances_stuck() ->
 
 def test_nothing_happens_without_rates() -> None:
     workload = Workload(
-        groups=(Group(name="idle", count=5, status=InstanceStatus.PENDING),), days=1
+        groups=(
+            Group(name="idle", count=5, status=InstanceStatus.PENDING),
+            Group(name="none", count=0, start_per_day=10, disk_faults_per_day=1),
+        ),
+        days=1,
     )
     simulation, lines = traced(workload)
     result = simulation.run()
@@ -499,7 +509,7 @@ def test_nothing_happens_without_rates() -> None:
     assert summary.longest["Pending"] == 30.0
     assert result.samples.times[0] == 0.0
     assert result.samples.times[-1] == DAY
-    assert result.samples.counts[0] == ((5, 0, 0, 0, 0),)
+    assert result.samples.counts[0] == ((5, 0, 0, 0, 0), (0, 0, 0, 0, 0))
     assert "billing" not in {r["type"] for r in records(lines)}
 
 

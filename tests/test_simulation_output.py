@@ -138,6 +138,33 @@ def test_the_picture_is_well_formed_svg_with_every_status(
     assert status_svg(busy_result.samples, title="x") == status_svg(busy_result.samples, title="x")
 
 
+def test_the_picture_marks_every_stretch_of_arrears() -> None:
+    counts = tuple(((1, 0, 2, 0, 3),) for _ in range(6))
+    samples = Samples(
+        times=tuple(600.0 * k for k in range(6)),
+        groups=("g",),
+        counts=counts,
+        arrears=(0, 1, 1, 0, 0, 1),
+    )
+    root = ET.fromstring(status_svg(samples, title="arrears"))
+    strips = [r for r in root.findall(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
+    spans = [(float(r.get("x", "")), float(r.get("width", ""))) for r in strips]
+    # Samples 1-2 (until sample 3 begins), and the last sample alone (at least a pixel).
+    expected = [(78 + 732 * 0.2, 732 * 0.4), (78 + 732.0, 1.0)]
+    assert len(spans) == len(expected)
+    for (x, width), (want_x, want_width) in zip(spans, expected, strict=True):
+        assert abs(x - want_x) < 0.1
+        assert abs(width - want_width) < 0.1
+    assert "in arrears" in {t.text for t in root.findall(f"{SVG}text")}
+
+
+def test_samples_count_accounts_in_arrears_when_every_part_recorded_them() -> None:
+    recorded = Samples(times=(0.0, 1.0), groups=("a",), counts=(((1,) * 5,),) * 2, arrears=(0, 1))
+    other = replace(recorded, groups=("b",), arrears=(1, 1))
+    assert Samples.combine([recorded, other]).arrears == (1, 2)
+    assert Samples.combine([recorded, replace(other, arrears=())]).arrears == ()
+
+
 def test_the_picture_copes_with_an_empty_fleet() -> None:
     samples = Samples(times=(0.0, 60.0), groups=("g",), counts=(((0,) * 5,), ((0,) * 5,)))
     root = ET.fromstring(status_svg(samples, title="empty"))

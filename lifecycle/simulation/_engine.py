@@ -359,6 +359,7 @@ class Simulation:
         self._events = 0
         self._transitions = 0
         self._samples: list[tuple[tuple[int, ...], ...]] = []
+        self._sample_arrears: list[int] = []
         # The instance mirror, and the schedule.
         self._ids: list[str] = []
         self._status = bytearray()
@@ -639,6 +640,7 @@ class Simulation:
             "events": self._events,
             "transitions": self._transitions,
             "samples": self._samples,
+            "sample_arrears": self._sample_arrears,
             "status": pack(self._status),
             "flags": pack(self._flags),
             "entered": pack(self._entered),
@@ -688,6 +690,7 @@ class Simulation:
         self._longest = [float(x) for x in engine["longest"]]
         self._events, self._transitions = int(engine["events"]), int(engine["transitions"])
         self._samples = [tuple(tuple(c) for c in sample) for sample in engine["samples"]]
+        self._sample_arrears = [int(n) for n in engine["sample_arrears"]]
         self._status = bytearray(unpack(engine["status"], "B").tobytes())
         self._flags = bytearray(unpack(engine["flags"], "B").tobytes())
         self._entered = unpack(engine["entered"], "d")
@@ -746,6 +749,7 @@ class Simulation:
 
     def _sample(self, t: float, k: int, _: int) -> None:
         self._samples.append(tuple(tuple(c) for c in self._counts))
+        self._sample_arrears.append(int(self._in_arrears))
         if k + 1 < len(self._sample_times):
             self._push(self._sample_times[k + 1], _SAMPLE, k + 1, 0)
 
@@ -974,6 +978,7 @@ class Simulation:
             times=self._sample_times[: len(self._samples)],
             groups=tuple(g.spec.name for g in self._groups),
             counts=tuple(self._samples),
+            arrears=tuple(self._sample_arrears),
         )
         assert set(summary.longest) == set(TRANSITORY)
         return SimulationResult(summary, samples)

@@ -362,11 +362,14 @@ class Samples:
         groups: The group names, in workload order.
         counts: ``counts[k][g][s]``: at ``times[k]``, instances of ``groups[g]``
             in status ``s`` (in ``InstanceStatus`` order).
+        arrears: ``arrears[k]``: how many accounts were in arrears at ``times[k]``
+            (empty when not recorded).
     """
 
     times: tuple[float, ...]
     groups: tuple[str, ...]
     counts: tuple[tuple[tuple[int, ...], ...], ...]
+    arrears: tuple[int, ...] = ()
 
     def totals(self) -> list[tuple[int, ...]]:
         """Per sample, the instances in each status over every group."""
@@ -383,12 +386,13 @@ class Samples:
         """
         if not parts or any(p.times != parts[0].times for p in parts):
             raise InvalidArgument("combine: expected samples taken at the same times")
+        samples = range(len(parts[0].times))
+        recorded = all(len(p.arrears) == len(p.times) for p in parts)
         return cls(
             times=parts[0].times,
             groups=tuple(g for p in parts for g in p.groups),
-            counts=tuple(
-                tuple(c for p in parts for c in p.counts[k]) for k in range(len(parts[0].times))
-            ),
+            counts=tuple(tuple(c for p in parts for c in p.counts[k]) for k in samples),
+            arrears=tuple(sum(p.arrears[k] for p in parts) for k in samples) if recorded else (),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -398,6 +402,7 @@ class Samples:
             "groups": list(self.groups),
             "statuses": list(STATUS_NAMES),
             "counts": [[list(c) for c in sample] for sample in self.counts],
+            "arrears": list(self.arrears),
         }
 
 

@@ -2,7 +2,8 @@
 
 No plotting library: the picture is two panels of polygons and polylines, a
 few hundred lines of text, and a dependency would cost more than it draws.
-Upper panel: every instance, stacked by status. Lower panel: the transitory
+Upper panel: every instance, stacked by status, under a red strip while an
+account is in arrears. Lower panel: the transitory
 statuses on their own scale, since a few hundred Starting instances vanish
 beside a hundred thousand Running ones. Every number is formatted with a fixed
 precision, so the same samples give the same bytes.
@@ -23,10 +24,11 @@ COLOURS: Final = {
     "Running": "#2e7d32",
     "Starting": "#1565c0",
     "Stopping": "#ef6c00",
-    "Pending": "#757575",
-    "Stopped": "#c62828",
+    "Pending": "#8e24aa",
+    "Stopped": "#90a4ae",
 }
 STACK: Final = ("Running", "Starting", "Stopping", "Pending", "Stopped")
+ARREARS: Final = "#b71c1c"
 TRANSITORY: Final = ("Pending", "Starting", "Stopping")
 
 _WIDTH: Final = 960
@@ -93,6 +95,22 @@ def status_svg(samples: Samples, *, title: str) -> str:
         f'<rect width="{_WIDTH}" height="{_HEIGHT}" fill="white"/>',
         f'<text x="{_LEFT}" y="24" font-size="16" font-weight="bold">{escape(title)}</text>',
     ]
+    # Above the upper panel: a red strip while an account is in arrears.
+    arrears = samples.arrears if len(samples.arrears) == len(times) else (0,) * len(times)
+    k = 0
+    while k < len(times):
+        if not arrears[k]:
+            k += 1
+            continue
+        first = k
+        while k + 1 < len(times) and arrears[k + 1]:
+            k += 1
+        right = xs[k + 1] if k + 1 < len(times) else xs[k]
+        out.append(
+            f'<rect x="{xs[first]:.1f}" y="{_TOP - 10}" width="{max(right - xs[first], 1.0):.1f}" '
+            f'height="6" fill="{ARREARS}"><title>in arrears</title></rect>'
+        )
+        k += 1
     # Upper panel: stacked areas.
     bottom_y = _TOP + _UPPER
     below = [0.0] * len(times)
@@ -123,6 +141,9 @@ def status_svg(samples: Samples, *, title: str) -> str:
         y = _TOP + 8 + 22 * k
         out.append(f'<rect x="{x}" y="{y}" width="14" height="14" fill="{COLOURS[name]}"/>')
         out.append(f'<text x="{x + 20}" y="{y + 11}">{name}</text>')
+    y = _TOP + 8 + 22 * len(STACK) + 8
+    out.append(f'<rect x="{x}" y="{y + 4}" width="14" height="6" fill="{ARREARS}"/>')
+    out.append(f'<text x="{x + 20}" y="{y + 11}">in arrears</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
