@@ -140,11 +140,14 @@ def instance_conditions(
         instance_type = draw(type_strategy)
         charge_type = ChargeType(draw(charge_strategy))
         faults = draw(_FAULT_VECTORS)
+        # Both expiries are drawn whatever the charge type, so that the shrinker
+        # can turn a PrePaid instance PostPaid without shifting later draws.
+        past, future = draw(_PAST), draw(_FUTURE)
         family_default = init_local_disk_applies(family_of(instance_type))
         has_local_disk = _LOCAL_DISKS.get(instance_type, family_default)
         expired_time: float | None = None
         if charge_type is ChargeType.PREPAID:
-            expired_time = now - draw(_PAST) if "expired" in faults else now + draw(_FUTURE)
+            expired_time = now - past if "expired" in faults else now + future
         return InstanceCondition(
             status=status,
             instance_type=instance_type,
@@ -160,10 +163,12 @@ def instance_conditions(
     return one()
 
 
-# One draw of the whole vector; a clean account is listed four times because
-# its condition applies to every PostPaid instance of the fleet.
+# One draw of the whole vector, weighted by repetition: a clean account often,
+# as its condition applies to every PostPaid instance of the fleet, and a low
+# balance alone as often as arrears and both together, since InsufficientBalance
+# only shows when nothing earlier in the precedence fails.
 _ACCOUNT_VECTORS: Final = st.sampled_from(
-    ((), (), (), (), *((fault,) for fault in _ACCOUNT_FAULTS), _ACCOUNT_FAULTS)
+    ((), (), (), ("balance_low",), ("balance_low",), ("in_arrears",), _ACCOUNT_FAULTS)
 )
 _MINIMUM_CENTS: Final = st.sampled_from((0, 1_000, 10_000))
 # First the default account's distance (a balance of 100 over a minimum of 0), so a
