@@ -186,6 +186,13 @@ def test_running_the_package_as_a_module_exits_with_mains_code(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr("sys.argv", ["lifecycle", "precedence", "RebootInstance"])
+    # lifecycle ships a pytest11 plugin, so pytest marks the whole package for assertion
+    # rewriting, and its import hook (which runpy cannot use: no get_code) claims
+    # lifecycle.__main__. Run it the way `python -m` does, without that hook.
+    monkeypatch.setattr(
+        "sys.meta_path",
+        [f for f in sys.meta_path if type(f).__name__ != "AssertionRewritingHook"],
+    )
     with pytest.raises(SystemExit) as exited:
         runpy.run_module("lifecycle", run_name="__main__", alter_sys=True)
     assert exited.value.code == 0
