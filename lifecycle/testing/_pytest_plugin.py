@@ -17,6 +17,10 @@ Fixtures:
         ``server.app.accounts.default.model``), seeded with ``--lifecycle-seed``.
         Shut down after the test. Skipped where ``lifecycle.wire`` is missing.
 
+Summary: after a run that collected ``DifferentialMachine`` test cases
+(``TestX = CheckX.TestCase``), one line per machine: how many of the
+documented (action, outcome) pairs the model answered, and which not.
+
 Options:
     --lifecycle-profile=NAME: the settings every ``DifferentialMachine`` runs
         with: ``quick``, ``default``, ``thorough`` or a Hypothesis profile name.
@@ -25,7 +29,6 @@ Options:
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +42,10 @@ from lifecycle.testing import ModelClient, documented_outcomes
 if TYPE_CHECKING:
     from lifecycle.wire import WireServer
 
-_BEFORE = pytest.StashKey[dict[Any, int]]()
+#: The harnesses collected as test cases in this run, in collection order.
+_MACHINES = pytest.StashKey[list[Any]]()
+#: How many unreached outcomes the summary names before it counts the rest.
+_SHOWN = 4
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -83,42 +89,32 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return None if name is None else f"lifecycle: harness profile {name!r}"
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Note what every harness had answered before this run (another run may share the process)."""
-    session.config.stash[_BEFORE] = _tallies()
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Note the ``DifferentialMachine`` test cases this run collected, for the summary."""
+    machines = config.stash.setdefault(_MACHINES, [])
+    for item in items:
+        machine = getattr(getattr(item, "obj", None), "_hypothesis_state_machine_class", None)
+        if isinstance(machine, type) and hasattr(machine, "coverage") and machine not in machines:
+            machines.append(machine)
 
 
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
-    """After a run that used a ``DifferentialMachine``, say which outcomes it reached."""
-    before = config.stash.get(_BEFORE, {})
-    machines = [m for m, calls in _tallies().items() if calls > before.get(m, 0)]
+    """After a run of ``DifferentialMachine`` tests, say which documented outcomes each reached."""
+    machines = [m for m in config.stash.get(_MACHINES, []) if m.coverage.pairs]
     if not machines:
         return
     terminalreporter.section("lifecycle: documented outcomes reached")
     documented = documented_outcomes()
-    for machine in sorted(machines, key=lambda m: m.__qualname__):
-        reached = machine.coverage.pairs & documented
-        missing = sorted(f"{a.value} -> {o}" for a, o in documented - reached)
-        line = f"{machine.__qualname__}: {len(reached)} of {len(documented)}"
+    for machine in machines:
+        missing = sorted(f"{a.value} -> {o}" for a, o in documented - machine.coverage.pairs)
+        line = f"{machine.__qualname__}: {len(documented) - len(missing)} of {len(documented)}"
         if missing:
-            line += f" (not reached: {', '.join(missing)})"
+            shown = ", ".join(missing[:_SHOWN])
+            more = f" and {len(missing) - _SHOWN} more" if len(missing) > _SHOWN else ""
+            line += f"; not reached: {shown}{more}"
         terminalreporter.write_line(line)
-
-
-def _tallies() -> dict[Any, int]:
-    """Calls answered so far, per harness class; empty if no harness was ever imported."""
-    module = sys.modules.get("lifecycle.testing._differential")
-    if module is None:
-        return {}  # no harness was used: nothing to report, and nothing imported
-    return {m: sum(m.coverage.counts().values()) for m in _subclasses(module.DifferentialMachine)}
-
-
-def _subclasses(cls: type[Any]) -> Iterator[Any]:
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _subclasses(sub)
 
 
 @pytest.fixture
