@@ -19,9 +19,14 @@ every health check. This base class instead gives each subclass settings that
 are resolved when the test runs: the active Hypothesis profile (so ``ci``
 and ``--hypothesis-profile`` apply), then the harness profile chosen with
 ``set_profile`` or ``pytest --lifecycle-profile``, with ``deadline=None``
-(a step runs two implementations). Health checks stay on. ``@settings(...)``
-on your subclass replaces all of this, as in Hypothesis, and *is* inherited
-by its own subclasses here.
+(a step runs two implementations) and without the explain phase (see
+``harness_settings``). Health checks stay on. ``@settings(...)`` on your
+subclass replaces all of this, as in Hypothesis, and *is* inherited by its
+own subclasses here; ``@harness_settings(...)`` adjusts it instead.
+
+A failure prints the steps as calls on the machine (``state.start_instance(
+instance_id=instances_0, params={})``): pasted into a test they run as they
+are, outside Hypothesis, and fail the same way.
 """
 
 from __future__ import annotations
@@ -165,7 +170,7 @@ class _ResolvedSettings:
 
 
 # ---------------------------------------------------------------- machine
-_ACTION_RULE_IDS: Final = Bundle("instances")
+_INSTANCES: Final = Bundle("instances")
 _VALID_PARAMS: Final = {
     action: action_params(action, valid=True)
     for action in (Action.START_INSTANCE, Action.REBOOT_INSTANCE, Action.STOP_INSTANCE)
@@ -202,7 +207,7 @@ class DifferentialMachine(RuleBasedStateMachine):
             over every example run so far.
     """
 
-    instances = _ACTION_RULE_IDS
+    instances = _INSTANCES
     durations: ClassVar[Durations] = Durations()
     fleet_strategy: ClassVar[st.SearchStrategy[Fleet]] = fleets()
     coverage: ClassVar[OutcomeCoverage] = OutcomeCoverage()
@@ -231,7 +236,7 @@ class DifferentialMachine(RuleBasedStateMachine):
                 return self._create_fleet(fleet)
 
             cls.create_fleet = initialize(  # type: ignore[method-assign]
-                target=_ACTION_RULE_IDS, fleet=strategy
+                target=_INSTANCES, fleet=strategy
             )(create_fleet)
 
     def __init__(self) -> None:
@@ -276,7 +281,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         return self._fleet
 
     # -------------------------------------------------------------- the rules
-    @initialize(target=_ACTION_RULE_IDS, fleet=fleets())
+    @initialize(target=_INSTANCES, fleet=fleets())
     def create_fleet(self, fleet: Fleet) -> object:
         """Build the model and the implementation from one drawn fleet."""
         return self._create_fleet(fleet)
@@ -296,31 +301,29 @@ class DifferentialMachine(RuleBasedStateMachine):
     # Hypothesis picks among enabled rules evenly, so each kind of request has
     # its own rule: most steps are well-formed calls on fleet instances, which
     # get past the early checks to the rules late in the precedence.
-    @rule(instance_id=_ACTION_RULE_IDS, params=_VALID_PARAMS[Action.START_INSTANCE])
+    @rule(instance_id=_INSTANCES, params=_VALID_PARAMS[Action.START_INSTANCE])
     def start_instance(self, instance_id: str, params: dict[str, object]) -> None:
         """A well-formed StartInstance on a fleet instance."""
         self._compare(Request(Action.START_INSTANCE, {"InstanceId": instance_id, **params}))
 
-    @rule(instance_id=_ACTION_RULE_IDS, params=_VALID_PARAMS[Action.REBOOT_INSTANCE])
+    @rule(instance_id=_INSTANCES, params=_VALID_PARAMS[Action.REBOOT_INSTANCE])
     def reboot_instance(self, instance_id: str, params: dict[str, object]) -> None:
         """A well-formed RebootInstance on a fleet instance."""
         self._compare(Request(Action.REBOOT_INSTANCE, {"InstanceId": instance_id, **params}))
 
-    @rule(instance_id=_ACTION_RULE_IDS, params=_VALID_PARAMS[Action.STOP_INSTANCE])
+    @rule(instance_id=_INSTANCES, params=_VALID_PARAMS[Action.STOP_INSTANCE])
     def stop_instance(self, instance_id: str, params: dict[str, object]) -> None:
         """A well-formed StopInstance on a fleet instance."""
         self._compare(Request(Action.STOP_INSTANCE, {"InstanceId": instance_id, **params}))
 
     @rule(
-        params=action_params(
-            Action.DESCRIBE_INSTANCE_STATUS, valid=True, instance_ids=_ACTION_RULE_IDS
-        )
+        params=action_params(Action.DESCRIBE_INSTANCE_STATUS, valid=True, instance_ids=_INSTANCES)
     )
     def describe_instance_status(self, params: dict[str, object]) -> None:
         """A well-formed DescribeInstanceStatus, listing fleet instances and an unknown one."""
         self._compare(Request(Action.DESCRIBE_INSTANCE_STATUS, params))
 
-    @rule(request=invalid_requests(instance_ids=_ACTION_RULE_IDS))
+    @rule(request=invalid_requests(instance_ids=_INSTANCES))
     def malformed_request(self, request: Request) -> None:
         """Any action with one or more parameter defects."""
         self._compare(request)
@@ -346,7 +349,7 @@ class DifferentialMachine(RuleBasedStateMachine):
             deterministic=True,
             # Mostly for any instance: a rule limited to instances never hits
             # DescribeInstanceStatus.
-            instance_ids=st.none() | st.frozensets(_ACTION_RULE_IDS, min_size=1, max_size=2),
+            instance_ids=st.none() | st.frozensets(_INSTANCES, min_size=1, max_size=2),
         )
     )
     def inject_fault(self, fault: FaultRule) -> None:

@@ -1,22 +1,24 @@
 """Hypothesis strategies for ECS situations, requests and fault plans.
 
-Conditions are drawn as whole vectors: every fault an instance or an account
-can be in is one member of a drawn *set*. Drawing one toggle at a time almost
-never reaches the rules late in the precedence (a disk fault only shows when
-the instance is also unlocked, unexpired, paid up and in the right status);
-a set shrinks to exactly the faults a failure needs, often none or one.
+Conditions are drawn as whole vectors: one draw decides every fault an
+instance (or an account) is in. Drawing one toggle at a time almost never
+reaches the rules late in the precedence (a disk fault only shows when the
+instance is also unlocked, unexpired, paid up and in the right status); a
+vector is clean, or holds one fault or two, and shrinks to exactly the faults
+a failure needs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from hypothesis import strategies as st
 
 from .. import Action, ChargeType, FaultKind, FaultRule, InstanceStatus
 from .._rules import family_of, init_local_disk_applies
+from .._spec import ACTION_TRIGGERS, MAX_DESCRIBE_IDS, PARAMETERS
 from .._status import resolve_action
 from ..errors import InvalidArgument
 from ._conditions import AccountCondition, Fleet, InstanceCondition, World
@@ -68,17 +70,16 @@ _DAY: Final = 86_400.0
 # Wire-style values. The model reads Booleans as True/False or "true"/"false" in any case.
 _GOOD_BOOLEANS: Final[tuple[object, ...]] = (False, "false", "FALSE", True, "true", "True")
 _BAD_BOOLEANS: Final = ("yes", "1", "on", "maybe")
-_GOOD_STOPPED_MODES: Final = ("KeepCharging", "StopCharging")
-_BAD_STOPPED_MODES: Final = ("Hibernate", "StopChargingNow")
+# The parameter tables are the model's own (lifecycle._spec.PARAMETERS): one
+# definition of each documented name, type, choice and limit.
+_PARAMS: Final = {action: {p.name: p for p in params} for action, params in PARAMETERS.items()}
 #: The optional parameters of each mutating action, in the order the model checks them.
 _OPTIONAL_PARAMS: Final[dict[Action, tuple[str, ...]]] = {
-    Action.START_INSTANCE: ("InitLocalDisk", "DryRun"),
-    Action.REBOOT_INSTANCE: ("ForceStop", "DryRun"),
-    Action.STOP_INSTANCE: ("ForceStop", "StoppedMode", "ConfirmStop", "DryRun"),
+    action: tuple(name for name, p in _PARAMS[action].items() if not p.required)
+    for action in ACTION_TRIGGERS
 }
-#: Documented limits of DescribeInstanceStatus.
-_MAX_DESCRIBE_IDS: Final = 100
-_MAX_PAGE_SIZE: Final = 50
+_MAX_DESCRIBE_IDS: Final = MAX_DESCRIBE_IDS
+_MAX_PAGE_SIZE: Final = cast(int, _PARAMS[Action.DESCRIBE_INSTANCE_STATUS]["PageSize"].maximum)
 
 
 def _sample(
@@ -285,19 +286,22 @@ def worlds(
 
 
 # ---------------------------------------------------------------- requests
-def _good_value(name: str) -> st.SearchStrategy[object]:
-    if name == "StoppedMode":
-        return st.sampled_from(_GOOD_STOPPED_MODES)
+def _good_value(action: Action, name: str) -> st.SearchStrategy[object]:
+    choices = _PARAMS[action][name].choices
+    if choices:
+        return st.sampled_from(choices)
     # DryRun=true answers DryRunOperation before any condition is checked:
     # mostly false, so that calls reach the rest of the precedence.
     return st.sampled_from(_GOOD_BOOLEANS[:4] if name == "DryRun" else _GOOD_BOOLEANS)
 
 
-def _bad_value(name: str) -> st.SearchStrategy[object]:
+def _bad_value(action: Action, name: str) -> st.SearchStrategy[object]:
     if name == "InstanceId":
         return st.sampled_from((None, ""))  # missing, or empty
-    if name == "StoppedMode":
-        return st.sampled_from(_BAD_STOPPED_MODES)
+    choices = _PARAMS[action][name].choices
+    if choices:
+        # Not one of the documented values: a near miss and a stranger.
+        return st.sampled_from((choices[0] + "Now", "Hibernate"))
     return st.sampled_from(_BAD_BOOLEANS)
 
 
@@ -313,15 +317,15 @@ def _mutating_params(action: Action, valid: bool) -> st.SearchStrategy[dict[str,
     parameters, is part of what is checked).
     """
     names = _OPTIONAL_PARAMS[action]
-    good = st.fixed_dictionaries({}, optional={name: _good_value(name) for name in names})
+    good = st.fixed_dictionaries({}, optional={name: _good_value(action, name) for name in names})
     if valid:
         return good
     defective = ("InstanceId", *names)
     defects = st.one_of(
         [
             st.fixed_dictionaries(
-                {first: _bad_value(first)},
-                optional={name: _bad_value(name) for name in defective if name != first},
+                {first: _bad_value(action, first)},
+                optional={n: _bad_value(action, n) for n in defective if n != first},
             )
             for first in defective
         ]
@@ -340,7 +344,7 @@ def _describe_params(
         optional={
             "InstanceId": st.lists(ids, max_size=_IDS_LIST_MAX),
             "PageNumber": st.sampled_from((1, 2, "1", "2")),
-            "PageSize": st.sampled_from((1, 2, 10, _MAX_PAGE_SIZE, "50")),
+            "PageSize": st.sampled_from((1, 2, 10, _MAX_PAGE_SIZE, str(_MAX_PAGE_SIZE))),
             "RegionId": st.just("cn-hangzhou"),
         },
     )
