@@ -227,6 +227,10 @@ class _Search:
         self.faults = faults
         self.furthest = 0
         self.possible: dict[int, set[str]] = {}
+        self._answers: dict[
+            tuple[int, tuple[tuple[str, InstanceCondition], ...], float],
+            tuple[Outcome, InstanceCondition | None],
+        ] = {}
 
     # ------------------------------------------------------------ successors
     def apply_pending(self, node: _Node) -> list[_Node]:
@@ -332,13 +336,22 @@ class _Search:
             subset = instances
         else:
             subset = tuple(pair for pair in instances if pair[0] == target)
-        model = Fleet(instances=subset, account=self.account).build(
-            clock=ManualClock(time), durations=_NEVER
-        )
-        outcome = Outcome.of(lambda: request.send(model))
-        if not outcome.ok or not subset or request.action is Action.DESCRIBE_INSTANCE_STATUS:
+        # Many nodes differ only in instances this call does not touch: the model is
+        # asked once per (call, the instances it reads, time).
+        key = (id(request), subset, time)
+        known = self._answers.get(key)
+        if known is None:
+            model = Fleet(instances=subset, account=self.account).build(
+                clock=ManualClock(time), durations=_NEVER
+            )
+            outcome = Outcome.of(lambda: request.send(model))
+            changed = None
+            if outcome.ok and request.action is not Action.DESCRIBE_INSTANCE_STATUS and subset:
+                changed = _condition_of(model, subset[0][1], subset[0][0])
+            known = self._answers[key] = (outcome, changed)
+        outcome, changed = known
+        if changed is None:
             return outcome, instances
-        changed = _condition_of(model, subset[0][1], subset[0][0])
         return outcome, tuple(
             (instance_id, changed if instance_id == target else condition)
             for instance_id, condition in instances
