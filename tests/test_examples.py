@@ -191,7 +191,7 @@ def shrunk_failure(bugs: frozenset[str]) -> tuple[str, list[str]]:
         run_state_machine_as_test(
             fake_machine(bugs),
             settings=harness_settings(
-                max_examples=100, stateful_step_count=25, database=None, derandomize=True
+                max_examples=60, stateful_step_count=20, database=None, derandomize=True
             ),
         )
     notes: list[str] = getattr(failure.value, "__notes__", [])
