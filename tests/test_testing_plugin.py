@@ -8,6 +8,7 @@ this checkout is installed (an install registers the ``pytest11`` entry point).
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import subprocess
 import sys
 import tomllib
@@ -222,7 +223,8 @@ def installed_plugin() -> bool:
 def test_an_installed_plugin_loads_itself_and_no_lifecycle_turns_it_off(tmp_path: Path) -> None:
     (tmp_path / "test_it.py").write_text("def test_model(lifecycle_model):\n    pass\n")
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)]
-    environment = {k: v for k, v in __import__("os").environ.items() if "PYTEST" not in k}
+    # Without this file's PYTEST_DISABLE_PLUGIN_AUTOLOAD: the entry point is what is tested.
+    environment = {k: v for k, v in os.environ.items() if "PYTEST" not in k}
     loaded = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
     assert loaded.returncode == 0, loaded.stdout
     turned_off = subprocess.run(
