@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tomllib
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -259,6 +260,11 @@ def test_a_name_that_needs_hypothesis_says_how_to_get_it(monkeypatch: pytest.Mon
 
 def test_the_testing_namespace_lists_its_lazy_names_and_refuses_others() -> None:
     assert set(testing.__all__) <= set(dir(testing))
+    assert all(getattr(testing, name) is not None for name in testing.__all__)
+    public = {n for n, v in vars(testing).items() if not n.startswith("_") and n != "annotations"}
+    assert public - {n for n, v in vars(testing).items() if isinstance(v, types.ModuleType)} <= (
+        set(testing.__all__)
+    )
     with pytest.raises(AttributeError, match="no attribute 'strategies'"):
         testing.strategies  # noqa: B018
     assert testing.DifferentialMachine.__module__ == "lifecycle.testing"

@@ -27,7 +27,7 @@ works without it, and so does ``import lifecycle``. The pytest plugin
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import typing
 
 from ._client import ModelClient
 from ._conditions import AccountCondition, Fleet, InstanceCondition, World
@@ -40,7 +40,7 @@ from ._coverage import (
 from ._history import Call, HistoryCheck, check_history
 from ._outcomes import Outcome, Request
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from ._differential import (
         CLOCK_STEPS,
         PROFILES,
@@ -135,14 +135,14 @@ _LAZY = {
 }
 
 
-def _present(value: Any) -> Any:
+def _present(value: typing.Any) -> typing.Any:
     """Show public classes as ``lifecycle.testing.X`` in reprs and tracebacks."""
     if isinstance(value, type) and value.__module__.startswith(__name__ + "._"):
         value.__module__ = __name__
     return value
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> typing.Any:
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
