@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 FORMAT_VERSION: Final = 1
 READABLE: Final = frozenset({1})
 MAGIC: Final = b"lifecycle-snapshot"
-_HEADER = re.compile(rb"\Alifecycle-snapshot (\d+)\n")
 _CHECK = re.compile(rb"\Asha256=([0-9a-f]{64}) length=(\d+)\n")
 _RNGS: Final = ("request", "instance", "duration", "fault")
 
@@ -90,12 +89,12 @@ def dump(model: EcsModel) -> bytes:
             "count": len(m._ids),
             "ids": m._ids,
             "type_names": list(names),
-            "type_index": _pack(type_index),
+            "type_index": pack(type_index),
             "status": _b64(bytes(m._status)),
             "faults": _b64(bytes(m._faults)),
             "traits": _b64(bytes(m._traits)),
-            "expired": _pack(m._expired),
-            "settles_at": _pack(m._settles_at),
+            "expired": pack(m._expired),
+            "settles_at": pack(m._settles_at),
         },
         "losses": [
             [index, loss.time, loss.cause.value, loss.request_id]
@@ -117,15 +116,17 @@ def dump(model: EcsModel) -> bytes:
             ],
         },
     }
+    return seal(MAGIC, document)
+
+
+def seal(magic: bytes, document: dict[str, Any]) -> bytes:
+    """Frame ``document`` (whose ``format`` is its version): magic line, checksum line, body.
+
+    The simulation's snapshots use the same framing with their own magic word.
+    """
     body = zlib.compress(json.dumps(document, separators=(",", ":"), allow_nan=False).encode(), 6)
-    digest = hashlib.sha256(body).hexdigest()
-    return b"%s %d\nsha256=%s length=%d\n%s" % (
-        MAGIC,
-        FORMAT_VERSION,
-        digest.encode(),
-        len(body),
-        body,
-    )
+    digest = hashlib.sha256(body).hexdigest().encode()
+    return b"%s %d\nsha256=%s length=%d\n%s" % (magic, document["format"], digest, len(body), body)
 
 
 def _duration_to_json(name: str, duration: Duration) -> dict[str, object]:
@@ -150,11 +151,12 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _pack(column: array[Any]) -> str:
-    if sys.byteorder == "big":  # pragma: no cover - the CI machines are little-endian
+def pack(column: array[Any] | bytearray) -> str:
+    """A column as base64 of its little-endian bytes."""
+    if isinstance(column, array) and sys.byteorder == "big":  # pragma: no cover - CI is LE
         column = array(column.typecode, column)
         column.byteswap()
-    return _b64(column.tobytes())
+    return _b64(bytes(column))
 
 
 # ---------------------------------------------------------------- reading
@@ -164,29 +166,7 @@ def load(data: bytes, clock: Clock | None, model_type: type[EcsModel]) -> EcsMod
         raise InvalidArgument(f"data={type(data).__name__}: expected the bytes snapshot() made")
     if clock is not None and not isinstance(clock, Clock):
         raise InvalidArgument(f"clock={clock!r}: expected an object with a now() method")
-    data = bytes(data)
-    header = _HEADER.match(data)
-    if header is None:
-        raise SnapshotError("not a lifecycle snapshot: it does not start with 'lifecycle-snapshot'")
-    version = int(header.group(1))
-    if version not in READABLE:
-        newer = "a newer" if version > FORMAT_VERSION else "an unknown"
-        raise SnapshotError(
-            f"snapshot format {version} comes from {newer} version of lifecycle; this version "
-            f"reads format(s) {', '.join(map(str, sorted(READABLE)))}"
-        )
-    rest = data[header.end() :]
-    check = _CHECK.match(rest)
-    if check is None:
-        raise SnapshotError("corrupted snapshot: the checksum line is missing or damaged")
-    body = rest[check.end() :]
-    length = int(check.group(2))
-    if len(body) != length:
-        raise SnapshotError(
-            f"truncated or padded snapshot: the body is {len(body)} bytes, the header says {length}"
-        )
-    if hashlib.sha256(body).hexdigest() != check.group(1).decode():
-        raise SnapshotError("corrupted snapshot: the body does not match its sha256 checksum")
+    body = unseal(data, MAGIC, READABLE, "lifecycle snapshot")
     try:
         document = json.loads(zlib.decompress(body))
         now = _float(document["now"], "now")
@@ -212,6 +192,55 @@ def load(data: bytes, clock: Clock | None, model_type: type[EcsModel]) -> EcsMod
         zlib.error,
     ) as error:
         raise SnapshotError(f"malformed snapshot body: {type(error).__name__}: {error}") from None
+
+
+def unseal(
+    data: bytes | bytearray | memoryview,
+    magic: bytes,
+    readable: frozenset[int],
+    what: str,
+    foreign: dict[bytes, str] | None = None,
+) -> bytes:
+    """The compressed body of ``seal``-framed ``data``, once its magic word, format
+    version, length and checksum are verified.
+
+    Args:
+        data: The bytes.
+        magic: The magic word expected on the first line.
+        readable: The format versions the caller reads.
+        what: How messages name the thing ("lifecycle snapshot", "simulation snapshot").
+        foreign: Other magic words, and what to say when ``data`` starts with one.
+
+    Raises:
+        SnapshotError: saying what is wrong.
+    """
+    data = bytes(data)
+    header = re.match(rb"\A" + re.escape(magic) + rb" (\d+)\n", data)
+    if header is None:
+        for other, message in (foreign or {}).items():
+            if data.startswith(other):
+                raise SnapshotError(message)
+        raise SnapshotError(f"not a {what}: it does not start with {magic.decode()!r}")
+    version = int(header.group(1))
+    if version not in readable:
+        newer = "a newer" if version > max(readable) else "an unknown"
+        raise SnapshotError(
+            f"{what} format {version} comes from {newer} version of lifecycle; this version "
+            f"reads format(s) {', '.join(map(str, sorted(readable)))}"
+        )
+    rest = data[header.end() :]
+    check = _CHECK.match(rest)
+    if check is None:
+        raise SnapshotError("corrupted snapshot: the checksum line is missing or damaged")
+    body = rest[check.end() :]
+    length = int(check.group(2))
+    if len(body) != length:
+        raise SnapshotError(
+            f"truncated or padded snapshot: the body is {len(body)} bytes, the header says {length}"
+        )
+    if hashlib.sha256(body).hexdigest() != check.group(1).decode():
+        raise SnapshotError("corrupted snapshot: the body does not match its sha256 checksum")
+    return body
 
 
 def _build(doc: dict[str, Any], clock: Clock, model_type: type[EcsModel]) -> EcsModel:

@@ -31,14 +31,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
-import re
 import sys
 import zlib
 from array import array
 from typing import Any, Final
 
+from .._snapshot import MAGIC as MODEL_MAGIC
+from .._snapshot import pack, seal, unseal
 from ..errors import InvalidArgument, SnapshotError
 
 __all__ = ["FORMAT_VERSION", "decode", "encode", "pack", "unpack"]
@@ -46,17 +46,14 @@ __all__ = ["FORMAT_VERSION", "decode", "encode", "pack", "unpack"]
 FORMAT_VERSION: Final = 1
 READABLE: Final = frozenset({1})
 MAGIC: Final = b"lifecycle-simulation"
-_HEADER: Final = re.compile(rb"\Alifecycle-simulation (\d+)\n")
-_CHECK: Final = re.compile(rb"\Asha256=([0-9a-f]{64}) length=(\d+)\n")
+_FOREIGN: Final = {
+    MODEL_MAGIC: "this is a model snapshot (EcsModel.snapshot()); use EcsModel.restore for it"
+}
 
 
 def encode(document: dict[str, Any]) -> bytes:
     """``document`` (with ``format`` set here) as format-1 bytes."""
-    body = zlib.compress(
-        json.dumps({"format": FORMAT_VERSION, **document}, separators=(",", ":")).encode(), 6
-    )
-    digest = hashlib.sha256(body).hexdigest().encode()
-    return b"%s %d\nsha256=%s length=%d\n%s" % (MAGIC, FORMAT_VERSION, digest, len(body), body)
+    return seal(MAGIC, {"format": FORMAT_VERSION, **document})
 
 
 def decode(data: object) -> dict[str, Any]:
@@ -68,50 +65,14 @@ def decode(data: object) -> dict[str, Any]:
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise InvalidArgument(f"data={type(data).__name__}: expected the bytes snapshot() made")
-    data = bytes(data)
-    header = _HEADER.match(data)
-    if header is None:
-        if data.startswith(b"lifecycle-snapshot"):
-            raise SnapshotError(
-                "this is a model snapshot (EcsModel.snapshot()); use EcsModel.restore for it"
-            )
-        raise SnapshotError(
-            "not a simulation snapshot: it does not start with 'lifecycle-simulation'"
-        )
-    version = int(header.group(1))
-    if version not in READABLE:
-        newer = "a newer" if version > FORMAT_VERSION else "an unknown"
-        raise SnapshotError(
-            f"simulation snapshot format {version} comes from {newer} version of lifecycle; "
-            f"this version reads format(s) {', '.join(map(str, sorted(READABLE)))}"
-        )
-    rest = data[header.end() :]
-    check = _CHECK.match(rest)
-    if check is None:
-        raise SnapshotError("corrupted snapshot: the checksum line is missing or damaged")
-    body = rest[check.end() :]
-    length = int(check.group(2))
-    if len(body) != length:
-        raise SnapshotError(
-            f"truncated or padded snapshot: the body is {len(body)} bytes, the header says {length}"
-        )
-    if hashlib.sha256(body).hexdigest() != check.group(1).decode():
-        raise SnapshotError("corrupted snapshot: the body does not match its sha256 checksum")
+    body = unseal(data, MAGIC, READABLE, "simulation snapshot", _FOREIGN)
     try:
         document = json.loads(zlib.decompress(body))
     except (ValueError, zlib.error) as error:
         raise SnapshotError(f"malformed snapshot body: {error}") from None
-    if not isinstance(document, dict) or document.get("format") != version:
+    if not isinstance(document, dict) or document.get("format") not in READABLE:
         raise SnapshotError("malformed snapshot body: the format field disagrees with the header")
     return document
-
-
-def pack(column: array[Any] | bytearray) -> str:
-    """A column as base64 of its little-endian bytes."""
-    if isinstance(column, array) and sys.byteorder == "big":  # pragma: no cover - CI is LE
-        column = array(column.typecode, column)
-        column.byteswap()
-    return base64.b64encode(bytes(column)).decode("ascii")
 
 
 def unpack(text: object, typecode: str) -> array[Any]:
