@@ -1,0 +1,107 @@
+"""``lifecycle._machine`` at its edges: the machine and table built afresh, refusals named.
+
+The module builds its machine and table once, at import. These tests build them
+again at test time and hold them to ``specs/lifecycle.toml``, so that the
+builders themselves are checked, not only the objects they made at import.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from transitions import Machine, MachineError
+
+import lifecycle
+from lifecycle._machine import (
+    NO_TRANSITION,
+    STATUSES,
+    TABLE,
+    build_machine,
+    compile_table,
+    mermaid_diagram,
+)
+from tests.reference import load
+
+LIFECYCLE = load("lifecycle.toml")
+
+
+def _table_from_specs() -> dict[str, bytes]:
+    """``TABLE`` as ``specs/lifecycle.toml`` states it, built without the package's code."""
+    names = [status.value for status in STATUSES]
+    table: dict[str, bytearray] = {}
+    for transition in LIFECYCLE["transitions"]:
+        row = table.setdefault(transition["trigger"], bytearray([NO_TRANSITION] * len(names)))
+        row[names.index(transition["source"])] = names.index(transition["dest"])
+    return {trigger: bytes(row) for trigger, row in table.items()}
+
+
+def test_a_freshly_built_machine_compiles_to_the_table_the_specs_describe() -> None:
+    table = compile_table(build_machine())
+    assert table == _table_from_specs()
+    assert table == TABLE
+
+
+def test_the_built_machine_has_the_documented_states_initial_status_and_no_model() -> None:
+    """``model=None``: the machine decorates no object, not even itself."""
+    machine = build_machine()
+    assert list(machine.states) == LIFECYCLE["statuses"]
+    assert machine.initial == LIFECYCLE["initial"]
+    assert machine.models == []
+    assert not machine.auto_transitions
+
+
+def test_the_built_machine_refuses_a_trigger_from_a_status_it_does_not_leave() -> None:
+    probe = type("Probe", (), {"state": "Stopped"})()
+    machine = build_machine()
+    machine.events["start"].trigger(probe)
+    assert probe.state == "Starting"
+    with pytest.raises(MachineError):
+        machine.events["start"].trigger(probe)
+
+
+def _machine(**transition: object) -> Machine:
+    return Machine(
+        model=None,
+        states=[s.value for s in STATUSES],
+        transitions=[{"trigger": "t", "source": "Stopped", "dest": "Starting", **transition}],
+        initial="Stopped",
+        auto_transitions=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "complaint"),
+    [
+        ({"dest": None}, "'t' from 'Stopped' is an internal transition"),
+        ({"conditions": "guard"}, "'t' from 'Stopped' carries callbacks or guards"),
+        ({"after": "callback"}, "'t' from 'Stopped' carries callbacks or guards"),
+    ],
+    ids=["internal", "guard", "after"],
+)
+def test_a_refused_machine_is_named_by_trigger_and_source(
+    extra: dict[str, object], complaint: str
+) -> None:
+    with pytest.raises(lifecycle.SpecError) as refused:
+        compile_table(_machine(**extra))
+    assert str(refused.value) == complaint
+
+
+def test_a_machine_with_one_plain_transition_compiles_to_one_cell() -> None:
+    """Every other cell of the row says "not from here"."""
+    (row,) = compile_table(_machine()).values()
+    expected = bytearray([NO_TRANSITION] * len(STATUSES))
+    expected[STATUSES.index(lifecycle.InstanceStatus.STOPPED)] = STATUSES.index(
+        lifecycle.InstanceStatus.STARTING
+    )
+    assert row == bytes(expected)
+
+
+def test_the_diagram_is_drawn_by_the_mermaid_backend_without_falling_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Asking transitions for its default (graphviz) engine logs a fallback warning."""
+    with caplog.at_level(logging.WARNING, logger="transitions"):
+        text = mermaid_diagram()
+    assert "stateDiagram-v2" in text
+    assert not [record for record in caplog.records if "graphviz" in record.getMessage()]
