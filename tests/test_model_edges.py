@@ -271,6 +271,8 @@ def test_describe_takes_up_to_the_documented_number_of_ids() -> None:
         ({"page_number": 0}, "PageNumber"),
         ({"page_number": "5-"}, "PageNumber"),
         ({"page_number": "x5"}, "PageNumber"),
+        # A digit, but not an ASCII one (ARABIC-INDIC DIGIT THREE): not a documented Integer.
+        ({"page_number": "\u0663"}, "PageNumber"),
         ({"page_size": 51}, "PageSize"),
         ({"page_size": "-"}, "PageSize"),
     ],

@@ -48,12 +48,14 @@ def sample() -> bytes:
     return model.snapshot()
 
 
-SAMPLE = sample()
+def document(data: bytes | None = None) -> Document:
+    """The JSON body of a snapshot (of ``sample()`` by default).
 
-
-def document(data: bytes = SAMPLE) -> Document:
-    """The JSON body of a snapshot."""
-    loaded: Document = json.loads(zlib.decompress(data.split(b"\n", 2)[2]))
+    The sample is made afresh in each test, never once at import, so that a
+    test compares bytes written by the code under test with bytes written by
+    the same code.
+    """
+    loaded: Document = json.loads(zlib.decompress((data or sample()).split(b"\n", 2)[2]))
     return loaded
 
 
@@ -81,7 +83,8 @@ def _set(path: str, value: object) -> Callable[[Document], None]:
 
 
 def test_the_sample_restores_when_left_alone() -> None:
-    assert EcsModel.restore(seal(document())).snapshot() == SAMPLE
+    data = sample()
+    assert EcsModel.restore(seal(document(data))).snapshot() == data
 
 
 @pytest.mark.parametrize(
@@ -209,7 +212,7 @@ def test_the_header_refusals_say_what_is_wrong() -> None:
         EcsModel.restore(b"PK\x03\x04")
     with pytest.raises(SnapshotError, match=r"^corrupted snapshot: the checksum line is missing"):
         EcsModel.restore(b"lifecycle-snapshot 1\n")
-    header, checksum, body = SAMPLE.split(b"\n", 2)
+    header, checksum, body = sample().split(b"\n", 2)
     tampered = b"\n".join([header, checksum, bytes([body[0] ^ 1]) + body[1:]])
     with pytest.raises(
         SnapshotError,
@@ -272,7 +275,7 @@ def test_a_model_whose_clock_reads_infinity_gets_a_typed_refusal() -> None:
 
 def test_restore_reads_the_documented_format_line_by_line() -> None:
     """``lifecycle-snapshot 1``, then ``sha256=<hex> length=<n>``, then n bytes of zlib JSON."""
-    header, checksum, body = SAMPLE.split(b"\n", 2)
+    header, checksum, body = sample().split(b"\n", 2)
     assert header == b"lifecycle-snapshot 1"
     match = re.fullmatch(rb"sha256=([0-9a-f]{64}) length=(\d+)", checksum)
     assert match is not None
