@@ -4,7 +4,7 @@ Usage::
 
     nice -n 15 python -m tools.mutation               # run (resumes), then report
     nice -n 15 python -m tools.mutation --fresh       # forget earlier results first
-    python -m tools.mutation --survivors              # re-run only the survivors
+    python -m tools.mutation --survivors              # re-run the unexplained survivors
     python -m tools.mutation --report [--show]        # no run: the score (and diffs)
 
 mutmut 3 (the ``mutation`` extra) copies ``lifecycle/`` into ``mutants/``,
@@ -191,7 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--report", action="store_true", help="do not run; report stored results")
     mode.add_argument("--fresh", action="store_true", help="delete mutants/ and run everything")
-    mode.add_argument("--survivors", action="store_true", help="re-run the surviving mutants")
+    mode.add_argument(
+        "--survivors", action="store_true", help="re-run the survivors not listed as equivalent"
+    )
     parser.add_argument("--max-children", type=int, default=2, help="worker processes (2)")
     parser.add_argument("--fail-under", type=float, default=95.0, help="score to pass (95)")
     parser.add_argument("--show", action="store_true", help="print unexplained survivors' diffs")
@@ -203,9 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(MUTANTS)
         names = list(args.names)
         if args.survivors:
-            names = read_results().by_verdict("survived")
+            explained = set(listed_equivalents())
+            names = [n for n in read_results().by_verdict("survived") if n not in explained]
             if not names:
-                print("no surviving mutants to re-run")
+                print("no unexplained surviving mutants to re-run")
         if not args.survivors or names:
             status = run(names, args.max_children)
             if status != 0:
