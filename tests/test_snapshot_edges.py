@@ -30,6 +30,7 @@ from lifecycle import (
     ManualClock,
     SnapshotError,
     Uniform,
+    _snapshot,
 )
 
 Document = dict[str, Any]
@@ -282,3 +283,17 @@ def test_restore_reads_the_documented_format_line_by_line() -> None:
     assert int(match.group(2)) == len(body)
     assert hashlib.sha256(body).hexdigest().encode() == match.group(1)
     assert json.loads(zlib.decompress(body))["format"] == 1
+
+
+def test_bytes_framed_for_another_reader_get_that_readers_message() -> None:
+    """``unseal`` is shared with the simulation's snapshots: each names the other's bytes."""
+    other = _snapshot.seal(b"other-snapshot", {"format": 1})
+    foreign = {b"other-snapshot": "that is another reader's snapshot"}
+    with pytest.raises(SnapshotError, match=r"^that is another reader's snapshot$"):
+        _snapshot.unseal(other, _snapshot.MAGIC, _snapshot.READABLE, "lifecycle snapshot", foreign)
+    with pytest.raises(SnapshotError, match=r"^not a lifecycle snapshot: it does not start with "):
+        _snapshot.unseal(
+            other, _snapshot.MAGIC, _snapshot.READABLE, "lifecycle snapshot", {b"x": ""}
+        )
+    body = _snapshot.unseal(other, b"other-snapshot", frozenset({1}), "other snapshot", foreign)
+    assert json.loads(zlib.decompress(body)) == {"format": 1}
