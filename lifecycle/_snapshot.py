@@ -62,12 +62,17 @@ _RNGS: Final = ("request", "instance", "duration", "fault")
 def dump(model: EcsModel) -> bytes:
     """The model's whole state as format-1 bytes; the caller holds the model's lock."""
     m = model
+    now = m._clock.now()
+    if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
+        raise SnapshotError(
+            f"clock.now()={now!r}: a snapshot records a finite time, and this clock's is not"
+        )
     names: dict[str, int] = {}
     type_index = array("I", (names.setdefault(name, len(names)) for name in m._types))
     document = {
         "format": FORMAT_VERSION,
         "seed": m._seed,
-        "now": m._clock.now(),
+        "now": now,
         "durations": {
             name: _duration_to_json(name, getattr(m._durations, name))
             for name in ("pending", "starting", "stopping")

@@ -262,12 +262,6 @@ def test_a_model_whose_clock_reads_infinity_writes_no_snapshot() -> None:
         model.snapshot()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: snapshot() of a model whose clock reads inf or nan raises json's own "
-    "ValueError ('Out of range float values are not JSON compliant'), not a typed "
-    "SnapshotError or InvalidArgument naming the clock",
-)
 def test_a_model_whose_clock_reads_infinity_gets_a_typed_refusal() -> None:
     model = EcsModel(clock=_Forever())
     with pytest.raises((SnapshotError, InvalidArgument), match="now"):
