@@ -21,10 +21,12 @@ from lifecycle import (
     InvalidArgument,
     LifecycleError,
 )
-from tests.reference import operation
+from tests.reference import load, operation
 
 #: The documented actions, in the order the model lists them.
 ACTIONS = "StartInstance, RebootInstance, StopInstance, DescribeInstanceStatus"
+#: The documented statuses, as a refusal lists them.
+LISTED_STATUSES = ", ".join(repr(status) for status in load("lifecycle.toml")["statuses"])
 FLAG = "expected a bool or the string 'true' or 'false'"
 
 
@@ -259,6 +261,66 @@ CASES = [
         lambda: loose.Durations(starting=30),
         r"^starting=30: expected a Duration such as Fixed\(30\) or Uniform\(20, 40\)$",
         id="durations",
+    ),
+    # The model's own arguments and new instances' conditions.
+    pytest.param(lambda: loose.EcsModel(seed="x"), r"^seed='x': expected an int$", id="seed"),
+    pytest.param(
+        lambda: loose.EcsModel(clock=5),
+        r"^clock=5: expected an object with a now\(\) method$",
+        id="clock",
+    ),
+    pytest.param(
+        lambda: loose.EcsModel(durations=5),
+        r"^durations=5: expected a lifecycle\.Durations$",
+        id="model-durations",
+    ),
+    pytest.param(
+        lambda: loose.EcsModel(balance="abc"), r"^balance='abc': not a number$", id="model-balance"
+    ),
+    pytest.param(
+        lambda: loose.EcsModel(minimum_start_balance="NaN"),
+        r"^minimum_start_balance='NaN': expected a finite amount$",
+        id="model-minimum",
+    ),
+    pytest.param(
+        lambda: loose.ManualClock("noon"),
+        r"^start='noon': expected a number of seconds$",
+        id="clock-start",
+    ),
+    pytest.param(
+        lambda: loose.ManualClock(float("inf")),
+        r"^start=inf: expected a finite number of seconds$",
+        id="clock-start-inf",
+    ),
+    pytest.param(
+        lambda: ecs().create_instance(status="Exploded"),
+        rf"^status='Exploded': expected one of {re.escape(LISTED_STATUSES)}$",
+        id="create-status",
+    ),
+    pytest.param(
+        lambda: ecs().create_instance(has_local_disk="yes"),
+        r"^has_local_disk='yes': expected True or False$",
+        id="create-local",
+    ),
+    pytest.param(
+        lambda: ecs().create_instance(cloud_disk_abnormal="yes"),
+        r"^cloud_disk_abnormal='yes': expected True or False$",
+        id="create-cloud-abnormal",
+    ),
+    pytest.param(
+        lambda: ecs().create_instance(local_disk_abnormal="yes"),
+        r"^local_disk_abnormal='yes': expected True or False$",
+        id="create-local-abnormal",
+    ),
+    pytest.param(
+        lambda: ecs().create_instance(local_disk_abnormal=True),
+        r"^local_disk_abnormal=True: the instance has no local disk; pass has_local_disk=True$",
+        id="create-no-local-disk",
+    ),
+    pytest.param(
+        lambda: ecs().create_instance(expired_time=5.0),
+        r"^expired_time is only for PrePaid instances; pass charge_type='PrePaid'$",
+        id="create-expiry-postpaid",
     ),
     # Fault rules.
     pytest.param(

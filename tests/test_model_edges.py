@@ -31,7 +31,7 @@ from lifecycle import (
     StoppedMode,
     TransitionEvent,
 )
-from tests.reference import error_entry, operation
+from tests.reference import error_entry, family, load, operation
 
 REQUEST_ID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
 DESCRIBE = "DescribeInstanceStatus"
@@ -429,3 +429,60 @@ def test_the_account_view_reads_back_what_was_set() -> None:
         Decimal(2),
     )
     assert model.account.in_arrears is True
+
+
+# ------------------------------------------------------ defaults and order
+def test_the_default_seed_is_zero() -> None:
+    """``EcsModel()`` draws the same ids as ``EcsModel(seed=0)``, as its signature says."""
+    default, zero = EcsModel(), EcsModel(seed=0)
+    assert default.create_instance() == zero.create_instance()
+    assert default.describe_instance_status().request_id == (
+        zero.describe_instance_status().request_id
+    )
+
+
+def test_a_float_amount_is_read_as_written_not_as_its_binary_value() -> None:
+    model = EcsModel(balance=0.1, minimum_start_balance=0.3)
+    assert model.account.balance == Decimal("0.1")
+    assert model.account.minimum_start_balance == Decimal("0.3")
+
+
+def test_subscribers_hear_each_creation_with_the_new_instances_id() -> None:
+    model = EcsModel()
+    events = recorded(model)
+    model.create_instance("i-one")
+    model.create_instances(2, id_prefix="i-bulk-")
+    assert [(e.instance_id, e.source, e.dest, e.cause) for e in events] == [  # type: ignore[union-attr]
+        ("i-one", None, InstanceStatus.PENDING, "create"),
+        ("i-bulk-0", None, InstanceStatus.PENDING, "create"),
+        ("i-bulk-1", None, InstanceStatus.PENDING, "create"),
+    ]
+
+
+def test_transitions_due_at_the_same_time_settle_in_the_order_they_began() -> None:
+    """Ties on the clock are broken by the order of the calls, not by instance position."""
+    model = EcsModel(durations=Durations(starting=Fixed(30)))
+    model.create_instances(3, id_prefix="i-", status="Stopped")
+    for instance_id in ("i-2", "i-0", "i-1"):
+        model.start_instance(instance_id)
+    events = recorded(model)
+    model.advance(30)
+    assert [e.instance_id for e in events if isinstance(e, TransitionEvent)] == [
+        "i-2",
+        "i-0",
+        "i-1",
+    ]
+
+
+@pytest.mark.parametrize(
+    "instance_type", ["ecs.d1.2xlarge", "ecs.d1", "acme.d1.2xlarge", "d1", "ecs.i2.xlarge.x"]
+)
+def test_the_family_is_the_middle_of_an_ecs_type_and_the_whole_name_otherwise(
+    instance_type: str,
+) -> None:
+    """As ``specs/facts.toml`` defines it (``tests/reference.family``); it decides local disks."""
+    model = EcsModel()
+    view = model.instance(model.create_instance(instance_type=instance_type))
+    assert view.family == family(instance_type)
+    families = load("facts.toml")["init_local_disk_families"]
+    assert view.has_local_disk is (family(instance_type) in families)
