@@ -248,24 +248,31 @@ def test_a_custom_duration_refusal_says_why() -> None:
         model.snapshot()
 
 
-class _Forever:
-    """A caller's clock that has run off the end of time."""
+class _Stuck:
+    """A caller's clock that reads ``value``: off the end of time, or not a time at all."""
 
-    def now(self) -> float:
-        return math.inf
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def now(self) -> Any:
+        return self.value
 
 
-def test_a_model_whose_clock_reads_infinity_writes_no_snapshot() -> None:
-    """A time restore would refuse is never written: the snapshot call fails instead."""
-    model = EcsModel(clock=_Forever())
-    with pytest.raises(ValueError, match=r"."):
+@pytest.mark.parametrize("reading", [math.inf, -math.inf, math.nan, True, "noon"], ids=repr)
+def test_a_model_whose_clock_reads_no_finite_time_gets_a_typed_refusal(reading: object) -> None:
+    """A time restore would refuse is never written: the snapshot call fails, naming the clock."""
+    model = EcsModel(clock=_Stuck(reading))
+    with pytest.raises(
+        SnapshotError, match=r"^clock\.now\(\)=.*: a snapshot records a finite time"
+    ):
         model.snapshot()
 
 
-def test_a_model_whose_clock_reads_infinity_gets_a_typed_refusal() -> None:
-    model = EcsModel(clock=_Forever())
-    with pytest.raises((SnapshotError, InvalidArgument), match="now"):
-        model.snapshot()
+def test_the_framing_never_writes_a_number_json_cannot_hold() -> None:
+    """JSON has no NaN or infinity: ``seal`` refuses them rather than write non-JSON."""
+    for bad in (math.nan, math.inf):
+        with pytest.raises(ValueError, match="JSON"):
+            _snapshot.seal(b"other-snapshot", {"format": 1, "value": bad})
 
 
 def test_restore_reads_the_documented_format_line_by_line() -> None:
@@ -291,3 +298,13 @@ def test_bytes_framed_for_another_reader_get_that_readers_message() -> None:
         )
     body = _snapshot.unseal(other, b"other-snapshot", frozenset({1}), "other snapshot", foreign)
     assert json.loads(zlib.decompress(body)) == {"format": 1}
+
+
+def test_a_format_no_reader_knows_is_refused_naming_every_format_it_reads() -> None:
+    newer = _snapshot.seal(b"other-snapshot", {"format": 5})
+    with pytest.raises(
+        SnapshotError,
+        match=r"^other snapshot format 5 comes from a newer version of lifecycle; "
+        r"this version reads format\(s\) 1, 2$",
+    ):
+        _snapshot.unseal(newer, b"other-snapshot", frozenset({2, 1}), "other snapshot")
