@@ -144,12 +144,15 @@ def report(results: Results, equivalents: dict[str, str], fail_under: float) -> 
         return 1
     plain = 100 * killed / total
     adjusted = 100 * killed / (total - len(explained)) if total > len(explained) else 100.0
-    print(f"killed: {killed} of {total} mutants = {plain:.1f}%")
+    print(f"killed: {killed} of {total} mutants = {plain:.2f}%")
     print(
-        f"killed: {killed} of {total - len(explained)} non-equivalent mutants = {adjusted:.1f}% "
+        f"killed: {killed} of {total - len(explained)} non-equivalent mutants = {adjusted:.2f}% "
         f"({len(explained)} survivors explained as equivalent in "
         f"{EQUIVALENTS.relative_to(ROOT)})"
     )
+    if total_counts["timeout"]:
+        detected = killed + total_counts["timeout"]
+        print(f"killed or timed out: {detected} of {total} mutants = {100 * detected / total:.2f}%")
     if unexplained:
         print(f"\n{len(unexplained)} surviving mutants are neither killed nor explained:")
         for name in unexplained:
