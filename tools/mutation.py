@@ -23,6 +23,14 @@ wrapper adds what mutmut leaves to its caller:
 * the surviving mutants that the list does not explain, and the listed ones
   that no longer survive (stale entries).
 
+One property of mutmut 3 to keep in mind when writing tests for it: a mutant
+is switched on in a worker forked after the package was imported, so code that
+runs at import (the compiled table, the compiled precedence, the error
+catalogue) ran unmutated. Such builders are only checked by tests that call
+them again (``tests/test_machine_edges.py``, ``tests/test_rules_edges.py``),
+and a test that compares with an object built at import compares with the
+original code's output.
+
 The exit status is 0 when every survivor is explained and the score (killed /
 (total - equivalent)) is at least ``--fail-under`` percent, 1 otherwise.
 It is never run by ``.ci/run``: a full run takes tens of minutes.
