@@ -663,7 +663,7 @@ class EcsModel:
                 return False
             request = self._request_rng.getrandbits(128)
             self._status[index] = dest
-            self._traits[index] &= ~(_STOPPED_BY_API | _STOP_CHARGING) & 0xFF
+            # No StoppedMode to clear: the start that made it Running cleared it (_attempt).
             if self._subscribers:
                 self._emit(instance_id, STATUSES[status], STATUSES[dest], cause, now, request, None)
             self._schedule(index, dest, now, request)
