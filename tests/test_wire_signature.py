@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
 
@@ -304,15 +307,99 @@ def test_a_replay_after_the_window_is_refused_as_stale(app: WireApp, wall: Wall)
     refused(app, request, "InvalidTimeStamp.Expired")
 
 
-def test_the_nonce_store_forgets_expired_nonces_and_stays_bounded() -> None:
+def test_the_nonce_store_forgets_only_expired_nonces() -> None:
     store = NonceStore(capacity=2)
-    assert store.remember(("k", "a"), expires_at=10, now=0)
-    assert not store.remember(("k", "a"), expires_at=10, now=5)
-    assert store.remember(("k", "a"), expires_at=30, now=10)  # expired, so new again
-    assert store.remember(("k", "b"), expires_at=20, now=11)
-    assert store.remember(("k", "c"), expires_at=25, now=12)  # full: "b" (first to expire) goes
+    assert store.remember("k", "a", expires_at=10, now=0) == "new"
+    assert store.remember("k", "a", expires_at=10, now=10) == "used"  # still live at 10
+    assert store.remember("k", "a", expires_at=30, now=10.5) == "new"  # expired, so new again
+    assert store.remember("k", "b", expires_at=20, now=11) == "new"
     assert len(store) == 2
-    assert store.remember(("k", "b"), expires_at=20, now=13)
+
+
+def test_a_full_nonce_store_refuses_rather_than_forgets_a_live_nonce() -> None:
+    store = NonceStore(capacity=2)
+    assert store.remember("k", "a", expires_at=10, now=0) == "new"
+    assert store.remember("k", "b", expires_at=20, now=0) == "new"
+    assert store.remember("k", "c", expires_at=25, now=1) == "full"
+    assert store.remember("k", "a", expires_at=10, now=2) == "used"  # never forgotten
+    assert store.remember("k", "c", expires_at=25, now=11) == "new"  # "a" expired: room again
+
+
+def test_each_key_has_its_own_share_of_the_nonce_store() -> None:
+    store = NonceStore(capacity=4)
+    assert [store.remember("a", str(n), 100, 0, keys=2) for n in range(3)] == [
+        "new",
+        "new",
+        "full",
+    ]
+    assert [store.remember("b", str(n), 100, 0, keys=2) for n in range(3)] == [
+        "new",
+        "new",
+        "full",
+    ]
+    assert store.remember("b", "0", 100, 0, keys=2) == "used"
+
+
+def test_a_nonce_store_never_has_a_share_of_zero() -> None:
+    store = NonceStore(capacity=1)
+    assert store.remember("a", "x", 10, 0, keys=5) == "new"
+    assert store.remember("b", "x", 10, 0, keys=5) == "full"  # the store itself is full
+
+
+def test_a_replay_at_the_very_end_of_the_window_is_still_refused(app: WireApp, wall: Wall) -> None:
+    request = describe(nonce="edge")
+    assert app.handle(request).status == 200
+    wall.now = NOW + WINDOW  # the timestamp is still fresh: |now - when| == window
+    refused(app, request, "SignatureNonceUsed")
+
+
+def test_one_account_filling_its_share_cannot_make_another_s_request_replayable(
+    wall: Wall,
+) -> None:
+    # Issue 10, item 1: 100,016 fresh requests from one account made the store
+    # forget another account's nonce, and its captured StopInstance replayed.
+    credentials = [
+        Credential(name="alice", access_key_id=AK, access_key_secret=SK),
+        Credential(name="bob", access_key_id=AK_B, access_key_secret=SK_B),
+    ]
+    app = WireApp(credentials, WireConfig(max_nonces=10), wall=wall)
+    bob = app.accounts["bob"].model
+    bob.create_instance("i-b", status="Running")
+    captured = v2_request(
+        "StopInstance", {"InstanceId": "i-b"}, key=AK_B, secret=SK_B, when=NOW, nonce="bob-1"
+    )
+    assert app.handle(captured).status == 200
+    answers = [body_json(app.handle(describe(nonce=f"alice-{n}"))) for n in range(20)]
+    throttled = [answer for answer in answers if "Code" in answer]
+    assert len(throttled) == 15  # her share is 10 // 2
+    assert {(a["Code"], a["Message"]) for a in throttled} == {
+        ("Throttling", "Request was denied due to request throttling.")
+    }
+    app.accounts.clock.advance(600)
+    assert bob.status("i-b") == "Stopped"
+    bob.start_instance("i-b")
+    app.accounts.clock.advance(600)
+    refused(app, captured, "SignatureNonceUsed")
+    assert bob.status("i-b") == "Running"
+    # Bob's own share is untouched by alice's traffic.
+    assert app.handle(describe(key=AK_B, secret=SK_B, nonce="bob-2")).status == 200
+
+
+def test_a_throttled_account_is_served_again_once_its_nonces_expire(wall: Wall) -> None:
+    app = WireApp(
+        [Credential(name="a", access_key_id=AK, access_key_secret=SK)],
+        WireConfig(max_nonces=1),
+        wall=wall,
+    )
+    assert app.handle(describe(nonce="1")).status == 200
+    assert body_json(app.handle(describe(nonce="2")))["Code"] == "Throttling"
+    wall.now = NOW + WINDOW + 1
+    assert (
+        app.handle(
+            v2_request("DescribeInstanceStatus", {"RegionId": "r"}, when=wall.now, nonce="2")
+        ).status
+        == 200
+    )
 
 
 def test_the_old_sdk_s_empty_signature_type_is_signed_and_accepted(app: WireApp) -> None:
@@ -321,3 +408,27 @@ def test_the_old_sdk_s_empty_signature_type_is_signed_and_accepted(app: WireApp)
     request = WireRequest(method="POST", query=urlencode(pairs))
     assert dict(parse_qsl(request.query, keep_blank_values=True))["SignatureType"] == ""
     assert app.handle(request).status == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "header"), [("Action", "StopInstance"), ("Version", "DescribeInstanceStatus")]
+)
+def test_a_v2_request_must_sign_its_action_and_version(
+    app: WireApp, name: str, header: str
+) -> None:
+    # Issue 10, item 2: signed without Action, the unsigned x-acs-action header
+    # chose the action (a StopInstance reached the model that way).
+    model = app.accounts["alice"].model
+    model.create_instance("i-2", status="Running")
+    signed = dict(v2_params("DescribeInstanceStatus", {"RegionId": "r"}, when=NOW))
+    del signed["Signature"], signed[name]
+    canonical = "&".join(
+        f"{quote(k, safe='~')}={quote(v, safe='~')}" for k, v in sorted(signed.items())
+    )
+    to_sign = f"POST&%2F&{quote(canonical, safe='~')}"
+    digest = hmac.new(f"{SK}&".encode(), to_sign.encode(), hashlib.sha1).digest()
+    pairs = [*signed.items(), ("Signature", base64.b64encode(digest).decode())]
+    headers = {"x-acs-action": header, "x-acs-version": WIRE["version"]}
+    request = WireRequest(method="POST", query=urlencode(pairs), headers=headers)
+    refused(app, request, "MissingParameter", parameter=name)
+    assert model.status("i-2") == "Running"

@@ -353,7 +353,9 @@ class EcsProtocol:
             body=request.body,
         )
         if self.config.verify:
-            account = self.accounts.by_key(self._verifier.verify(signed))
+            # Every account gets an equal share of the nonce store.
+            key = self._verifier.verify(signed, keys=len(self.accounts))
+            account = self.accounts.by_key(key)
             assert account is not None, "the verifier only accepts known keys"
             return account
         named = access_key_id(signed)
@@ -406,9 +408,19 @@ def _action(parsed: _Parsed) -> str:
 
 
 def _named(parsed: _Parsed, name: str, header: str) -> str:
-    """``Action``/``Version`` from the parameter or the header; an empty one is missing."""
+    """``Action``/``Version`` from the parameter or the header; an empty one is missing.
+
+    A V2-signed request (``Signature`` or ``AccessKeyId`` parameters, no
+    ``Authorization`` header) must send them as parameters: its signature covers
+    the parameters and no header, so a header could have been changed in transit.
+    """
     param = parsed.params.get(name) or None
     sent = parsed.headers.get(header, "").strip() or None
+    v2 = "authorization" not in parsed.headers and (
+        "Signature" in parsed.params or "AccessKeyId" in parsed.params
+    )
+    if v2 and param is None:
+        raise WireError.of("MissingParameter", parameter=name)
     if param is not None and sent is not None and param != sent:
         # The V2 signature covers the parameter, not the header: they must agree.
         raise WireError.of("InvalidParameter", parameter=name)

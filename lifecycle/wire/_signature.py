@@ -18,7 +18,9 @@ the signature is hex(HMAC-SHA256(secret)).
 ``Verifier`` checks a request end to end: the key, the timestamp window, the
 signature, then the nonce. It reads time through an injected function, so
 tests control the window; nonces are remembered until their timestamp has
-left the window, when a replay would be refused as stale anyway.
+left the window, when a replay would be refused as stale anyway. A live
+nonce is never forgotten early: when a key's share of the store is full, its
+new requests are refused with the documented ``Throttling`` instead.
 """
 
 from __future__ import annotations
@@ -154,34 +156,73 @@ def access_key_id(request: SignedRequest) -> str | None:
     return request.params.get("AccessKeyId")
 
 
+#: The documented ``Throttling`` row (ecs-api-facts.md section 3.6; the model's
+#: error tables carry the same code, status and message): the answer when an
+#: account's share of the nonce store is full, and the server's when it has no
+#: connection to spare. The old SDK retries it with a back-off.
+THROTTLING: Final = "Throttling"
+THROTTLING_STATUS: Final = 400
+THROTTLING_MESSAGE: Final = "Request was denied due to request throttling."
+
+
 class NonceStore:
     """Nonces seen recently, each kept until its timestamp leaves the window.
 
-    Bounded: beyond ``capacity`` live nonces, the one that would expire first is
-    forgotten early (replays are then refused for the newest ``capacity`` nonces).
+    A live nonce is never forgotten: forgetting one would let its request be
+    replayed inside the window. So the store is bounded by refusing instead:
+    each key may hold ``capacity // keys`` live nonces (its fair share, so one
+    account's traffic never takes another's room), and a request beyond its
+    share is refused until some of its nonces expire. Nonces are kept as
+    SHA-256 digests, so a long nonce costs no more memory than a short one.
     """
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
-        self._expiry: dict[tuple[str, str], float] = {}
-        self._heap: list[tuple[float, tuple[str, str]]] = []
+        self._live: dict[str, dict[bytes, float]] = {}
+        self._heap: list[tuple[float, str, bytes]] = []
+        self._size = 0
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._expiry)
+        return self._size
 
-    def remember(self, key: tuple[str, str], expires_at: float, now: float) -> bool:
-        """Record ``key`` until ``expires_at``; ``False`` if it is already live."""
+    def remember(
+        self, key: str, nonce: str, expires_at: float, now: float, *, keys: int = 1
+    ) -> str:
+        """Record ``key``'s ``nonce`` until ``expires_at``.
+
+        Args:
+            key: The AccessKeyId.
+            nonce: The nonce it sent.
+            expires_at: When a replay would be refused as stale anyway.
+            now: The current time; nonces that expired before it are forgotten.
+            keys: How many keys share the store (each gets ``capacity // keys``).
+
+        Returns:
+            ``"new"`` (recorded), ``"used"`` (live already) or ``"full"`` (the
+            key's share is full: nothing recorded).
+        """
+        digest = hashlib.sha256(nonce.encode("utf-8", "surrogatepass")).digest()
         with self._lock:
             heap = self._heap
-            while heap and (heap[0][0] <= now or len(self._expiry) >= self._capacity):
-                _, old = heapq.heappop(heap)
-                self._expiry.pop(old, None)
-            if key in self._expiry:
-                return False
-            self._expiry[key] = expires_at
-            heapq.heappush(heap, (expires_at, key))
-            return True
+            # Strictly before now: at expires_at itself the timestamp is still fresh.
+            while heap and heap[0][0] < now:
+                _, old_key, old = heapq.heappop(heap)
+                live = self._live[old_key]
+                del live[old]
+                self._size -= 1
+                if not live:
+                    del self._live[old_key]
+            live = self._live.get(key, {})
+            if digest in live:
+                return "used"
+            if len(live) >= max(1, self._capacity // max(1, keys)) or self._size >= self._capacity:
+                return "full"
+            live[digest] = expires_at
+            self._live[key] = live
+            self._size += 1
+            heapq.heappush(heap, (expires_at, key, digest))
+            return "new"
 
 
 class Verifier:
@@ -191,7 +232,8 @@ class Verifier:
         secret_of: The AccessKeySecret of an AccessKeyId, or ``None`` if unknown.
         window: How far a request's timestamp may be from now, in seconds.
         wall: The current UNIX time; ``time.time`` unless a test injects one.
-        max_nonces: How many recent nonces are remembered at most.
+        max_nonces: How many live nonces are remembered at most, shared fairly
+            between the keys (``verify``'s ``keys``).
     """
 
     def __init__(
@@ -207,17 +249,23 @@ class Verifier:
         self._wall = wall
         self._nonces = NonceStore(max_nonces)
 
-    def verify(self, request: SignedRequest) -> str:
+    def verify(self, request: SignedRequest, *, keys: int = 1) -> str:
         """Return the AccessKeyId of a correctly signed, fresh, unreplayed request.
 
+        Args:
+            request: The request.
+            keys: How many AccessKeyIds share the nonce store; each may hold
+                ``max_nonces // keys`` live nonces.
+
         Raises:
-            WireError: the documented error of the first check that fails.
+            WireError: the documented error of the first check that fails;
+                ``Throttling`` when the key's share of the nonce store is full.
         """
         if signature_version(request) == 3:
-            return self._verify_v3(request)
-        return self._verify_v2(request)
+            return self._verify_v3(request, keys)
+        return self._verify_v2(request, keys)
 
-    def _verify_v2(self, request: SignedRequest) -> str:
+    def _verify_v2(self, request: SignedRequest, keys: int) -> str:
         params = request.params
         key = _required(params, "AccessKeyId")
         signature = _required(params, "Signature")
@@ -235,10 +283,10 @@ class Verifier:
         string_to_sign = string_to_sign_v2(request.method, signed)
         if not hmac.compare_digest(sign_v2(secret, string_to_sign).encode(), signature.encode()):
             raise WireError.of("SignatureDoesNotMatch", string_to_sign=string_to_sign)
-        self._unused(key, nonce, when)
+        self._unused(key, nonce, when, keys)
         return key
 
-    def _verify_v3(self, request: SignedRequest) -> str:
+    def _verify_v3(self, request: SignedRequest, keys: int) -> str:
         headers = request.headers
         match = _AUTHORIZATION.match(headers["authorization"])
         if match is None:
@@ -265,7 +313,7 @@ class Verifier:
         )
         if not hmac.compare_digest(expected, signature.lower()) or not body_matches:
             raise WireError.of("SignatureDoesNotMatch", string_to_sign=string_to_sign)
-        self._unused(key, nonce, when)
+        self._unused(key, nonce, when, keys)
         return key
 
     def _secret(self, key: str) -> str:
@@ -285,9 +333,12 @@ class Verifier:
             raise WireError.of("InvalidTimeStamp.Expired")
         return when
 
-    def _unused(self, key: str, nonce: str, when: float) -> None:
-        if not self._nonces.remember((key, nonce), when + self._window, self._wall()):
+    def _unused(self, key: str, nonce: str, when: float, keys: int) -> None:
+        outcome = self._nonces.remember(key, nonce, when + self._window, self._wall(), keys=keys)
+        if outcome == "used":
             raise WireError.of("SignatureNonceUsed")
+        if outcome == "full":
+            raise WireError(THROTTLING, THROTTLING_STATUS, THROTTLING_MESSAGE)
 
 
 def _required(fields: Mapping[str, str], name: str) -> str:
