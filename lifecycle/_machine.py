@@ -1,23 +1,26 @@
 """The one module that imports ``transitions``.
 
 The ``transitions.Machine`` built here from ``_spec.TRANSITIONS`` is the
-single definition of statuses and transitions. The model does not run it per
+single definition of statuses, transitions and the guards each transition
+names as its ``conditions``. The model does not run it per
 call: one trigger through ``transitions`` costs about 7 µs and a bound
 machine per instance about 12-25 KB (``shared/reference/engine-notes.md``),
 which a fleet of a million instances cannot pay. Instead, at import time the
 machine is *compiled* into a flat table, ``TABLE[trigger][status] -> dest``,
-and instances are plain records. ``reference_transition`` keeps the real
-engine reachable, and the test suite proves the table and the engine agree
-on every (trigger, status) pair.
+plus ``GUARDS[trigger]``, the names of the conditions that must hold, and
+instances are plain records. ``reference_transition`` keeps the real engine
+reachable (guards included), and the test suite proves the compiled model and
+the engine agree on every (action, status, condition) combination.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from transitions import Machine, MachineError
 
-from ._spec import INITIAL_STATUS, TRANSITIONS
+from ._spec import ACTION_TRIGGERS, INITIAL_STATUS, PRECEDENCE, TRANSITIONS, Rule
 from ._status import InstanceStatus
 from .errors import SpecError
 
@@ -49,56 +52,105 @@ def compile_table(machine: Machine) -> dict[str, bytes]:
 
     Raises:
         SpecError: if the machine holds anything the flat table cannot express
-            faithfully (guards, callbacks, internal or several transitions per
-            source). The table can then never silently diverge from the machine.
+            faithfully (callbacks, ``unless``, internal or several transitions per
+            source, or a trigger whose sources name different guards). The table
+            can then never silently diverge from the machine.
     """
-    table: dict[str, bytes] = {}
+    return {trigger: row for trigger, (row, _) in _compile(machine).items()}
+
+
+def compile_guards(machine: Machine) -> dict[str, tuple[str, ...]]:
+    """``{trigger: guard names}``: the conditions each trigger's transitions name, in order.
+
+    Raises:
+        SpecError: as ``compile_table``.
+    """
+    return {trigger: guards for trigger, (_, guards) in _compile(machine).items()}
+
+
+def _compile(machine: Machine) -> dict[str, tuple[bytes, tuple[str, ...]]]:
+    compiled: dict[str, tuple[bytes, tuple[str, ...]]] = {}
     for trigger, event in machine.events.items():
         row = bytearray([NO_TRANSITION] * len(STATUSES))
+        guards: set[tuple[str, ...]] = set()
         for source, transitions in event.transitions.items():
             if len(transitions) != 1:
                 raise SpecError(f"{trigger!r} has {len(transitions)} transitions from {source!r}")
             (transition,) = transitions
             if transition.dest is None:
                 raise SpecError(f"{trigger!r} from {source!r} is an internal transition")
-            callbacks = (transition.conditions, transition.prepare, transition.before)
-            if any(callbacks) or transition.after:
-                raise SpecError(f"{trigger!r} from {source!r} carries callbacks or guards")
+            callbacks = (transition.prepare, transition.before, transition.after)
+            conditions = transition.conditions
+            if any(callbacks) or not all(isinstance(c.func, str) and c.target for c in conditions):
+                raise SpecError(f"{trigger!r} from {source!r} carries callbacks or unless")
+            guards.add(tuple(str(c.func) for c in conditions))
             row[STATUS_CODE[InstanceStatus(source)]] = STATUS_CODE[InstanceStatus(transition.dest)]
-        table[trigger] = bytes(row)
-    return table
+        if len(guards) > 1:
+            raise SpecError(f"{trigger!r} names different guards from different sources")
+        compiled[trigger] = (bytes(row), guards.pop() if guards else ())
+    return compiled
 
 
 SPEC_MACHINE: Final = build_machine()
 TABLE: Final = compile_table(SPEC_MACHINE)
+GUARDS: Final = compile_guards(SPEC_MACHINE)
+#: The rule each guard name stands for, per trigger: the action's ``PRECEDENCE`` row.
+_GUARD_RULES: Final[dict[str, dict[str, Rule]]] = {
+    trigger: {rule.check.value: rule for rule in PRECEDENCE[action]}
+    for action, trigger in ACTION_TRIGGERS.items()
+}
 
 
 class _Probe:
-    """An unregistered model: transitions reads and writes ``state`` and nothing else."""
+    """An unregistered model: transitions reads and writes ``state`` and asks it the guards.
 
-    __slots__ = ("state",)
+    Each guard name resolves (``getattr``, as transitions resolves string
+    conditions) to a function that holds when no ``fails_when`` clause of its
+    ``PRECEDENCE`` rule matches ``facts``.
+    """
 
-    def __init__(self, state: str) -> None:
+    __slots__ = ("facts", "rules", "state")
+
+    def __init__(self, state: str, rules: dict[str, Rule], facts: int) -> None:
         self.state = state
+        self.rules = rules
+        self.facts = facts
+
+    def __getattr__(self, name: str) -> Callable[..., bool]:
+        rule = self.rules.get(name)
+        if rule is None:
+            raise AttributeError(name)
+        facts = self.facts
+        holds = not any(
+            facts & c.all_of == c.all_of and not facts & c.none_of for c in rule.fails_when
+        )
+        return lambda *args, **kwargs: holds
 
 
-def reference_transition(trigger: str, status: InstanceStatus) -> InstanceStatus | None:
+def reference_transition(
+    trigger: str, status: InstanceStatus, facts: int = 0
+) -> InstanceStatus | None:
     """Fire ``trigger`` on a record in ``status`` through the real ``transitions`` engine.
 
     This is the slow path (about 7 µs): it exists so that tests and curious
-    users can check the compiled table against the engine itself.
+    users can check the compiled model against the engine itself.
+
+    Args:
+        trigger: A trigger of the machine (``start``, ``finish_starting``, ...).
+        status: The record's status.
+        facts: The ``Fact`` flags the guards read (none by default: every guard holds).
 
     Returns:
         The destination status, or ``None`` where the engine refuses the
-        trigger from this status. ``MachineError`` never leaves this module;
-        callers map ``None`` to ``IncorrectInstanceStatus``.
+        trigger from this status or a guard does not hold. ``MachineError``
+        never leaves this module.
     """
-    probe = _Probe(status.value)
+    probe = _Probe(status.value, _GUARD_RULES.get(trigger, {}), int(facts))
     try:
-        SPEC_MACHINE.events[trigger].trigger(probe)
+        moved = SPEC_MACHINE.events[trigger].trigger(probe)
     except MachineError:
         return None
-    return InstanceStatus(probe.state)
+    return InstanceStatus(probe.state) if moved else None
 
 
 def mermaid_diagram() -> str:
@@ -116,6 +168,7 @@ def mermaid_diagram() -> str:
         initial=INITIAL_STATUS.value,
         auto_transitions=False,
         graph_engine="mermaid",
+        show_conditions=True,
         title="ECS instance status",
     )
     text: str = graph_machine.get_graph().draw(None)

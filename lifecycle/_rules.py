@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from ._machine import NO_TRANSITION, TABLE
+from ._machine import GUARDS, NO_TRANSITION, TABLE
 from ._spec import (
     ACTION_TRIGGERS,
     ERRORS,
@@ -64,10 +64,15 @@ class CompiledPrecedence:
 def compile_precedence(action: Action) -> CompiledPrecedence:
     """Compile ``PRECEDENCE[action]`` for the hot path.
 
+    The transition's guards (``_machine.GUARDS``) say which fact checks must
+    hold; the precedence row says which error each answers and in what order
+    around the status check. The compiled row is derived from both.
+
     Raises:
         SpecError: if a request-stage check follows an instance check, if the
             request-stage checks are out of the model's order, if a fact rule has
-            no clause, or if a code has no entry in the action's error table.
+            no clause, if a code has no entry in the action's error table, or if
+            the row's fact checks are not the transition's guards, in order.
     """
     rules = PRECEDENCE[action]
     request: list[Check] = []
@@ -92,6 +97,18 @@ def compile_precedence(action: Action) -> CompiledPrecedence:
     if sorted(request, key=REQUEST_STAGE.index) != request:
         raise SpecError(f"{action.value}: request-stage checks out of order: {request}")
     trigger = ACTION_TRIGGERS.get(action)
+    # The machine names the guards; this row orders their errors around the status check.
+    guarded = tuple(
+        rule.check.value
+        for rule in rules
+        if rule.check not in REQUEST_STAGE and rule.check is not Check.STATUS
+    )
+    guards = GUARDS[trigger] if trigger is not None else ()
+    if guarded != guards:
+        raise SpecError(
+            f"{action.value}: its fact checks {list(guarded)} are not its transition's "
+            f"guards {list(guards)}"
+        )
     relevant = 0
     for required, _, _ in steps:
         if required != STATUS_STEP:

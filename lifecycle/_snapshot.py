@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ._clock import Clock, ManualClock
 from ._faults import FaultRule
+from ._injector import ActiveFault
+from ._instances import Instances
 from ._machine import STATUSES
 from ._status import DataLossCause
 from ._timing import Duration, Durations, Exponential, Fixed, Uniform
@@ -61,55 +63,56 @@ _RNGS: Final = ("request", "instance", "duration", "fault")
 # ---------------------------------------------------------------- writing
 def dump(model: EcsModel) -> bytes:
     """The model's whole state as format-1 bytes; the caller holds the model's lock."""
-    m = model
-    now = m._clock.now()
+    m = model._core
+    i = m.instances
+    now = m.clock.now()
     if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
         raise SnapshotError(
             f"clock.now()={now!r}: a snapshot records a finite time, and this clock's is not"
         )
     names: dict[str, int] = {}
-    type_index = array("I", (names.setdefault(name, len(names)) for name in m._types))
+    type_index = array("I", (names.setdefault(name, len(names)) for name in i.types))
     document = {
         "format": FORMAT_VERSION,
-        "seed": m._seed,
+        "seed": model._seed,
         "now": now,
         "durations": {
-            name: _duration_to_json(name, getattr(m._durations, name))
+            name: _duration_to_json(name, getattr(m.schedule.durations, name))
             for name in ("pending", "starting", "stopping")
         },
         "rng": {
             name: _rng_state(rng)
             for name, rng in zip(
                 _RNGS,
-                (m._request_rng, m._instance_rng, m._duration_rng, m._fault_rng),
+                (m.request_rng, m.instance_rng, m.schedule.rng, m.faults.rng),
                 strict=True,
             )
         },
         "account": {
-            "balance": str(m._balance),
-            "minimum_start_balance": str(m._minimum),
-            "in_arrears": m._in_arrears,
+            "balance": str(m.billing.balance),
+            "minimum_start_balance": str(m.billing.minimum),
+            "in_arrears": m.billing.in_arrears,
         },
         "instances": {
-            "count": len(m._ids),
-            "ids": m._ids,
+            "count": len(i.ids),
+            "ids": i.ids,
             "type_names": list(names),
             "type_index": pack(type_index),
-            "status": _b64(bytes(m._status)),
-            "faults": _b64(bytes(m._faults)),
-            "traits": _b64(bytes(m._traits)),
-            "expired": pack(m._expired),
-            "settles_at": pack(m._settles_at),
+            "status": _b64(bytes(i.status)),
+            "faults": _b64(bytes(i.faults)),
+            "traits": _b64(bytes(i.traits)),
+            "expired": pack(i.expired),
+            "settles_at": pack(i.settles_at),
         },
         "losses": [
             [index, loss.time, loss.cause.value, loss.request_id]
-            for index, losses in sorted(m._losses.items())
+            for index, losses in sorted(i.losses.items())
             for loss in losses
         ],
-        "due": [list(entry) for entry in m._due],
-        "sequence": m._sequence,
+        "due": [list(entry) for entry in m.schedule.due],
+        "sequence": m.schedule.sequence,
         "faults": {
-            "next_id": m._next_fault_id,
+            "next_id": m.faults.next_id,
             "active": [
                 {
                     "fault_id": f.fault_id,
@@ -117,7 +120,7 @@ def dump(model: EcsModel) -> bytes:
                     "fired": f.fired,
                     "remaining": f.remaining,
                 }
-                for f in m._fault_rules
+                for f in m.faults.rules
             ],
         },
     }
@@ -264,42 +267,17 @@ def _build(doc: dict[str, Any], clock: Clock, model_type: type[EcsModel]) -> Ecs
         ),
         in_arrears=account["in_arrears"],
     )
+    core = model._core
     for name, rng in zip(
         _RNGS,
-        (model._request_rng, model._instance_rng, model._duration_rng, model._fault_rng),
+        (core.request_rng, core.instance_rng, core.schedule.rng, core.faults.rng),
         strict=True,
     ):
         version, internal, gauss = doc["rng"][name]
         rng.setstate((version, tuple(internal), gauss))
 
-    columns = doc["instances"]
-    count = _int(columns["count"], "instances.count")
-    ids = columns["ids"]
-    if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
-        raise SnapshotError("instances.ids: expected a list of instance id strings")
-    names = columns["type_names"]
-    if not all(isinstance(name, str) and name for name in names):
-        raise SnapshotError("instances.type_names: expected instance type strings")
-    type_index = _unpack("I", columns["type_index"])
-    status = base64.b64decode(columns["status"], validate=True)
-    faults = base64.b64decode(columns["faults"], validate=True)
-    traits = base64.b64decode(columns["traits"], validate=True)
-    expired = _unpack("d", columns["expired"])
-    settles_at = _unpack("d", columns["settles_at"])
-    lengths = {
-        len(ids),
-        len(type_index),
-        len(status),
-        len(faults),
-        len(traits),
-        len(expired),
-        len(settles_at),
-    }
-    if lengths != {count} or len(set(ids)) != count:
-        raise SnapshotError("instances: the columns disagree on the number of instances")
-    if any(code >= len(STATUSES) for code in set(status)):
-        raise SnapshotError("instances.status: a status code out of range")
-    types = [names[i] for i in type_index]
+    instances = _columns(doc["instances"])
+    count = len(instances.ids)
 
     losses: dict[int, list[DataLoss]] = {}
     for index, time, cause, request_id in doc["losses"]:
@@ -332,20 +310,55 @@ def _build(doc: dict[str, Any], clock: Clock, model_type: type[EcsModel]) -> Ecs
         )
 
     # Everything is read and checked: now fill the new model.
-    model._ids = ids
-    model._index = {instance_id: index for index, instance_id in enumerate(ids)}
-    model._status = bytearray(status)
-    model._faults = bytearray(faults)
-    model._traits = bytearray(traits)
-    model._expired = expired
-    model._settles_at = settles_at
-    model._types = types
-    model._losses = losses
-    model._due = due  # already a heap: it was saved in heap order
-    model._sequence = _int(doc["sequence"], "sequence")
-    model._next_fault_id = _int(fault_doc["next_id"], "faults.next_id")
-    model._restore_faults(active)
+    instances.losses = losses
+    core.instances = instances
+    core.schedule.due = due  # already a heap: it was saved in heap order
+    core.schedule.sequence = _int(doc["sequence"], "sequence")
+    core.faults.next_id = _int(fault_doc["next_id"], "faults.next_id")
+    core.faults.rules = [ActiveFault(*fields) for fields in active]
     return model
+
+
+def _columns(columns: dict[str, Any]) -> Instances:
+    """The instance columns, read and checked (losses are read apart)."""
+    count = _int(columns["count"], "instances.count")
+    ids = columns["ids"]
+    if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+        raise SnapshotError("instances.ids: expected a list of instance id strings")
+    names = columns["type_names"]
+    if not all(isinstance(name, str) and name for name in names):
+        raise SnapshotError("instances.type_names: expected instance type strings")
+    type_index = _unpack("I", columns["type_index"])
+    status = base64.b64decode(columns["status"], validate=True)
+    faults = base64.b64decode(columns["faults"], validate=True)
+    traits = base64.b64decode(columns["traits"], validate=True)
+    expired = _unpack("d", columns["expired"])
+    settles_at = _unpack("d", columns["settles_at"])
+    lengths = {
+        len(ids),
+        len(type_index),
+        len(status),
+        len(faults),
+        len(traits),
+        len(expired),
+        len(settles_at),
+    }
+    if lengths != {count} or len(set(ids)) != count:
+        raise SnapshotError("instances: the columns disagree on the number of instances")
+    if any(code >= len(STATUSES) for code in set(status)):
+        raise SnapshotError("instances.status: a status code out of range")
+    types = [names[i] for i in type_index]
+
+    instances = Instances()
+    instances.ids = ids
+    instances.index = {instance_id: index for index, instance_id in enumerate(ids)}
+    instances.status = bytearray(status)
+    instances.faults = bytearray(faults)
+    instances.traits = bytearray(traits)
+    instances.expired = expired
+    instances.settles_at = settles_at
+    instances.types = types
+    return instances
 
 
 _DURATION_NAMES: Final = ("pending", "starting", "stopping")

@@ -58,22 +58,45 @@ DOC_COMMON: Final = "ECS common error codes (API Error Center, ecs-api-facts.md 
 # the single source of truth for "which status may an action leave from, and
 # where does it go". ``auto_transitions`` stays off: no path skips a check.
 # ---------------------------------------------------------------------------
+#: The guards each action's transition names as ``conditions``, in the order the
+#: engine evaluates them. Each is a fact check of ``PRECEDENCE`` (its clauses and
+#: its error live there); ``_rules.compile_precedence`` refuses a precedence row
+#: whose fact checks are not exactly its transition's guards.
+START_GUARDS: Final = ("not_pending", "not_security_locked", "not_expired", "balance", "disks")
+REBOOT_GUARDS: Final = ("not_security_locked", "disks")
+STOP_GUARDS: Final = ("not_security_locked", "not_expired", "disks")
+
 TRANSITIONS: Final[list[TransitionConfigDict]] = [
     # "A created instance is Pending until its creation completes, then Stopped."
     {"trigger": "finish_creating", "source": S.PENDING.value, "dest": S.STOPPED.value},
     # StartInstance: "You can only run this interface when the instance is in
     # Stopped status. After you run this interface successfully, the specified
     # instance is in Starting status." (seed)
-    {"trigger": "start", "source": S.STOPPED.value, "dest": S.STARTING.value},
+    {
+        "trigger": "start",
+        "source": S.STOPPED.value,
+        "dest": S.STARTING.value,
+        "conditions": [*START_GUARDS],
+    },
     {"trigger": "finish_starting", "source": S.STARTING.value, "dest": S.RUNNING.value},
     # RebootInstance: "You can only restart an ECS instance that is in the
     # Running status. After an ECS instance is restarted, its intermediate
     # status is Starting." (seed; the current RebootInstances example shows
     # Stopping instead, recorded in specs/lifecycle.toml)
-    {"trigger": "reboot", "source": S.RUNNING.value, "dest": S.STARTING.value},
+    {
+        "trigger": "reboot",
+        "source": S.RUNNING.value,
+        "dest": S.STARTING.value,
+        "conditions": [*REBOOT_GUARDS],
+    },
     # StopInstance: "sets the status ... to Stopping. When the status changes
     # to Stopped, the instance is stopped." (current docs)
-    {"trigger": "stop", "source": S.RUNNING.value, "dest": S.STOPPING.value},
+    {
+        "trigger": "stop",
+        "source": S.RUNNING.value,
+        "dest": S.STOPPING.value,
+        "conditions": [*STOP_GUARDS],
+    },
     {"trigger": "finish_stopping", "source": S.STOPPING.value, "dest": S.STOPPED.value},
 ]
 
@@ -457,12 +480,20 @@ class ParamType(StrEnum):
     STRING = "String"
     BOOLEAN = "Boolean"
     INTEGER = "Integer"
+    #: ``Name.N`` on the wire (``InstanceId.1``, ``InstanceId.2``, ...); a list in Python.
     STRING_LIST = "RepeatList"
+    #: A JSON array string on the wire (DescribeInstances' ``InstanceIds``); a list in Python.
+    JSON_LIST = "JsonList"
 
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """One documented request parameter."""
+    """One documented request parameter.
+
+    ``default`` is what an absent value reads as; ``max_items`` bounds a list
+    (the action's own check answers it); ``misuse`` says what a Python caller
+    should pass instead of a value no request could carry.
+    """
 
     name: str
     python_name: str
@@ -471,16 +502,29 @@ class Param:
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    default: object = None
+    max_items: int | None = None
+    misuse: str = ""
 
 
-_INSTANCE_ID = Param("InstanceId", "instance_id", ParamType.STRING, required=True)
-_DRY_RUN_PARAM = Param("DryRun", "dry_run", ParamType.BOOLEAN)
-_FORCE_STOP = Param("ForceStop", "force_stop", ParamType.BOOLEAN)
+#: "InstanceId.N ... 1-100 ids" (DescribeInstanceStatus, current docs).
+MAX_DESCRIBE_IDS: Final = 100
+DEFAULT_PAGE_SIZE: Final = 10
+
+_INSTANCE_ID = Param(
+    "InstanceId",
+    "instance_id",
+    ParamType.STRING,
+    required=True,
+    misuse="expected the instance id as a str",
+)
+_DRY_RUN_PARAM = Param("DryRun", "dry_run", ParamType.BOOLEAN, default=False)
+_FORCE_STOP = Param("ForceStop", "force_stop", ParamType.BOOLEAN, default=False)
 
 PARAMETERS: Final[dict[Action, tuple[Param, ...]]] = {
     Action.START_INSTANCE: (
         _INSTANCE_ID,
-        Param("InitLocalDisk", "init_local_disk", ParamType.BOOLEAN),
+        Param("InitLocalDisk", "init_local_disk", ParamType.BOOLEAN, default=False),
         _DRY_RUN_PARAM,
     ),
     Action.REBOOT_INSTANCE: (_INSTANCE_ID, _FORCE_STOP, _DRY_RUN_PARAM),
@@ -492,21 +536,25 @@ PARAMETERS: Final[dict[Action, tuple[Param, ...]]] = {
             "stopped_mode",
             ParamType.STRING,
             choices=("StopCharging", "KeepCharging"),
+            misuse="expected 'KeepCharging' or 'StopCharging'",
         ),
         # "will be removed in the future and is retained only to ensure compatibility"
-        Param("ConfirmStop", "confirm_stop", ParamType.BOOLEAN),
+        Param("ConfirmStop", "confirm_stop", ParamType.BOOLEAN, default=False),
         _DRY_RUN_PARAM,
     ),
     Action.DESCRIBE_INSTANCE_STATUS: (
         # NB: documented as required; the model is a single region and does not
         # read it, so it is accepted and ignored here (the wire layer may enforce it).
         Param("RegionId", "region_id", ParamType.STRING),
-        Param("InstanceId", "instance_ids", ParamType.STRING_LIST),
-        Param("PageNumber", "page_number", ParamType.INTEGER, minimum=1),
-        Param("PageSize", "page_size", ParamType.INTEGER, minimum=1, maximum=50),
+        Param("InstanceId", "instance_ids", ParamType.STRING_LIST, max_items=MAX_DESCRIBE_IDS),
+        Param("PageNumber", "page_number", ParamType.INTEGER, minimum=1, default=1),
+        Param(
+            "PageSize",
+            "page_size",
+            ParamType.INTEGER,
+            minimum=1,
+            maximum=50,
+            default=DEFAULT_PAGE_SIZE,
+        ),
     ),
 }
-
-#: "InstanceId.N ... 1-100 ids" (DescribeInstanceStatus, current docs).
-MAX_DESCRIBE_IDS: Final = 100
-DEFAULT_PAGE_SIZE: Final = 10

@@ -11,10 +11,12 @@ from lifecycle._machine import (
     SPEC_MACHINE,
     STATUSES,
     TABLE,
+    compile_guards,
     compile_table,
     reference_transition,
 )
-from lifecycle._spec import TRANSITIONS
+from lifecycle._rules import first_failure
+from lifecycle._spec import ACTION_TRIGGERS, TRANSITIONS, Fact
 
 
 @pytest.mark.parametrize("trigger", sorted(SPEC_MACHINE.events))
@@ -25,6 +27,28 @@ def test_compiled_table_agrees_with_the_transitions_engine(
     cell = TABLE[trigger][STATUSES.index(status)]
     expected = reference_transition(trigger, status)
     assert (None if cell == NO_TRANSITION else STATUSES[cell]) == expected
+
+
+@pytest.mark.parametrize("action", sorted(ACTION_TRIGGERS))
+def test_the_engine_allows_a_transition_exactly_when_the_compiled_model_does(
+    action: lifecycle.Action,
+) -> None:
+    """Every status and every combination of facts: the machine's sources and guards,
+    fired through transitions itself, against the compiled precedence the model runs."""
+    trigger = ACTION_TRIGGERS[action]
+    every_fact = 1 << len(Fact)
+    allowed = 0
+    for status in lifecycle.InstanceStatus:
+        code = STATUSES.index(status)
+        for facts in range(every_fact):
+            engine = reference_transition(trigger, status, facts)
+            compiled = first_failure(action, facts, code)
+            assert (engine is None) == (compiled is not None), (status, Fact(facts), compiled)
+            if engine is not None:
+                allowed += 1
+                assert engine is STATUSES[TABLE[trigger][code]]
+    # Some combinations pass and most do not: the check is not vacuous either way.
+    assert 0 < allowed < every_fact
 
 
 def test_the_spec_machine_has_no_auto_transitions() -> None:
@@ -45,7 +69,7 @@ def _machine(**transition: object) -> Machine:
 @pytest.mark.parametrize(
     "extra",
     [
-        {"conditions": "guard"},
+        {"conditions": lambda: True},
         {"unless": "guard"},
         {"before": "callback"},
         {"after": "callback"},
@@ -57,6 +81,19 @@ def _machine(**transition: object) -> Machine:
 def test_compile_refuses_what_a_flat_table_cannot_express(extra: dict[str, object]) -> None:
     with pytest.raises(lifecycle.SpecError):
         compile_table(_machine(**extra))
+
+
+def test_named_conditions_compile_into_the_guards_in_order() -> None:
+    machine = _machine(conditions=["not_security_locked", "disks"])
+    assert compile_guards(machine) == {"t": ("not_security_locked", "disks")}
+    assert compile_table(machine) == compile_table(_machine())
+
+
+def test_compile_refuses_a_trigger_whose_sources_name_different_guards() -> None:
+    machine = _machine(conditions=["disks"])
+    machine.add_transition("t", "Running", "Starting", conditions=["balance"])
+    with pytest.raises(lifecycle.SpecError, match="different guards"):
+        compile_guards(machine)
 
 
 def test_compile_refuses_two_transitions_from_one_source() -> None:

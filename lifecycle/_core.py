@@ -1,0 +1,268 @@
+"""The model's core: its rooms composed, and the kernel every action runs through.
+
+``Core`` owns the clock, the seeded streams, the instance columns, the
+account, the schedule, the faults and the subscribers. Its kernel decides a
+call in the documented precedence (``_rules.decide`` over ``Fact`` flags) and
+applies a success: the destination the compiled machine gives, the effects
+``_spec.EFFECTS`` lists, the trace event, the next due transition. Nothing
+here takes a lock or checks a Python argument: ``EcsModel`` does both, once
+per public call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from random import Random
+from typing import Final, NamedTuple
+
+from ._billing import Billing
+from ._clock import Clock
+from ._faults import FaultKind
+from ._injector import FaultInjector
+from ._instances import INIT_FAMILY, NEVER, PREPAID, RECOVERABLE, Instances, Template
+from ._machine import STATUS_CODE, STATUSES, TABLE
+from ._rules import COMPILED, CompiledPrecedence, decide
+from ._schedule import Schedule
+from ._spec import ACTION_TRIGGERS, EFFECTS, SETTLE_TRIGGERS, Fact
+from ._status import Action, DataLossCause, InstanceStatus, StoppedMode
+from ._timing import Durations
+from ._views import DataLoss, Event, TransitionEvent, format_request_id
+from .errors import ErrorCode
+
+Subscriber = Callable[[Event], object]
+
+_PENDING: Final = STATUS_CODE[InstanceStatus.PENDING]
+_ID_ALPHABET: Final = "abcdefghijklmnopqrstuvwxyz0123456789"
+_DELAY: Final = FaultKind.DELAY
+_LOST: Final = FaultKind.LOST_RESPONSE
+_NOT_FOUND: Final = ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND
+#: Settle trigger per status code (None for stable statuses), and its compiled row.
+_SETTLE_ROWS: Final[tuple[tuple[str, bytes] | None, ...]] = tuple(
+    (SETTLE_TRIGGERS[s], TABLE[SETTLE_TRIGGERS[s]]) if s in SETTLE_TRIGGERS else None
+    for s in STATUSES
+)
+#: What ``attempt`` returns: the request number, the code (``None`` on success)
+#: and the parameter a ``MissingParameter``/``InvalidParameter`` message names.
+Outcome = tuple[int, ErrorCode | None, str | None]
+
+
+class Plan(NamedTuple):
+    """Everything the kernel needs about one mutating action, looked up once at import.
+
+    Enum members hash through a Python-level ``__hash__``; keying per-call
+    lookups by ``Action`` cost several hundred nanoseconds a call.
+    """
+
+    action: Action
+    trigger: str
+    row: bytes
+    compiled: CompiledPrecedence
+    #: ``EFFECTS`` as plain ints: a ``Fact & Fact`` goes through the enum machinery each time.
+    effects: tuple[tuple[int, int, DataLossCause], ...]
+
+
+def plan_of(action: Action) -> Plan:
+    trigger = ACTION_TRIGGERS[action]
+    effects = tuple((int(e.when), int(e.clears), e.loss) for e in EFFECTS[action])
+    return Plan(action, trigger, TABLE[trigger], COMPILED[action], effects)
+
+
+class Core:
+    """One account's state and the kernel that changes it; the caller holds the lock."""
+
+    __slots__ = (
+        "billing",
+        "clock",
+        "faults",
+        "instance_rng",
+        "instances",
+        "request_rng",
+        "schedule",
+        "subscribers",
+    )
+
+    def __init__(self, seed: int, clock: Clock, durations: Durations, billing: Billing) -> None:
+        self.clock = clock
+        # Independent streams: changing the durations or the faults never shifts request ids.
+        self.request_rng = Random(f"{seed}/request-ids")
+        self.instance_rng = Random(f"{seed}/instance-ids")
+        self.subscribers: list[Subscriber] = []
+        self.billing = billing
+        self.instances = Instances()
+        self.schedule = Schedule(durations, Random(f"{seed}/durations"))
+        self.faults = FaultInjector(Random(f"{seed}/faults"), self.subscribers)
+
+    # ------------------------------------------------------------ time
+    def settle(self, now: float) -> None:
+        """Apply every due transition up to ``now``, in due order."""
+        due_list = self.schedule.due
+        instances = self.instances
+        status_column = instances.status
+        while due_list and due_list[0][0] <= now:
+            due, _, index, request = self.schedule.pop()
+            status = status_column[index]
+            settle = _SETTLE_ROWS[status]
+            assert settle is not None, "only transitory statuses are ever scheduled"
+            trigger, row = settle
+            dest = row[status]
+            status_column[index] = dest
+            instances.settles_at[index] = NEVER
+            if self.subscribers:
+                self.emit(instances.ids[index], status, dest, trigger, due, request, None)
+            self.enter(index, dest, due, request)
+
+    def enter(self, index: int, status: int, now: float, request: int, extra: float = 0.0) -> None:
+        """Schedule the end of the status ``index`` just entered, if it is transitory."""
+        due = self.schedule.push(index, status, now, request, extra)
+        if due is None:
+            return
+        self.instances.settles_at[index] = due
+        if due <= now:
+            self.settle(now)
+
+    def now(self) -> float:
+        """The clock's time, with everything due by then settled."""
+        now = self.clock.now()
+        due = self.schedule.due
+        if due and due[0][0] <= now:
+            self.settle(now)
+        return now
+
+    # ---------------------------------------------------------- events
+    def emit(
+        self,
+        instance_id: str,
+        source: int | None,
+        dest: int,
+        cause: str,
+        time: float,
+        request: int,
+        loss: DataLossCause | None,
+    ) -> None:
+        event = TransitionEvent(
+            instance_id=instance_id,
+            source=None if source is None else STATUSES[source],
+            dest=STATUSES[dest],
+            cause=cause,
+            time=time,
+            request_id=format_request_id(request),
+            data_loss=loss,
+        )
+        for callback in tuple(self.subscribers):
+            callback(event)
+
+    # ------------------------------------------------------- instances
+    def add(self, template: Template, ids: list[str], now: float) -> None:
+        """Create instances named ``ids``: one request id, event and schedule each."""
+        status = template[0]
+        rng = self.request_rng
+        positions = self.instances.append(template, ids, now)
+        for instance_id, index in zip(ids, positions, strict=True):
+            request = rng.getrandbits(128)
+            if self.subscribers:
+                self.emit(instance_id, None, status, "create", now, request, None)
+            self.enter(index, status, now, request)
+
+    def new_instance_id(self) -> str:
+        taken = self.instances.index
+        while True:
+            candidate = "i-" + "".join(self.instance_rng.choices(_ID_ALPHABET, k=20))
+            if candidate not in taken:
+                return candidate
+
+    def facts(self, index: int, status: int, now: float, request_facts: int) -> int:
+        """The instance's ``Fact`` flags, as ``_spec.Fact`` defines each one."""
+        instances = self.instances
+        facts = instances.faults[index] | request_facts
+        if status == _PENDING:
+            facts |= Fact.PENDING
+        traits = instances.traits[index]
+        if traits & PREPAID:
+            if now >= instances.expired[index]:
+                facts |= Fact.PREPAID_EXPIRED
+        else:
+            facts |= self.billing.facts
+        if not traits & INIT_FAMILY:
+            # InitLocalDisk only applies to d1, i1 and i2; elsewhere the request bit is void.
+            facts &= ~RECOVERABLE
+        return facts
+
+    # ---------------------------------------------------------- kernel
+    def attempt(
+        self,
+        plan: Plan,
+        instance_id: str | None,
+        problem: ErrorCode | None,
+        parameter: str | None,
+        dry_run: bool,
+        request_facts: int,
+        stopped_mode: StoppedMode | None,
+    ) -> Outcome:
+        """One call of a single-instance action, decided and (on success) applied."""
+        # NB: the request stage runs in _rules.REQUEST_STAGE order; compile_precedence
+        # refuses a PRECEDENCE row that disagrees with it.
+        now = self.now()
+        request = self.request_rng.getrandbits(128)
+        if problem is not None:
+            return request, problem, parameter
+        action = plan.action
+        if self.faults.rules:
+            fault_code = self.faults.before(action, instance_id, now, request)
+            if fault_code is not None:
+                return request, fault_code, None
+        if dry_run:
+            return request, ErrorCode.DRY_RUN_OPERATION, None
+        index, code, facts = self.check(plan, instance_id, now, request_facts)
+        if code is not None:
+            return request, code, None
+        lost = self.apply(plan, index, facts, now, request, stopped_mode)
+        return request, ErrorCode.INTERNAL_ERROR if lost else None, None
+
+    def check(
+        self, plan: Plan, instance_id: str | None, now: float, request_facts: int
+    ) -> tuple[int, ErrorCode | None, int]:
+        """The instance stage: its position, the first failing check's code, its facts."""
+        index = self.instances.index.get(instance_id) if instance_id is not None else None
+        if index is None:
+            return -1, _NOT_FOUND, 0
+        status = self.instances.status[index]
+        facts = self.facts(index, status, now, request_facts)
+        return index, decide(plan.compiled, facts, status), facts
+
+    def apply(
+        self,
+        plan: Plan,
+        index: int,
+        facts: int,
+        now: float,
+        request: int,
+        stopped_mode: StoppedMode | None,
+    ) -> bool:
+        """Make a decided success: move, apply the effects, emit, schedule.
+
+        Returns whether a lost-response fault hit it (the change stands).
+        """
+        instances = self.instances
+        status = instances.status[index]
+        dest = plan.row[status]
+        instances.status[index] = dest
+        loss: DataLossCause | None = None
+        for when, clears, cause in plan.effects:
+            if facts & when == when:
+                instances.faults[index] &= ~clears & 0xFF
+                loss = cause
+        if loss is not None:
+            instances.losses.setdefault(index, []).append(
+                DataLoss(time=now, cause=loss, request_id=format_request_id(request))
+            )
+        instances.record_stop_mode(index, stopped_mode)
+        if self.subscribers:
+            self.emit(instances.ids[index], status, dest, plan.trigger, now, request, loss)
+        if self.faults.rules:
+            action, instance_id = plan.action, instances.ids[index]
+            delayed = self.faults.after(_DELAY, action, instance_id, now, request)
+            lost = self.faults.after(_LOST, action, instance_id, now, request)
+            self.enter(index, dest, now, request, delayed.rule.delay if delayed else 0.0)
+            return lost is not None
+        self.enter(index, dest, now, request)
+        return False

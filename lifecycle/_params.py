@@ -1,0 +1,204 @@
+"""One reader for every action's parameters, and the checks of the model's own arguments.
+
+An action's parameters are a table (``_spec.PARAMETERS``): name, documented
+type, required, default, choices, limits. ``read`` turns the values a caller
+passed (keyed by each parameter's Python name) into typed values, or into the
+documented answer for the first problem: a missing required parameter first
+(``MissingParameter``), then the first malformed one in table order
+(``InvalidParameter``). A value no request could carry (an int where the docs
+say String, a bool where they say Integer) is Python misuse, not an ECS
+answer: it raises ``InvalidArgument`` naming the argument and what to pass.
+
+The other helpers check the arguments of the model's own set-up methods
+(amounts, booleans, enums, times) and raise ``InvalidArgument`` likewise.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Final, TypeVar
+
+from ._spec import Param, ParamType
+from .errors import ErrorCode, InvalidArgument
+
+_MISSING: Final = ErrorCode.MISSING_PARAMETER
+_INVALID: Final = ErrorCode.INVALID_PARAMETER
+_MALFORMED: Final = ErrorCode.INVALID_PARAMETER
+_BOOLEAN: Final = ParamType.BOOLEAN
+_STRING: Final = ParamType.STRING
+_INTEGER: Final = ParamType.INTEGER
+_LIST: Final = ParamType.STRING_LIST
+_FLAG_HINT: Final = "expected a bool or the string 'true' or 'false'"
+_IDS_HINT: Final = "expected a list of str ids"
+
+#: What ``read`` returns: the typed values by Python name, and the first problem's
+#: code and the parameter it names (both ``None`` when the parameters are good).
+Read = tuple[dict[str, object], ErrorCode | None, str | None]
+
+
+def read(params: tuple[Param, ...], values: Mapping[str, object]) -> Read:
+    """Read ``values`` (Python names to raw values) against an action's table.
+
+    Raises:
+        InvalidArgument: for a value of a Python type no request could carry.
+    """
+    typed: dict[str, object] = {}
+    missing: str | None = None
+    problem: tuple[ErrorCode, str] | None = None
+    for param in params:
+        name = param.python_name
+        raw = values.get(name)
+        kind = param.type
+        if raw is None or (raw == "" and param.required):
+            if param.required and missing is None:
+                missing = param.name
+            typed[name] = param.default
+            continue
+        value: object
+        if kind is _BOOLEAN:
+            value = flag(name, raw)
+        elif kind is _STRING:
+            if not isinstance(raw, str):
+                raise InvalidArgument(f"{name}={raw!r}: {param.misuse or 'expected a str'}")
+            value = raw if not param.choices or raw in param.choices else None
+        elif kind is _INTEGER:
+            value = integer(name, raw)
+            if value is not None and not _within(param, value):
+                value = None
+        elif kind is _LIST:
+            value = str_list(name, raw)
+        else:
+            value = _json_list(name, raw)
+            if value is None:
+                if problem is None:
+                    problem = (_MALFORMED, param.name)
+                continue
+        if value is None and problem is None:
+            problem = (_INVALID, param.name)
+        typed[name] = value
+    if missing is not None:
+        return typed, _MISSING, missing
+    if problem is not None:
+        return typed, problem[0], problem[1]
+    return typed, None, None
+
+
+def _within(param: Param, value: int) -> bool:
+    low, high = param.minimum, param.maximum
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def flag(name: str, value: object) -> bool | None:
+    """A documented Boolean: ``True``/``False``, or ``"true"``/``"false"`` in any case.
+
+    Returns ``None`` for a string that is not a boolean (the API's
+    ``InvalidParameter``); raises for a value no request could carry.
+    """
+    if value is True or value is False:
+        return value
+    if value is None:
+        return False
+    if isinstance(value, str):
+        lowered = value.lower()
+        if lowered == "true":
+            return True
+        if lowered == "false":
+            return False
+        return None
+    raise InvalidArgument(f"{name}={value!r}: {_FLAG_HINT}")
+
+
+def integer(name: str, value: object) -> int | None:
+    """A documented Integer: an int, or a decimal string; ``None`` if malformed."""
+    if isinstance(value, bool):
+        raise InvalidArgument(f"{name}={value!r}: expected an int")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.lstrip("-").isdigit()):
+            return None
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            return None
+    raise InvalidArgument(f"{name}={value!r}: expected an int")
+
+
+def str_list(name: str, value: object) -> list[str]:
+    """A list of ids given in Python: any iterable of ``str`` except a ``str`` itself."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidArgument(f"{name}={value!r}: {_IDS_HINT}")
+    items = list(value)
+    if not all(isinstance(item, str) for item in items):
+        raise InvalidArgument(f"{name}={value!r}: {_IDS_HINT}")
+    return items
+
+
+def _json_list(name: str, value: object) -> list[str] | None:
+    """A JSON array of strings as the docs send it, or a Python list; ``None`` if malformed."""
+    if not isinstance(value, str):
+        return str_list(name, value)
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
+        return None
+    return parsed
+
+
+def money(name: str, value: object) -> Decimal:
+    """An amount: a finite ``Decimal``, ``int``, ``float`` (read as written) or numeric ``str``."""
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InvalidArgument(f"{name}={value!r}: expected an amount (Decimal, int, float or str)")
+    else:
+        try:
+            result = Decimal(repr(value) if isinstance(value, float) else value)
+        except InvalidOperation:
+            raise InvalidArgument(f"{name}={value!r}: not a number") from None
+    if not result.is_finite():
+        raise InvalidArgument(f"{name}={value!r}: expected a finite amount")
+    return result
+
+
+def bool_arg(name: str, value: object) -> bool:
+    """A Python ``bool`` argument (set-up methods take no strings)."""
+    if not isinstance(value, bool):
+        raise InvalidArgument(f"{name}={value!r}: expected True or False")
+    return value
+
+
+def model_time(name: str, value: object) -> float:
+    """A time in seconds on the model's clock (an infinite one never comes)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidArgument(f"{name}={value!r}: expected a time in seconds (model time)")
+    try:
+        seconds = float(value)
+    except OverflowError:
+        raise InvalidArgument(
+            f"{name}={value!r}: too large for a time in seconds (model time)"
+        ) from None
+    if math.isnan(seconds):
+        raise InvalidArgument(f"{name}={value!r}: expected a time in seconds (model time)")
+    return seconds
+
+
+_E = TypeVar("_E", bound=Enum)
+
+
+def enum_arg(kind: type[_E], name: str, value: object) -> _E:
+    """``value`` as a member of ``kind``, given the member or its documented value."""
+    if isinstance(value, kind):
+        return value
+    for member in kind:
+        if member.value == value:
+            return member
+    choices = ", ".join(repr(m.value) for m in kind)
+    raise InvalidArgument(f"{name}={value!r}: expected one of {choices}")
