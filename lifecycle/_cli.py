@@ -108,6 +108,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-control", dest="control", action="store_false", help="no /_lifecycle/ surface"
     )
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=wire_command.MAX_CONNECTIONS,
+        metavar="N",
+        help="open connections served at once; beyond them, Throttling "
+        f"(default: {wire_command.MAX_CONNECTIONS})",
+    )
     serve.add_argument("--log", action="store_true", help="print a line per request")
     return parser
 
@@ -122,6 +130,7 @@ def _serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         time_scale=args.time_scale,
         control=args.control,
+        max_connections=args.max_connections,
     )
     try:
         prepared = wire_command.prepare(options, os.environ)

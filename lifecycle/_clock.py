@@ -45,12 +45,18 @@ class ManualClock:
         """Move forward by ``seconds`` (zero or more) and return the new time.
 
         Raises:
-            InvalidArgument: if ``seconds`` is negative, not finite or not a number.
+            InvalidArgument: if ``seconds`` is negative, not finite or not a number,
+                or would carry the clock past the largest finite time.
         """
         seconds = _finite("seconds", seconds)
         if seconds < 0:
             raise InvalidArgument(f"seconds={seconds!r}: a clock only moves forward; pass >= 0")
-        self._now += seconds
+        now = self._now + seconds
+        if not math.isfinite(now):
+            raise InvalidArgument(
+                f"seconds={seconds!r}: the clock would pass the largest finite time"
+            )
+        self._now = now
         return self._now
 
     def __repr__(self) -> str:
@@ -60,6 +66,13 @@ class ManualClock:
 def _finite(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidArgument(f"{name}={value!r}: expected a number of seconds")
-    if not math.isfinite(value):
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int past the largest float, like 10**400
+        bits = int(value).bit_length()
+        raise InvalidArgument(
+            f"{name}=<an int of {bits} bits>: expected a finite number of seconds"
+        ) from None
+    if not math.isfinite(seconds):
         raise InvalidArgument(f"{name}={value!r}: expected a finite number of seconds")
-    return float(value)
+    return seconds

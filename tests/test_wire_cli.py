@@ -34,7 +34,8 @@ def serve_once(
 
     def one_request_then_interrupt(self: WireServer) -> None:
         self.start()
-        status, _, _ = http(self.url + "/_lifecycle/clock", headers=basic("LTAI-env", "env-secret"))
+        token = {"Authorization": f"Bearer {self.app.control.token}"}
+        status, _, _ = http(self.url + "/_lifecycle/clock", headers=token)
         answered.append(status)
         raise KeyboardInterrupt
 
@@ -56,7 +57,10 @@ def test_serve_prints_where_and_how_and_stops_on_ctrl_c(
     assert "AccessKeySecret " in out  # a generated secret is shown: the user needs it
     assert "signatures: verified" in out
     assert "clock: 1 model seconds per second" in out
-    assert "/_lifecycle/ (loopback only, HTTP Basic" in out
+    assert "/_lifecycle/ (loopback only, JSON bodies, no browser pages)" in out
+    assert "every endpoint: Authorization: Bearer " in out
+    assert "(generated for this run)" in out
+    assert "256 at once; beyond them, Throttling" in out
 
 
 def test_credentials_from_the_environment_are_used_and_the_secret_not_printed(
@@ -152,6 +156,56 @@ def test_without_verification_the_control_surface_needs_no_credentials(
 ) -> None:
     code, out, err, answered = serve_once(monkeypatch, capsys, "--no-verify")
     assert code == 0
-    assert "(loopback only)" in out
+    assert "no credential: --no-verify" in out
     assert "OFF" in err
     assert answered == [200]
+
+
+def test_a_configured_control_token_is_used_and_never_printed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LIFECYCLE_CONTROL_TOKEN", "my-own-token")
+    answered: list[int] = []
+
+    def with_the_configured_token(self: WireServer) -> None:
+        self.start()
+        bearer = {"Authorization": "Bearer my-own-token"}
+        answered.append(http(self.url + "/_lifecycle/clock", headers=bearer)[0])
+        answered.append(http(self.url + "/_lifecycle/clock", headers=basic("k", "s"))[0])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(WireServer, "serve_forever", with_the_configured_token)
+    assert main(["serve", "--port", "0", "--max-connections", "3"]) == 0
+    out = capsys.readouterr().out
+    assert answered == [200, 401]
+    assert "my-own-token" not in out
+    assert "Bearer $LIFECYCLE_CONTROL_TOKEN" in out
+    assert "3 at once" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["--port", "99999"], "port=99999"),
+        (["--port", "-1"], "port=-1"),
+        (["--max-connections", "0"], "max_connections=0"),
+        (["--time-scale", "nan"], "time_scale=nan"),
+    ],
+)
+def test_a_bad_serve_value_is_one_line_and_exit_status_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], named: str
+) -> None:
+    # Issue 10, item 9: serve --port 99999 was an OverflowError traceback.
+    assert main(["serve", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("lifecycle serve: ")
+    assert named in err
+
+
+def test_a_bad_control_token_in_the_environment_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LIFECYCLE_CONTROL_TOKEN", "two words")
+    assert main(["serve", "--port", "0"]) == 2
+    assert "control token" in capsys.readouterr().err

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any
 
 import pytest
 
-from lifecycle import Action, ErrorCode, FaultKind
+from lifecycle import Action, ErrorCode, FaultKind, InvalidArgument
 from lifecycle.wire import (
     Accounts,
     Credential,
@@ -17,11 +18,15 @@ from lifecycle.wire import (
     WireConfig,
     WireRequest,
     WireResponse,
+    _accounts,
 )
 from tests.wire_helpers import AK, AK_B, SK, SK_B, basic, body_json, v3_request
 
 ALICE = basic(AK, SK)
 BOB = basic(AK_B, SK_B)
+TOKEN = "control-token"
+CONTROL = {"Authorization": f"Bearer {TOKEN}"}
+JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
@@ -30,7 +35,7 @@ def app() -> WireApp:
         Credential(name="alice", access_key_id=AK, access_key_secret=SK),
         Credential(name="bob", access_key_id=AK_B, access_key_secret=SK_B),
     ]
-    return WireApp(credentials, WireConfig())
+    return WireApp(credentials, WireConfig(), control_token=TOKEN)
 
 
 def control(
@@ -45,12 +50,15 @@ def control(
     raw: bytes | None = None,
 ) -> tuple[int, Any]:
     data = raw if raw is not None else b"" if body is None else json.dumps(body).encode()
+    headers = CONTROL if auth is None else auth
+    if data:
+        headers = {**headers, **JSON}
     response = app.handle(
         WireRequest(
             method=method,
             path="/_lifecycle" + path,
             query=query,
-            headers=ALICE if auth is None else auth,
+            headers=headers,
             body=data,
             remote_addr=remote,
         )
@@ -393,16 +401,122 @@ def test_credentials_are_required_while_signatures_are_verified(app: WireApp) ->
     status, _ = control(app, "GET", "/", auth={})
     assert status == 401
     response = app.handle(WireRequest(method="GET", path="/_lifecycle/", remote_addr="127.0.0.1"))
+    assert response.header("WWW-Authenticate") == 'Bearer realm="lifecycle"'
+    response = app.handle(
+        WireRequest(method="GET", path="/_lifecycle/accounts/alice", remote_addr="127.0.0.1")
+    )
     assert response.header("WWW-Authenticate") == 'Basic realm="lifecycle"'
-    refused(app, 401, "GET", "/", auth={"Authorization": "Basic !!!"})
-    refused(app, 403, "GET", "/", auth=basic(AK, "wrong"))
-    refused(app, 403, "GET", "/", auth=basic("LTAI-nobody", SK))
+    refused(app, 401, "GET", "/accounts/alice", auth={"Authorization": "Basic !!!"})
+    refused(app, 403, "GET", "/accounts/alice", auth=basic(AK, "wrong"))
+    refused(app, 403, "GET", "/accounts/alice", auth=basic("LTAI-nobody", SK))
+    refused(app, 403, "GET", "/", auth={"Authorization": "Bearer wrong"})
+    refused(app, 403, "GET", "/accounts/alice", auth={"Authorization": "Bearer wrong"})
 
 
 def test_an_account_is_controlled_only_with_its_own_credentials(app: WireApp) -> None:
     refused(app, 403, "GET", "/accounts/alice", auth=BOB)
     ok(app, "GET", "/accounts/bob", auth=BOB)
-    ok(app, "GET", "/clock", auth=BOB)  # server-wide: any account's credentials
+    ok(app, "GET", "/accounts/alice", auth=CONTROL)  # the control credential: every account
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/", None),
+        ("GET", "/clock", None),
+        ("POST", "/clock/advance", {"seconds": 5}),
+        ("POST", "/reset", None),
+        ("GET", "/snapshot", None),
+        ("POST", "/restore", {}),
+        ("GET", "/accounts", None),
+    ],
+)
+def test_an_ecs_key_does_not_open_the_server_wide_endpoints(
+    app: WireApp, method: str, path: str, body: object
+) -> None:
+    # Issue 10, item 3: any account's ECS key could read every account or wipe it.
+    app.accounts["bob"].model.create_instance("i-b")
+    for auth in (ALICE, BOB):
+        assert "control credential" in refused(app, 401, method, path, body, auth=auth)
+    assert app.accounts["bob"].model.instance_ids() == ["i-b"]
+    assert app.accounts.clock.now() == 0.0
+
+
+def test_a_control_token_is_generated_unless_given() -> None:
+    credentials = [Credential(name="a", access_key_id=AK, access_key_secret=SK)]
+    first, second = WireApp(credentials), WireApp(credentials)
+    assert len(first.control.token) >= 32
+    assert first.control.token != second.control.token
+    assert WireApp(credentials, control_token="mine").control.token == "mine"
+
+
+@pytest.mark.parametrize("token", ["", "has space", "é", "tab\t", 7])
+def test_a_bad_control_token_is_refused(token: Any) -> None:
+    credentials = [Credential(name="a", access_key_id=AK, access_key_secret=SK)]
+    with pytest.raises(InvalidArgument, match="control token"):
+        WireApp(credentials, control_token=token)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "http://127.0.0.1:8080"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Host": "evil.example:8080"},
+        {"Host": "[bad"},
+        {"Host": ":8080"},
+        {"Content-Type": "text/plain"},
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    ],
+)
+def test_what_a_browser_page_could_send_is_refused(headers: dict[str, str]) -> None:
+    # Issue 10, item 3: with --no-verify, a text/plain POST with a foreign Origin
+    # (what a web page in a local browser can send) reset the server.
+    app = WireApp(
+        [Credential(name="a", access_key_id=AK, access_key_secret=SK)], WireConfig(verify=False)
+    )
+    app.accounts["a"].model.create_instance("i-1")
+    response = app.handle(
+        WireRequest(
+            method="POST",
+            path="/_lifecycle/reset",
+            headers=headers,
+            body=b"{}" if "Content-Type" in headers else b"",
+            remote_addr="127.0.0.1",
+        )
+    )
+    assert response.status in (403, 415)
+    assert app.accounts["a"].model.instance_ids() == ["i-1"]
+
+
+def test_a_body_without_a_content_type_is_refused(app: WireApp) -> None:
+    got = app.handle(
+        WireRequest(
+            method="POST",
+            path="/_lifecycle/clock/advance",
+            headers=CONTROL,
+            body=b'{"seconds": 5}',
+            remote_addr="127.0.0.1",
+        )
+    )
+    assert got.status == 415
+    assert app.accounts.clock.now() == 0.0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "localhost:8080", "Sec-Fetch-Site": "none"},
+        {"Host": "LOCALHOST"},
+        {"Host": "127.0.0.1:8080", "Sec-Fetch-Site": "same-origin"},
+        {"Host": "[::1]:8080", "Content-Type": "application/json; charset=utf-8"},
+    ],
+)
+def test_what_a_local_client_sends_is_answered(app: WireApp, headers: dict[str, str]) -> None:
+    ok(app, "GET", "/clock", auth={**CONTROL, **headers})
 
 
 def test_without_verification_no_credentials_are_needed() -> None:
@@ -455,3 +569,72 @@ def test_responses_are_wire_responses(app: WireApp) -> None:
     )
     assert isinstance(response, WireResponse)
     assert response.header("missing") is None
+
+
+# ------------------------------------------------- numbers, never a traceback
+HUGE = "9" * 5_000
+
+
+def test_an_event_cursor_of_5000_digits_is_a_bad_request(app: WireApp) -> None:
+    # Issue 10, item 7: int() of 4,300 digits or more raised, and the answer was 500.
+    message = refused(app, 400, "GET", "/accounts/alice/events", query=f"after={HUGE}")
+    assert len(message) < 200
+    ok(app, "GET", "/accounts/alice/events", query="after=" + "0" * 5_000 + "1")
+
+
+def test_a_fault_id_of_5000_digits_is_not_found(app: WireApp) -> None:
+    message = refused(app, 404, "DELETE", f"/accounts/alice/faults/{HUGE}")
+    assert len(message) < 200
+    refused(app, 404, "DELETE", "/accounts/alice/faults/" + "0" * 5_000 + "7")
+
+
+def test_clock_advances_that_would_overflow_are_refused(app: WireApp) -> None:
+    # Issue 10, item 7: two advances of 1.7e308 made the clock infinite.
+    ok(app, "POST", "/clock/advance", {"seconds": 1.7e308})
+    assert "largest finite time" in refused(
+        app, 400, "POST", "/clock/advance", {"seconds": 1.7e308}
+    )
+    assert ok(app, "GET", "/clock") == {"now": 1.7e308, "time_scale": 0.0}
+    ok(app, "GET", "/snapshot")
+
+
+@pytest.mark.parametrize(
+    "raw", [b'{"seconds": 1e400}', b'{"seconds": Infinity}', b'{"seconds": NaN}']
+)
+def test_a_non_finite_number_in_a_body_is_a_bad_request(app: WireApp, raw: bytes) -> None:
+    assert "not JSON" in refused(app, 400, "POST", "/clock/advance", raw=raw)
+    assert app.accounts.clock.now() == 0.0
+
+
+def test_a_non_finite_answer_is_a_logged_bug_never_non_standard_json(
+    app: WireApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(app.accounts.clock, "now", lambda: math.inf)
+    with caplog.at_level(logging.ERROR, logger="lifecycle.wire"):
+        assert control(app, "GET", "/clock")[0] == 500
+
+
+# ------------------------------------------------------------- the event feed
+def test_the_event_feed_s_next_is_read_with_its_events(
+    app: WireApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 10, item 5: the events and "next" were read separately, so an event
+    # recorded in between was skipped by a client following next.
+    model = app.accounts["alice"].model
+    model.create_instance("i-1", status="Stopped")
+    fields = _accounts._fields
+    landed: list[bool] = []
+
+    def fields_while_an_event_lands(event: object) -> dict[str, object]:
+        if not landed:
+            landed.append(True)
+            model.start_instance("i-1")  # an event lands while the feed is being read
+        return fields(event)
+
+    monkeypatch.setattr(_accounts, "_fields", fields_while_an_event_lands)
+    first = ok(app, "GET", "/accounts/alice/events")
+    second = ok(app, "GET", "/accounts/alice/events", query=f"after={first['next']}")
+    numbers = [e["number"] for e in first["events"] + second["events"]]
+    assert landed
+    assert numbers == list(range(second["next"]))
+    assert numbers[-1] == 1

@@ -13,7 +13,11 @@ from lifecycle.wire._command import ServeOptions, prepare
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 SECTION = README.split("## Speak ECS on the wire", 1)[1].split("\n## ", 1)[0]
-ENV = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI-dev", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "dev-secret"}
+ENV = {
+    "ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI-dev",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "dev-secret",
+    "LIFECYCLE_CONTROL_TOKEN": "dev-control",
+}
 
 
 def test_the_sdk_snippet_runs_and_prints_what_its_comments_say(

@@ -34,7 +34,7 @@ from aliyunsdkecs.request.v20140526.StartInstanceRequest import StartInstanceReq
 import lifecycle
 from lifecycle import Action, EcsModel, ErrorCode, FaultRule
 from lifecycle.wire import Credential, WireApp, WireConfig, WireServer, serve
-from tests.wire_helpers import AK, AK_B, SK, SK_B, basic, expected_wire_error, http
+from tests.wire_helpers import AK, AK_B, SK, SK_B, expected_wire_error, http
 
 REGION = "cn-hangzhou"
 REQUEST_ID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\Z")
@@ -389,7 +389,10 @@ def test_start_then_poll_until_running_completes(
             server.url + "/_lifecycle/clock/advance",
             method="POST",
             body=b'{"seconds": 5}',
-            headers=basic(AK, SK),
+            headers={
+                "Authorization": f"Bearer {server.app.control.token}",
+                "Content-Type": "application/json",
+            },
         )
         assert status == 200
     assert seen == ["Starting"] * math.ceil(running_at / 5) + ["Running"]

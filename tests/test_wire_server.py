@@ -15,16 +15,23 @@ from urllib.parse import urlencode
 
 import pytest
 
-from lifecycle import Durations, ErrorCode
-from lifecycle.wire import Credential, WireApp, WireConfig, WireServer, serve
+from lifecycle import Durations, ErrorCode, InvalidArgument
+from lifecycle.wire import Credential, WireApp, WireConfig, WireServer, _server, serve
 from tests.wire_helpers import AK, SK, WIRE, basic, expected_wire_error, http, v2_params, v3_headers
 
 CREDENTIALS = [Credential(name="alice", access_key_id=AK, access_key_secret=SK)]
+TOKEN = "control-token"
+CONTROL = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
 def app() -> WireApp:
-    return WireApp(CREDENTIALS, WireConfig(max_body_bytes=1000), durations=Durations.immediate())
+    return WireApp(
+        CREDENTIALS,
+        WireConfig(max_body_bytes=1000),
+        durations=Durations.immediate(),
+        control_token=TOKEN,
+    )
 
 
 @pytest.fixture
@@ -67,7 +74,7 @@ def test_the_server_reports_where_it_listens(server: WireServer) -> None:
 def test_a_server_on_ipv6_loopback_brackets_its_address(app: WireApp) -> None:
     with serve(app, host="::1") as server:
         assert server.endpoint == f"[::1]:{server.port}"
-        status, _, _ = http(server.url + "/_lifecycle/clock", headers=basic(AK, SK))
+        status, _, _ = http(server.url + "/_lifecycle/clock", headers=CONTROL)
         assert status == 200
 
 
@@ -144,7 +151,9 @@ def test_any_method_reaches_the_app(server: WireServer) -> None:
     for method in ("PUT", "FOO"):
         status, _, body = split(
             raw_exchange(
-                server, f"{method} / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+                server,
+                f"{method} / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                "Connection: close\r\n\r\n".encode(),
             )
         )
         assert (status, envelope(body)["Code"]) == (
@@ -167,7 +176,7 @@ def test_a_chunked_body_is_refused_and_the_connection_closed(server: WireServer)
         b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
     )
     status, headers, body = split(raw_exchange(server, request))
-    assert (status, headers["connection"]) == (411, "close")
+    assert (status, headers["connection"]) == (WIRE["framing"]["chunked_status"], "close")
     assert envelope(body)["Code"] == "InvalidParameter"
 
 
@@ -192,12 +201,12 @@ def test_the_control_surface_is_served_with_credentials(app: WireApp, server: Wi
         server.url + "/_lifecycle/accounts/alice/instances",
         method="POST",
         body=b'{"instance_id": "i-9", "status": "Running"}',
-        headers=basic(AK, SK),
+        headers={**basic(AK, SK), "Content-Type": "application/json"},
     )
     assert (status, json.loads(body)) == (200, {"instance_ids": ["i-9"]})
     assert headers["content-type"] == "application/json"
     status, headers, _ = http(server.url + "/_lifecycle/clock")
-    assert (status, headers["www-authenticate"]) == (401, 'Basic realm="lifecycle"')
+    assert (status, headers["www-authenticate"]) == (401, 'Bearer realm="lifecycle"')
 
 
 def test_concurrent_clients_never_corrupt_the_model(app: WireApp, server: WireServer) -> None:
@@ -260,7 +269,7 @@ def test_shutdown_closes_idle_keep_alive_connections(app: WireApp) -> None:
     server = serve(app)
     connection = socket.create_connection((server.host, server.port), timeout=10)
     with connection:
-        connection.sendall(b"GET /_lifecycle/clock HTTP/1.1\r\nHost: x\r\n\r\n")
+        connection.sendall(b"GET /_lifecycle/clock HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         received = b""
         while b"\r\n\r\n" not in received:
             received += connection.recv(65536)
@@ -278,7 +287,7 @@ def test_serve_forever_runs_in_the_calling_thread_until_shut_down(app: WireApp) 
     runner = threading.Thread(target=server.serve_forever)
     runner.start()
     try:
-        status, _, _ = http(server.url + "/_lifecycle/clock", headers=basic(AK, SK))
+        status, _, _ = http(server.url + "/_lifecycle/clock", headers=CONTROL)
         assert status == 200
     finally:
         server._httpd.shutdown()
@@ -369,3 +378,177 @@ def test_a_broken_connection_is_logged_not_printed(
     assert "ended abnormally" in caplog.text
     assert "peer went away" in caplog.text
     assert capsys.readouterr().err == ""
+
+
+# ------------------------------------------------- framing: nothing smuggled
+def stop_request(instance: str) -> bytes:
+    query = urlencode(v2_params("StopInstance", {"InstanceId": instance}))
+    return f"POST /?{query} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode()
+
+
+def test_a_second_content_length_is_refused_and_no_body_runs_as_a_request(
+    app: WireApp, server: WireServer
+) -> None:
+    # Issue 10, item 4: "Content-Length: 0" then "Content-Length: N" were
+    # accepted, the first used, and the body ran as a second request.
+    model = app.accounts["alice"].model
+    model.create_instance("i-1", status="Running")
+    smuggled = stop_request("i-1")
+    request = (
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+        b"Content-Length: " + str(len(smuggled)).encode() + b"\r\n\r\n" + smuggled
+    )
+    answer = raw_exchange(server, request)
+    assert answer.count(b"HTTP/1.1 ") == 1
+    status, headers, body = split(answer)
+    assert (status, headers["connection"]) == (
+        WIRE["framing"]["duplicate_content_length_status"],
+        "close",
+    )
+    assert "more than once" in envelope(body)["Message"]
+    assert model.status("i-1") == "Running"
+
+
+@pytest.mark.parametrize("method", [b"POST", b"PUT", b"PATCH"])
+def test_a_body_without_a_content_length_is_refused_and_never_run(
+    app: WireApp, server: WireServer, method: bytes
+) -> None:
+    # Issue 10, item 4: a POST body without Content-Length on a keep-alive
+    # connection ran as the next request (a signed StopInstance did).
+    model = app.accounts["alice"].model
+    model.create_instance("i-1", status="Running")
+    answer = raw_exchange(server, method + b" / HTTP/1.1\r\nHost: x\r\n\r\n" + stop_request("i-1"))
+    assert answer.count(b"HTTP/1.1 ") == 1
+    status, headers, body = split(answer)
+    assert (status, headers["connection"]) == (
+        WIRE["framing"]["missing_content_length_status"],
+        "close",
+    )
+    assert "needs a Content-Length" in envelope(body)["Message"]
+    assert model.status("i-1") == "Running"
+
+
+def test_a_get_without_a_content_length_stays_alive(app: WireApp, server: WireServer) -> None:
+    answer = raw_exchange(
+        server,
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    assert answer.count(b"HTTP/1.1 400 ") == 2  # two requests, both answered
+
+
+@pytest.mark.parametrize("digits", [19, 4_301, 5_000])
+def test_a_content_length_of_thousands_of_digits_is_answered_413(
+    server: WireServer, caplog: pytest.LogCaptureFixture, digits: int
+) -> None:
+    # Issue 10, item 7: 4,300+ digits closed the connection with no answer and a traceback.
+    request = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + b"9" * digits + b"\r\n\r\n"
+    with caplog.at_level(logging.WARNING, logger="lifecycle.wire"):
+        status, headers, body = split(raw_exchange(server, request))
+    assert (status, headers["connection"]) == (413, "close")
+    assert f"{digits}-digit" in envelope(body)["Message"]
+    assert caplog.records == []
+
+
+def test_leading_zeros_do_not_make_a_length_too_long(app: WireApp) -> None:
+    status, _, body = wsgi(
+        app, CONTENT_LENGTH="0" * 5_000 + "2", **{"wsgi.input": io.BytesIO(b"{}")}
+    )
+    assert status.startswith("400 ")  # the ECS endpoint's own answer: no Action
+    assert json.loads(body)["Code"] == "MissingParameter"
+
+
+# ------------------------------------------------------ bounded connections
+def open_and_use(server: WireServer) -> socket.socket:
+    """A keep-alive connection the server has answered once, so it is surely counted."""
+    connection = socket.create_connection((server.host, server.port), timeout=10)
+    connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += connection.recv(65536)
+    return connection
+
+
+def wait_for_connections(server: WireServer, count: int) -> None:
+    for _ in range(1000):  # bounded: the handler thread ends soon after the peer closes
+        with server._httpd.connections_lock:
+            if len(server._httpd.connections) == count:
+                return
+        threading.Event().wait(0.01)
+    raise AssertionError(f"the server still holds {len(server._httpd.connections)} connections")
+
+
+def test_connections_beyond_the_bound_are_answered_throttling(app: WireApp) -> None:
+    # Issue 10, item 6: 4,000 slow clients made 3,772 threads.
+    with serve(app, max_connections=2) as server:
+        first, second = open_and_use(server), open_and_use(server)
+        with first, second:
+            status, headers, body = split(
+                raw_exchange(server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            )
+            assert (status, headers["connection"]) == (400, "close")
+            assert (envelope(body)["Code"], envelope(body)["Message"]) == (
+                ErrorCode.THROTTLING.value,
+                "Request was denied due to request throttling.",
+            )
+            assert threading.active_count() < 20
+        wait_for_connections(server, 0)
+        status, _, _ = http(server.url + "/_lifecycle/clock", headers=CONTROL)
+        assert status == 200
+
+
+def test_with_every_refusal_busy_a_connection_is_closed_unanswered(app: WireApp) -> None:
+    with serve(app, max_connections=1) as server:
+        server._httpd.refusers = threading.BoundedSemaphore(1)
+        assert server._httpd.refusers.acquire(blocking=False)
+        with open_and_use(server):
+            try:
+                answer = raw_exchange(server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            except ConnectionResetError:
+                answer = b""
+            assert answer == b""
+
+
+def test_a_refused_client_that_says_nothing_is_let_go(app: WireApp) -> None:
+    with serve(app, max_connections=1) as server, open_and_use(server):
+        with socket.create_connection((server.host, server.port), timeout=10) as silent:
+            silent.shutdown(socket.SHUT_WR)  # no request at all
+            answer = b""
+            while chunk := silent.recv(65536):
+                answer += chunk
+        assert split(answer)[0] == 400
+
+
+def test_the_listen_backlog_is_raised() -> None:
+    assert _server._HTTPServer.request_queue_size >= 128
+
+
+@pytest.mark.parametrize("port", [-1, 65_536, 99_999, True, "80"])
+def test_a_port_outside_the_range_is_refused_by_name(app: WireApp, port: Any) -> None:
+    with pytest.raises(InvalidArgument, match="port="):
+        WireServer(app, port=port)
+
+
+@pytest.mark.parametrize("bound", [0, -1, True, 1.5])
+def test_a_bad_connection_bound_is_refused_by_name(app: WireApp, bound: Any) -> None:
+    with pytest.raises(InvalidArgument, match="max_connections="):
+        WireServer(app, max_connections=bound)
+
+
+def test_a_refusal_whose_client_vanished_still_closes_and_frees_its_slot(app: WireApp) -> None:
+    class Vanished:
+        closed = False
+
+        def settimeout(self, seconds: float) -> None:
+            raise ConnectionResetError("gone")
+
+        def close(self) -> None:
+            self.closed = True
+
+    with serve(app, max_connections=1) as server:
+        httpd = server._httpd
+        assert httpd.refusers.acquire(blocking=False)
+        vanished = Vanished()
+        httpd._refuse(vanished)  # type: ignore[arg-type]
+        assert vanished.closed
+        assert httpd.refusers.acquire(blocking=False)  # the slot was given back
+        httpd.refusers.release()

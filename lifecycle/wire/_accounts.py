@@ -90,14 +90,7 @@ class ServerClock:
     def __init__(
         self, *, time_scale: float = 0.0, monotonic: Callable[[], float] = time.monotonic
     ) -> None:
-        if (
-            isinstance(time_scale, bool)
-            or not isinstance(time_scale, int | float)
-            or not math.isfinite(time_scale)
-            or time_scale < 0
-        ):
-            raise InvalidArgument(f"time_scale={time_scale!r}: expected a finite number >= 0")
-        self._scale = float(time_scale)
+        self._scale = _seconds("time_scale", time_scale)
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._origin = monotonic()
@@ -114,9 +107,12 @@ class ServerClock:
             return self._now()
 
     def _now(self) -> float:
+        return self._now_at(self._offset)
+
+    def _now_at(self, offset: float) -> float:
         if not self._scale:
-            return self._offset
-        return self._offset + self._scale * (self._monotonic() - self._origin)
+            return offset
+        return offset + self._scale * (self._monotonic() - self._origin)
 
     def advance(self, seconds: float) -> float:
         """Move model time forward by ``seconds`` and return the new time.
@@ -124,25 +120,44 @@ class ServerClock:
         Raises:
             InvalidArgument: for a negative, infinite or non-numeric ``seconds``.
         """
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, int | float)
-            or not math.isfinite(seconds)
-            or seconds < 0
-        ):
-            raise InvalidArgument(f"seconds={seconds!r}: expected a finite number >= 0")
+        step = _seconds("seconds", seconds)
         with self._lock:
-            self._offset += float(seconds)
+            offset = self._offset + step
+            if not math.isfinite(offset) or not math.isfinite(self._now_at(offset)):
+                raise InvalidArgument(
+                    f"seconds={seconds!r}: the clock would pass the largest finite time"
+                )
+            self._offset = offset
             return self._now()
 
     def reset(self, to: float = 0.0) -> None:
-        """Set model time to ``to`` (the start of time, by default)."""
+        """Set model time to ``to`` (the start of time, by default).
+
+        Raises:
+            InvalidArgument: for a time that is not a finite number >= 0.
+        """
+        start = _seconds("to", to)
         with self._lock:
             self._origin = self._monotonic()
-            self._offset = float(to)
+            self._offset = start
 
     def __repr__(self) -> str:
         return f"ServerClock(now={self.now()!r}, time_scale={self._scale!r})"
+
+
+def _seconds(name: str, value: object) -> float:
+    """``value`` as a finite float >= 0, or ``InvalidArgument`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidArgument(f"{name}={value!r}: expected a finite number >= 0")
+    try:
+        number = float(value)
+    except OverflowError:  # an int past the largest float
+        raise InvalidArgument(
+            f"{name}=<an int of {int(value).bit_length()} bits>: expected a finite number >= 0"
+        ) from None
+    if not 0 <= number < math.inf:
+        raise InvalidArgument(f"{name}={value!r}: expected a finite number >= 0")
+    return number
 
 
 class EventLog:
@@ -161,7 +176,8 @@ class EventLog:
     @property
     def next_number(self) -> int:
         """The number the next event will get."""
-        return self._next
+        with self._lock:
+            return self._next
 
     def record(self, event: object) -> None:
         """Keep ``event`` (a model subscriber: it runs inside every call, so it only appends)."""
@@ -176,9 +192,22 @@ class EventLog:
 
     def since(self, number: int) -> list[dict[str, object]]:
         """The kept events numbered ``number`` or later, oldest first, as JSON values."""
+        return self.read(number)[0]
+
+    def read(self, number: int) -> tuple[list[dict[str, object]], int]:
+        """The kept events numbered ``number`` or later, and the number after them.
+
+        One read under the lock: the second value is where the next read
+        starts, and no event numbered below it is missing from the first
+        unless the log had already let it go (``capacity``).
+        """
         with self._lock:
             kept = [(n, event) for n, event in self._events if n >= number]
-        return [{"number": n, "type": type(event).__name__, **_fields(event)} for n, event in kept]
+            following = self._next
+        events = [
+            {"number": n, "type": type(event).__name__, **_fields(event)} for n, event in kept
+        ]
+        return events, following
 
 
 class Account:

@@ -9,13 +9,17 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from ._accounts import Accounts, ServerClock, resolve_credentials
 from ._protocol import API_VERSION, WireConfig
-from ._server import WireServer
+from ._server import MAX_CONNECTIONS, WireServer
 from ._wsgi import WireApp
 
-__all__ = ["ServeOptions", "prepare"]
+__all__ = ["ENV_CONTROL_TOKEN", "MAX_CONNECTIONS", "ServeOptions", "prepare"]
+
+#: The control surface's credential, when configured (else one is generated and printed).
+ENV_CONTROL_TOKEN: Final = "LIFECYCLE_CONTROL_TOKEN"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,6 +33,7 @@ class ServeOptions:
     seed: int = 0
     time_scale: float = 1.0
     control: bool = True
+    max_connections: int = MAX_CONNECTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +49,8 @@ def prepare(options: ServeOptions, environ: Mapping[str, str]) -> Prepared:
     """Make the accounts, the app and the server (bound, not serving) for ``options``.
 
     Raises:
-        InvalidArgument: for bad credentials or a bad time scale.
+        InvalidArgument: for bad credentials, a bad time scale, port, connection
+            bound or control token.
         OSError: if the address cannot be bound.
     """
     credentials, source = resolve_credentials(options.credentials, environ)
@@ -52,7 +58,11 @@ def prepare(options: ServeOptions, environ: Mapping[str, str]) -> Prepared:
         credentials, seed=options.seed, clock=ServerClock(time_scale=options.time_scale)
     )
     config = WireConfig(verify=options.verify, control=options.control)
-    server = WireServer(WireApp(accounts, config), host=options.host, port=options.port)
+    token = environ.get(ENV_CONTROL_TOKEN) or None
+    app = WireApp(accounts, config, control_token=token)
+    server = WireServer(
+        app, host=options.host, port=options.port, max_connections=options.max_connections
+    )
     generated = source == "generated for this run"
     banner = [
         f"lifecycle serve: ECS API {API_VERSION} at {server.url}",
@@ -75,10 +85,18 @@ def prepare(options: ServeOptions, environ: Mapping[str, str]) -> Prepared:
         scale = "frozen: it moves only by POST /_lifecycle/clock/advance"
     banner.append(f"  clock: {scale}")
     if options.control:
-        protection = "loopback only"
-        if options.verify:
-            protection += ", HTTP Basic AccessKeyId:AccessKeySecret"
+        protection = "loopback only, JSON bodies, no browser pages"
+        if not options.verify:
+            protection += "; no credential: --no-verify"
         banner.append(f"  control surface: {server.url}/_lifecycle/ ({protection})")
+        if options.verify:
+            if token is None:
+                shown = f"{app.control.token}  (generated for this run)"
+            else:
+                shown = f"${ENV_CONTROL_TOKEN}"
+            banner.append(f"    every endpoint: Authorization: Bearer {shown}")
+            banner.append("    one account's: also HTTP Basic AccessKeyId:AccessKeySecret")
+    banner.append(f"  connections: {options.max_connections} at once; beyond them, Throttling")
     banner.append("  Ctrl-C to stop.")
     warnings = []
     if not options.verify:

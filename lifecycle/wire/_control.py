@@ -4,10 +4,17 @@ Test harnesses and simulators drive the accounts' models through it while
 clients talk ECS to the same server. JSON in, JSON out; every refusal is a
 JSON ``{"error": ..., "message": ...}`` with a 4xx status, never a traceback.
 
-Protection: the surface answers only requests from a loopback address, and,
-while signatures are verified, only requests with HTTP Basic credentials
-``AccessKeyId:AccessKeySecret`` of the account they touch (any account's for
-the server-wide endpoints). ``WireConfig(control=False)`` turns it off.
+Protection: the surface answers only requests from a loopback address, and
+no browser page: a request with an ``Origin`` header, a cross-site
+``Sec-Fetch-Site``, a ``Host`` that is a name other than ``localhost`` (DNS
+rebinding) or a body that is not declared ``application/json`` is refused. While
+signatures are verified it also wants a credential: the control credential
+(``Authorization: Bearer TOKEN``, the app's own, generated unless configured)
+for everything, or HTTP Basic ``AccessKeyId:AccessKeySecret`` of the one
+account an endpoint touches. The server-wide endpoints (the clock, reset,
+snapshot and restore, the account list) take the control credential only: an
+ECS key controls its own account and nothing else. ``WireConfig(control=False)``
+turns the surface off.
 
 Routes (``{a}`` an account name, ``{i}`` an instance id, ``{f}`` a fault id):
 
@@ -47,9 +54,10 @@ import json
 import logging
 import math
 import re
+import secrets
 from collections.abc import Callable
 from typing import Final
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from .. import EcsModel, FaultRule, InvalidArgument, LifecycleError, __version__
 from ._accounts import Account, Accounts, jsonable
@@ -62,16 +70,20 @@ logger = logging.getLogger("lifecycle.wire")
 CONTROL_PREFIX: Final = "/_lifecycle"
 SNAPSHOT_FORMAT: Final = "lifecycle.wire.snapshot/1"
 _CONTENT_TYPE: Final = "application/json"
+#: Event numbers and fault ids past this many digits name nothing that exists
+#: (and ``int()`` of 4,300 digits or more raises).
+_MAX_DIGITS: Final = 18
 
 
 class ControlError(Exception):
     """A control request refused with ``status``; rendered as a JSON error."""
 
-    def __init__(self, status: int, error: str, message: str) -> None:
+    def __init__(self, status: int, error: str, message: str, scheme: str = "Basic") -> None:
         super().__init__(message)
         self.status = status
         self.error = error
         self.message = message
+        self.scheme = scheme
 
 
 Handler = Callable[["_Call"], object]
@@ -114,7 +126,9 @@ class _Call:
             text = self.request.body.strip()
             if text:
                 try:
-                    self._body = json.loads(text)
+                    self._body = json.loads(
+                        text, parse_constant=_no_constant, parse_float=_finite_float
+                    )
                 except (UnicodeDecodeError, ValueError) as error:
                     raise ControlError(
                         400, "bad_request", f"the body is not JSON: {error}"
@@ -146,9 +160,30 @@ class ControlSurface:
     Args:
         accounts: The accounts whose models it drives.
         config: Whether signatures are verified (then credentials are required).
+        token: The control credential (``Authorization: Bearer TOKEN``); a fresh
+            random one when ``None``.
+
+    Attributes:
+        token: The control credential.
+
+    Raises:
+        InvalidArgument: for a token that is empty or not printable ASCII without spaces.
     """
 
-    def __init__(self, accounts: Accounts, config: WireConfig) -> None:
+    def __init__(self, accounts: Accounts, config: WireConfig, *, token: str | None = None) -> None:
+        if token is None:
+            token = secrets.token_urlsafe(24)
+        if (
+            not isinstance(token, str)
+            or not token
+            or not token.isascii()
+            or not token.isprintable()
+            or " " in token
+        ):
+            raise InvalidArgument(
+                "control token: expected a non-empty string of printable ASCII without spaces"
+            )
+        self.token = token
         self.accounts = accounts
         self.config = config
         self._routes: list[tuple[re.Pattern[str], dict[str, Handler], bool]] = []
@@ -186,7 +221,7 @@ class ControlSurface:
         except ControlError as error:
             extra: tuple[tuple[str, str], ...] = ()
             if error.status == 401:
-                extra = (("WWW-Authenticate", 'Basic realm="lifecycle"'),)
+                extra = (("WWW-Authenticate", f'{error.scheme} realm="lifecycle"'),)
             return _json(error.status, {"error": error.error, "message": error.message}, extra)
         except LifecycleError as error:
             # InvalidArgument (a bad value), SnapshotError (bad snapshot bytes).
@@ -204,6 +239,7 @@ class ControlSurface:
                 "forbidden",
                 "the control surface only answers requests from a loopback address",
             )
+        _same_origin(request)
         for pattern, methods, per_account in self._routes:
             match = pattern.match(request.path)
             if match is None:
@@ -225,12 +261,27 @@ class ControlSurface:
         if not self.config.verify:
             return
         headers = {name.lower(): value for name, value in request.headers.items()}
-        scheme, _, token = headers.get("authorization", "").partition(" ")
+        scheme, _, token = headers.get("authorization", "").strip().partition(" ")
+        if scheme.lower() == "bearer":
+            sent = token.strip().encode("utf-8", "replace")
+            if not hmac.compare_digest(sent, self.token.encode()):
+                raise ControlError(403, "forbidden", "this is not the control credential")
+            return
+        if account is None:
+            raise ControlError(
+                401,
+                "unauthorized",
+                "the server-wide endpoints take the control credential only: send "
+                "Authorization: Bearer TOKEN (lifecycle serve prints it, or reads "
+                "LIFECYCLE_CONTROL_TOKEN); an account's key controls that account alone",
+                scheme="Bearer",
+            )
         if scheme.lower() != "basic":
             raise ControlError(
                 401,
                 "unauthorized",
-                "send HTTP Basic credentials AccessKeyId:AccessKeySecret of the account",
+                "send HTTP Basic credentials AccessKeyId:AccessKeySecret of the account, "
+                "or the control credential (Authorization: Bearer TOKEN)",
             )
         try:
             key, _, secret = base64.b64decode(token, validate=True).decode("utf-8").partition(":")
@@ -240,7 +291,7 @@ class ControlSurface:
         known = owner is not None and hmac.compare_digest(
             owner.credential.access_key_secret.encode(), secret.encode()
         )
-        if not known or (account is not None and owner is not account):
+        if not known or owner is not account:
             raise ControlError(403, "forbidden", "these credentials do not control this account")
 
 
@@ -443,10 +494,11 @@ def _clear(call: _Call) -> object:
 
 def _remove_fault(call: _Call) -> object:
     text = call.parts["fault"]
-    if not (text.isascii() and text.isdigit()):
-        raise ControlError(404, "not_found", f"no fault {text!r}")
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > _MAX_DIGITS:
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise ControlError(404, "not_found", f"no fault {shown!r}")
     try:
-        call.model.remove_fault(int(text))
+        call.model.remove_fault(int(text.lstrip("0") or "0"))
     except InvalidArgument:
         raise ControlError(404, "not_found", f"no active fault {text}") from None
     return {}
@@ -455,10 +507,14 @@ def _remove_fault(call: _Call) -> object:
 def _events(call: _Call) -> object:
     query = dict(parse_qsl(call.request.query))
     after = query.get("after", "0")
-    if not (after.isascii() and after.isdigit()):
-        raise ControlError(400, "bad_request", f"after={after!r}: expected an event number >= 0")
-    log = call.account.events
-    return {"events": log.since(int(after)), "next": log.next_number}
+    if not (after.isascii() and after.isdigit()) or len(after.lstrip("0")) > _MAX_DIGITS:
+        shown = after if len(after) <= 40 else after[:40] + "..."
+        raise ControlError(
+            400, "bad_request", f"after={shown!r}: expected an event number from 0 to 10**18"
+        )
+    # One read: "next" is exactly where these events end (issue 10, item 5).
+    events, following = call.account.events.read(int(after.lstrip("0") or "0"))
+    return {"events": events, "next": following}
 
 
 # ----------------------------------------------------------------- helpers
@@ -466,6 +522,56 @@ def _fields(view: object) -> dict[str, object]:
     fields = jsonable(view)
     assert isinstance(fields, dict), "views are dataclasses"
     return fields
+
+
+def _same_origin(request: WireRequest) -> None:
+    """Refuse what a web page in a local browser could send (cross-site requests, DNS rebinding)."""
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    if "origin" in headers or headers.get("sec-fetch-site", "none") not in ("none", "same-origin"):
+        raise ControlError(
+            403, "forbidden", "the control surface answers no web page: cross-origin request"
+        )
+    host = headers.get("host")
+    if host is not None and not _local_host(host):
+        raise ControlError(
+            403,
+            "forbidden",
+            "the control surface answers Host localhost or an IP address only (DNS rebinding)",
+        )
+    # An empty Content-Type is none: WSGI servers pass CONTENT_TYPE="" for none.
+    content_type = headers.get("content-type", "").strip()
+    media = content_type.split(";")[0].strip().lower()
+    if (content_type or request.body) and media != _CONTENT_TYPE:
+        raise ControlError(
+            415, "unsupported_media_type", "send the body as Content-Type: application/json"
+        )
+
+
+def _local_host(host: str) -> bool:
+    try:
+        name = urlsplit(f"//{host.strip()}").hostname
+    except ValueError:
+        return False
+    if name is None:
+        return False
+    if name == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is too large for a number")
+    return value
 
 
 def _is_loopback(address: str | None) -> bool:
@@ -478,7 +584,8 @@ def _is_loopback(address: str | None) -> bool:
 
 
 def _json(status: int, body: object, extra: tuple[tuple[str, str], ...] = ()) -> WireResponse:
-    content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    # allow_nan=False: never the non-standard NaN or Infinity (a bug, then, answered 500).
+    content = json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
     return WireResponse(
         status=status, headers=(("Content-Type", _CONTENT_TYPE), *extra), body=content
     )

@@ -6,6 +6,14 @@ a PEP 3333 ``environ`` and calls the WSGI app. Its own refusals (a malformed
 request line, headers over ``http.server``'s limits, a chunked body) are
 answered with the same documented error envelope, never with its HTML page.
 
+Framing is strict, so no body is ever run as a request (request smuggling): a
+``Content-Length`` sent twice, or a ``POST``/``PUT``/``PATCH`` without one, is
+refused and the connection closed. Connections are bounded: beyond
+``max_connections`` open ones, a new connection is answered with the
+documented ``Throttling`` and closed, by one of a few short-lived threads
+(beyond those, it is closed unanswered), so a crowd of slow clients cannot
+make a thread each.
+
 Why not ``wsgiref.simple_server``: it speaks HTTP/1.0, closing the connection
 after every request, and answers its own errors in HTML.
 """
@@ -23,8 +31,11 @@ from typing import Any, Final
 from urllib.parse import unquote
 
 from .._version import __version__
+from ..errors import InvalidArgument
+from ._envelope import WireError
 from ._protocol import WireResponse
-from ._wsgi import WireApp
+from ._signature import THROTTLING, THROTTLING_MESSAGE, THROTTLING_STATUS
+from ._wsgi import WireApp, body_length
 
 __all__ = ["WireServer", "serve"]
 
@@ -32,23 +43,71 @@ logger = logging.getLogger("lifecycle.wire")
 
 #: An idle keep-alive connection is closed after this many seconds.
 IDLE_TIMEOUT: Final = 30.0
+#: The listen backlog (the kernel caps it at ``net.core.somaxconn``). With
+#: ``socketserver``'s default of 5, 32 simultaneous connects waited up to 8.6 s.
+LISTEN_BACKLOG: Final = 1024
+#: Open connections served at once (one thread each), by default.
+MAX_CONNECTIONS: Final = 256
+#: Connections beyond ``max_connections`` answered ``Throttling`` at once; the rest are closed.
+_REFUSERS: Final = 8
+#: How long a refusal waits for the request it answers, and for the client to close.
+_REFUSAL_TIMEOUT: Final = 2.0
+#: Methods whose requests carry a body: they must say how long it is.
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
-    def __init__(self, address: tuple[str, int], app: WireApp) -> None:
+    def __init__(self, address: tuple[str, int], app: WireApp, max_connections: int) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app
+        self.max_connections = max_connections
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+        self.refusers = threading.BoundedSemaphore(_REFUSERS)
         super().__init__(address, _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.connections_lock:
-            self.connections.add(request)
-        super().process_request(request, client_address)
+            full = len(self.connections) >= self.max_connections
+            if not full:
+                self.connections.add(request)
+        if not full:
+            super().process_request(request, client_address)
+        elif self.refusers.acquire(blocking=False):
+            threading.Thread(
+                target=self._refuse, args=(request,), name="lifecycle-wire-refusal", daemon=True
+            ).start()
+        else:
+            # Even the refusals are busy: close without an answer rather than wait.
+            self.close_request(request)
+
+    def _refuse(self, connection: socket.socket) -> None:
+        """Answer ``Throttling`` on a connection beyond the bound, then close it."""
+        try:
+            connection.settimeout(_REFUSAL_TIMEOUT)
+            # Read the request first: closing with unread bytes resets the
+            # connection, and the client could lose the answer.
+            received = b""
+            while b"\r\n\r\n" not in received and len(received) < 65_536:
+                chunk = connection.recv(65_536)
+                if not chunk:
+                    break
+                received += chunk
+            response = self.app.protocol.error(THROTTLING, THROTTLING_STATUS, THROTTLING_MESSAGE)
+            connection.sendall(_raw_response(response))
+            connection.shutdown(socket.SHUT_WR)
+            # Give the client a moment to read the answer and close first (at most
+            # _REFUSAL_TIMEOUT; it may never): closing first could reset the answer away.
+            connection.recv(65_536)
+        except OSError:
+            pass  # the client went away or stayed silent: nothing more to do
+        finally:
+            self.close_request(connection)
+            self.refusers.release()
 
     def shutdown_request(self, request: Any) -> None:
         with self.connections_lock:
@@ -89,27 +148,36 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         app = self.server.app
-        if self.headers.get("Transfer-Encoding"):
+        try:
+            length = self._body_length()
+        except WireError as error:
+            # Where this request's body ends is unknown, or it is not read: the
+            # connection cannot carry another request.
             self.close_connection = True
-            self._write(
-                app.protocol.error(
-                    "InvalidParameter",
-                    411,
-                    "A request body needs a Content-Length; chunked bodies are not accepted.",
-                )
-            )
+            self._write(app.protocol.error(error.code, error.http_status, error.message))
             return
-        length_text = (self.headers.get("Content-Length") or "0").strip()
-        # isascii: str.isdigit() accepts "²", which int() refuses.
-        valid = length_text.isascii() and length_text.isdigit()
-        length = int(length_text) if valid else 0
-        if not valid or length > app.config.max_body_bytes:
-            # The app refuses it without reading the body: the connection cannot be reused.
-            self.close_connection = True
-            body = b""
-        else:
-            body = self.rfile.read(length)
-        self._write(self._call(app, length_text, body))
+        body = self.rfile.read(length)
+        self._write(self._call(app, str(length), body))
+
+    def _body_length(self) -> int:
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(lengths) > 1:
+            raise WireError(
+                "InvalidParameter", 400, "Content-Length is sent more than once; send it once."
+            )
+        if self.headers.get("Transfer-Encoding"):
+            raise WireError(
+                "InvalidParameter",
+                411,
+                "A request body needs a Content-Length; chunked bodies are not accepted.",
+            )
+        if not lengths and self.command in _BODY_METHODS:
+            raise WireError(
+                "InvalidParameter",
+                411,
+                f"A {self.command} request needs a Content-Length (0 for no body).",
+            )
+        return body_length(lengths[0] if lengths else "0", self.server.app.config)
 
     def _call(self, app: WireApp, length: str, body: bytes) -> WireResponse:
         path, _, query = self.path.partition("?")
@@ -175,6 +243,17 @@ class _Handler(BaseHTTPRequestHandler):
         logger.info("%s %s", self.client_address[0], format % args)
 
 
+def _raw_response(response: WireResponse) -> bytes:
+    """``response`` as the bytes of an HTTP/1.1 answer that closes the connection."""
+    lines = [f"HTTP/1.1 {response.status} {_PHRASES.get(response.status, 'Unknown')}"]
+    lines += [f"{name}: {value}" for name, value in response.headers]
+    lines += [f"Content-Length: {len(response.body)}", "Connection: close", "", ""]
+    return "\r\n".join(lines).encode("latin-1") + response.body
+
+
+_PHRASES: Final = {code: phrase for code, (phrase, _) in _Handler.responses.items()}
+
+
 class WireServer:
     """A ``WireApp`` on a TCP port, served by threads.
 
@@ -182,15 +261,36 @@ class WireServer:
         app: The application.
         host: The address to listen on; loopback by default.
         port: The port; 0 picks a free one (read it back from ``port``).
+        max_connections: Open connections served at once, one thread each;
+            beyond them a new connection is answered ``Throttling`` and closed.
+
+    Raises:
+        InvalidArgument: for a port outside 0 to 65535 or a bound below 1.
+        OSError: if the address cannot be bound.
 
     Use ``start()`` to serve from a background thread (tests), or
     ``serve_forever()`` in the foreground (the ``serve`` command). As a context
     manager it shuts down on exit, closing open connections too.
     """
 
-    def __init__(self, app: WireApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: WireApp,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise InvalidArgument(f"port={port!r}: expected an int from 0 to 65535")
+        if (
+            isinstance(max_connections, bool)
+            or not isinstance(max_connections, int)
+            or max_connections < 1
+        ):
+            raise InvalidArgument(f"max_connections={max_connections!r}: expected an int >= 1")
         self.app = app
-        self._httpd = _HTTPServer((host, port), app)
+        self._httpd = _HTTPServer((host, port), app, max_connections)
         self._thread: threading.Thread | None = None
 
     @property
@@ -248,11 +348,13 @@ class WireServer:
         return f"WireServer(url={self.url!r})"
 
 
-def serve(app: WireApp, *, host: str = "127.0.0.1", port: int = 0) -> WireServer:
+def serve(
+    app: WireApp, *, host: str = "127.0.0.1", port: int = 0, max_connections: int = MAX_CONNECTIONS
+) -> WireServer:
     """Start serving ``app`` from a background thread and return the server.
 
     ``with serve(app) as server:`` stops it at the end of the block. Point the
     Tea SDK at ``server.endpoint`` with ``protocol="http"``, or the old SDK's
     requests at it with ``set_endpoint`` and ``set_protocol_type("http")``.
     """
-    return WireServer(app, host=host, port=port).start()
+    return WireServer(app, host=host, port=port, max_connections=max_connections).start()

@@ -19,9 +19,10 @@ from typing import Any, Final
 from .. import Durations
 from ._accounts import Accounts, Credential, ServerClock
 from ._control import CONTROL_PREFIX, ControlSurface
+from ._envelope import WireError
 from ._protocol import EcsProtocol, RequestIds, WireConfig, WireRequest, WireResponse, too_large
 
-__all__ = ["WireApp"]
+__all__ = ["WireApp", "body_length"]
 
 logger = logging.getLogger("lifecycle.wire")
 
@@ -43,10 +44,14 @@ class WireApp:
         time_scale: Model seconds per real second, when making the accounts.
         durations: How long transitory statuses last, when making the accounts.
         wall: The UNIX time used for signature timestamps (``time.time``).
+        control_token: The control surface's own credential, sent as
+            ``Authorization: Bearer TOKEN``; a fresh random one when ``None``
+            (read it back from ``app.control.token``).
 
     Attributes:
         accounts: The accounts: ``app.accounts["alice"].model`` is her ``EcsModel``.
         config: The configuration.
+        control: The control surface (``control.token`` is its credential).
     """
 
     def __init__(
@@ -58,6 +63,7 @@ class WireApp:
         time_scale: float = 0.0,
         durations: Durations | None = None,
         wall: Callable[[], float] = time.time,
+        control_token: str | None = None,
     ) -> None:
         if not isinstance(accounts, Accounts):
             accounts = Accounts(
@@ -66,7 +72,7 @@ class WireApp:
         self.accounts = accounts
         self.config = WireConfig() if config is None else config
         self.protocol = EcsProtocol(accounts, self.config, wall=wall, request_ids=RequestIds(seed))
-        self.control = ControlSurface(accounts, self.config)
+        self.control = ControlSurface(accounts, self.config, token=control_token)
 
     def handle(self, request: WireRequest) -> WireResponse:
         """Answer one request, without any server: the ECS API or the control surface."""
@@ -99,15 +105,9 @@ class WireApp:
             for key, value in environ.items()
             if key.startswith("HTTP_") or key in _UNPREFIXED
         }
-        length_text = str(environ.get("CONTENT_LENGTH") or "0").strip()
-        if not (length_text.isascii() and length_text.isdigit()):
-            return self.protocol.error(
-                "InvalidParameter", 400, f"Content-Length {length_text!r} is not a number of bytes."
-            )
-        length = int(length_text)
-        limit = self.config.max_body_bytes
-        if length > limit:
-            error = too_large(length, limit)
+        try:
+            length = body_length(str(environ.get("CONTENT_LENGTH") or "0"), self.config)
+        except WireError as error:
             return self.protocol.error(error.code, error.http_status, error.message)
         body = environ["wsgi.input"].read(length) if length else b""
         request = WireRequest(
@@ -119,6 +119,37 @@ class WireApp:
             remote_addr=environ.get("REMOTE_ADDR"),
         )
         return self.handle(request)
+
+
+def body_length(text: str, config: WireConfig) -> int:
+    """The body size a ``Content-Length`` value states, within ``config.max_body_bytes``.
+
+    A value longer than any limit is refused by its digits alone: ``int()`` of
+    4,300 digits or more raises.
+
+    Raises:
+        WireError: ``InvalidParameter`` 400 for a value that is not a number of
+            bytes, 413 for one over the limit.
+    """
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise WireError(
+            "InvalidParameter", 400, f"Content-Length {shown!r} is not a number of bytes."
+        )
+    limit = config.max_body_bytes
+    digits = text.lstrip("0")
+    if len(digits) > len(str(limit)):
+        raise WireError(
+            "InvalidParameter",
+            413,
+            f"The request body is a {len(digits)}-digit number of bytes; "
+            f"this endpoint accepts at most {limit}.",
+        )
+    length = int(digits or "0")
+    if length > limit:
+        raise too_large(length, limit)
+    return length
 
 
 def _text(value: str) -> str:
