@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
-from lifecycle._cli import main
+from lifecycle._cli import _parser, main
+from lifecycle.simulation import _cli as simulation_cli
 from lifecycle.simulation import default_workload, load_workload, parse_workload
-from lifecycle.simulation._cli import ProgressBar, wants_progress
+from lifecycle.simulation._cli import ProgressBar, run_command, wants_progress
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO_ROOT / "examples" / "workloads"
@@ -169,3 +173,148 @@ def test_progress_on_request_goes_to_stderr(
     _, out, err = run(capsys, *SMALL[:-1], "--progress")
     assert "\r" not in out
     assert "simulating [" in err
+
+
+# ------------------------------------------- checked before any work (issue 10, item 9)
+@pytest.mark.parametrize("flag", ["--trace", "--plot"])
+def test_an_output_into_a_missing_directory_is_refused_before_the_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, flag: str
+) -> None:
+    # It was a traceback after the whole run, and the summary was lost.
+    code, out, err = run(capsys, *SMALL, flag, str(tmp_path / "missing" / "file"))
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(f"lifecycle simulate: error: {flag} ")
+    assert "no directory" in err
+
+
+def test_a_snapshot_into_a_missing_directory_is_refused_before_the_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = [*SMALL, "--snapshot", str(tmp_path / "no" / "x.snap"), "--until", "0.5"]
+    code, out, err = run(capsys, *argv)
+    assert (code, out, err.count("\n")) == (2, "", 1)
+    assert "--snapshot" in err
+
+
+def test_an_output_that_is_a_directory_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, *SMALL, "--trace", str(tmp_path))
+    assert code == 2
+    assert "is a directory" in err
+
+
+def test_every_seed_s_output_is_checked(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "t-seed43.jsonl").mkdir()
+    code, _, err = run(capsys, *SMALL, "--seeds", "2", "--trace", str(tmp_path / "t.jsonl"))
+    assert code == 2
+    assert "t-seed43.jsonl: is a directory" in err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_trace_that_cannot_be_written_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # It was an OSError traceback.
+    code, _, err = run(capsys, *SMALL, "--trace", "/dev/full")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "cannot write --trace /dev/full: No space left on device" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--days", "4", "--until", "9"], "--until 9: expected a day from 0 to before"),
+        (["--days", "4", "--until", "4"], "--until 4:"),
+        (["--until", "-1"], "--until -1:"),
+        (["--until", "nan"], "--until nan:"),
+        (["--seeds", "10001"], "--seeds 10001: expected 1 to 10,000"),
+    ],
+)
+def test_a_value_out_of_range_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], message: str
+) -> None:
+    if "--until" in argv:
+        argv = [*argv, "--snapshot", str(tmp_path / "x.snap")]
+    code, out, err = run(capsys, "simulate", "--instances", "10", "--no-progress", *argv)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+    assert message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ Ctrl-C
+class InterruptingStream(io.StringIO):
+    """A progress stream that presses Ctrl-C (a real SIGINT) once the bar passes ``at``."""
+
+    def __init__(self, at: float) -> None:
+        super().__init__()
+        self.at = at
+        self.sent = False
+
+    def write(self, text: str) -> int:
+        shown = text.rsplit("]", maxsplit=1)[-1].split("%", maxsplit=1)[0] if "%" in text else ""
+        if not self.sent and shown and float(shown) >= self.at:
+            self.sent = True
+            os.kill(os.getpid(), signal.SIGINT)
+        return super().write(text)
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ctrl_c_prints_the_partial_summary_and_keeps_a_marked_partial_trace(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # It was a 30-line traceback and no summary.
+    full = tmp_path / "full.jsonl"
+    assert run(capsys, *SMALL, "--trace", str(full))[0] == 0
+    partial = tmp_path / "partial.jsonl"
+    args = _parser().parse_args(
+        ["simulate", "--instances", "400", "--days", "1", "--progress", "--trace", str(partial)]
+    )
+    out, err = io.StringIO(), InterruptingStream(at=30.0)
+    assert run_command(args, stdout=out, stderr=err) == 130
+    assert err.sent
+    assert out.getvalue().startswith("Simulated 400 instances for")
+    message = err.getvalue().rsplit("\r", 1)[-1]
+    assert "lifecycle simulate: interrupted at day 0." in message
+    assert "of 1 (seed 42, account " in message
+    assert "the summary above is partial" in message
+    assert "--snapshot FILE --until DAY" in message
+    lines = partial.read_text(encoding="utf-8").splitlines()
+    last = json.loads(lines[-1])
+    assert (last["type"], last["partial"]) == ("interrupted", True)
+    assert 0 < last["t"] < 86_400
+    # Everything before the marker is exactly the uninterrupted run's trace so far.
+    expected = full.read_text(encoding="utf-8").splitlines()
+    assert lines[:-1] == expected[: len(lines) - 1]
+    assert len(lines) - 1 < len(expected)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_in_a_pool_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(simulation_cli, "simulate", interrupted)
+    code, out, err = run(capsys, *SMALL, "--seeds", "2", "--jobs", "2")
+    assert (code, out) == (130, "")
+    assert err.count("\n") == 1
+    assert "--jobs 1" in err
+
+
+def test_ctrl_c_is_only_caught_on_the_main_thread() -> None:
+    seen: list[object] = []
+
+    def elsewhere() -> None:
+        with simulation_cli._on_sigint(threading.Event()):
+            seen.append(signal.getsignal(signal.SIGINT))
+
+    worker = threading.Thread(target=elsewhere)
+    worker.start()
+    worker.join()
+    assert seen == [signal.default_int_handler]

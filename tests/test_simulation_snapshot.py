@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 import zlib
 from dataclasses import replace
 from pathlib import Path
@@ -29,7 +30,7 @@ from lifecycle.simulation import (
 )
 from lifecycle.simulation._checkpoint import decode, encode, unpack
 from lifecycle.simulation._engine import snapshot_accounts, snapshot_all
-from lifecycle.simulation._runner import checkpoint, resume
+from lifecycle.simulation._runner import Interrupted, checkpoint, resume
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "workloads"
 DAY = 86_400.0
@@ -289,3 +290,63 @@ def test_resuming_a_damaged_file_exits_2(
     bad.write_bytes(b"lifecycle-simulation 1\nsha256=00 length=0\n")
     assert main(["simulate", "--resume", str(bad)]) == 2
     assert "checksum line" in capsys.readouterr().err
+
+
+# ------------------------------------------------- interruptible runs (issue 10, item 9)
+class Once(threading.Event):
+    """An interrupt that is set the first time it is looked at (after the first slice)."""
+
+    def is_set(self) -> bool:
+        self.set()
+        return True
+
+
+def test_a_run_that_may_be_interrupted_but_is_not_is_the_same_run(tmp_path: Path) -> None:
+    whole, sliced = tmp_path / "whole.jsonl", tmp_path / "sliced.jsonl"
+    expected = simulate(BUSY, [3], trace=whole)
+    assert simulate(BUSY, [3], trace=sliced, interrupt=threading.Event()) == expected
+    assert sliced.read_bytes() == whole.read_bytes()
+
+
+def test_an_interrupted_run_says_how_far_it_got_and_marks_its_trace(tmp_path: Path) -> None:
+    trace = tmp_path / "t.jsonl"
+    with pytest.raises(Interrupted) as caught:
+        simulate(BUSY, [3], trace=trace, interrupt=Once())
+    stopped = caught.value
+    assert stopped.seconds == pytest.approx(DAY / 1000)
+    assert stopped.end == DAY
+    assert stopped.where == f"seed 3, account {BUSY.accounts[0].name}"
+    assert stopped.result.summary.elapsed == stopped.seconds
+    last = json.loads(trace.read_text(encoding="utf-8").splitlines()[-1])
+    assert last == {"t": stopped.seconds, "type": "interrupted", "partial": True, "until": DAY}
+
+
+def test_an_interrupted_run_without_a_trace_still_has_its_partial_result() -> None:
+    with pytest.raises(Interrupted) as caught:
+        simulate(BUSY, [3], interrupt=Once())
+    assert caught.value.result.summary.elapsed == pytest.approx(DAY / 1000)
+
+
+def test_an_interrupted_run_of_two_accounts_keeps_the_trace_it_wrote(tmp_path: Path) -> None:
+    workload = replace(load_workload(EXAMPLES / "two-accounts.toml").scaled(50), days=0.2)
+    trace = tmp_path / "t.jsonl"
+    with pytest.raises(Interrupted):
+        simulate(workload, [1], trace=trace, interrupt=Once())
+    assert json.loads(trace.read_text(encoding="utf-8").splitlines()[-1])["partial"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.jsonl"]  # no part left behind
+    with pytest.raises(Interrupted):
+        simulate(workload, [1], interrupt=Once())
+
+
+def test_an_interrupted_checkpoint_saves_nothing_and_an_interrupted_resume_stops(
+    tmp_path: Path,
+) -> None:
+    snap = tmp_path / "run.snap"
+    with pytest.raises(Interrupted):
+        checkpoint(BUSY, 4, until=0.6 * DAY, path=snap, interrupt=Once())
+    assert not snap.exists()
+    checkpoint(BUSY, 4, until=0.6 * DAY, path=snap)
+    with pytest.raises(Interrupted) as caught:
+        resume(snap, interrupt=Once())
+    assert caught.value.where.startswith("resumed, account ")
+    assert caught.value.seconds == pytest.approx(0.6 * DAY + DAY / 1000)

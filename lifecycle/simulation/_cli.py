@@ -9,15 +9,28 @@ only on a terminal and never under CI.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import TextIO
 
 from ..errors import InvalidArgument, SnapshotError
-from ._runner import checkpoint, load_workload, output_path, resume, simulate, write_plot
+from ._runner import (
+    Interrupted,
+    checkpoint,
+    load_workload,
+    output_path,
+    resume,
+    simulate,
+    write_plot,
+)
 from ._summary import SimulationResult, compare
 from ._workload import Workload, default_workload
 
@@ -25,6 +38,8 @@ __all__ = ["ProgressBar", "add_parser", "run_command"]
 
 #: ``simulate`` without ``--instances`` or ``--workload``: a few seconds' run.
 DEFAULT_INSTANCES = 10_000
+#: The most seeds one command runs (each is a whole run; the list is made up front).
+MAX_SEEDS = 10_000
 
 
 class ProgressBar:
@@ -166,6 +181,39 @@ def _check_snapshot_flags(args: argparse.Namespace) -> None:
             )
 
 
+def _check_values(args: argparse.Namespace, workload: Workload) -> None:
+    if args.until is not None and not 0 <= args.until < workload.days:
+        raise InvalidArgument(
+            f"--until {args.until:g}: expected a day from 0 to before the run's end "
+            f"(day {workload.days:g})"
+        )
+
+
+def _check_outputs(args: argparse.Namespace, seeds: list[int]) -> None:
+    """Every file the run will write can be written where it is named (before any work)."""
+    several = len(seeds) > 1
+    for flag, template in (("--trace", args.trace), ("--plot", args.plot)):
+        if template is not None:
+            for seed in seeds:
+                _check_output(flag, output_path(template, seed, several=several))
+    if args.snapshot is not None:
+        _check_output("--snapshot", Path(args.snapshot))
+    if args.resume is not None and not Path(args.resume).is_file():
+        raise InvalidArgument(f"--resume {args.resume}: no snapshot file there")
+
+
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    return [("--trace", args.trace), ("--plot", args.plot), ("--snapshot", args.snapshot)]
+
+
+def _check_output(flag: str, path: Path) -> None:
+    folder = path.parent
+    if not folder.is_dir():
+        raise InvalidArgument(f"{flag} {path}: no directory {str(folder)!r} to write it in")
+    if path.is_dir():
+        raise InvalidArgument(f"{flag} {path}: is a directory; name a file")
+
+
 def run_command(
     args: argparse.Namespace,
     stdout: TextIO | None = None,
@@ -173,72 +221,93 @@ def run_command(
 ) -> int:
     """Run ``lifecycle simulate`` with parsed ``args``; return the exit code.
 
+    Every value and every output path is checked before any work. Ctrl-C
+    (SIGINT) during a run in this process stops it between two slices of
+    simulated time: the summary so far is printed, marked partial, and the
+    trace so far is kept with a last line marking it partial.
+
     Returns:
-        0 on success; 2 for a bad argument or workload (the message on stderr).
+        0 on success; 2 for a bad argument, workload, path or a file that cannot
+        be written (one line on stderr); 130 when interrupted.
     """
     out = sys.stdout if stdout is None else stdout
     err = sys.stderr if stderr is None else stderr
     try:
-        if args.seeds < 1:
-            raise InvalidArgument(f"--seeds {args.seeds}: expected 1 or more")
+        if args.seeds < 1 or args.seeds > MAX_SEEDS:
+            raise InvalidArgument(f"--seeds {args.seeds}: expected 1 to {MAX_SEEDS:,}")
         if args.jobs < 0:
             raise InvalidArgument(f"--jobs {args.jobs}: expected 0 (one per CPU) or more")
         _check_snapshot_flags(args)
         workload = _workload(args)
+        _check_values(args, workload)
+        seeds = list(range(args.seed, args.seed + args.seeds))
+        _check_outputs(args, seeds)
     except InvalidArgument as error:
         err.write(f"lifecycle simulate: error: {error}\n")
         return 2
     if args.show_workload:
         out.write(workload.to_toml())
         return 0
-    seeds = list(range(args.seed, args.seed + args.seeds))
     jobs = args.jobs or os.cpu_count() or 1
     show = wants_progress(err, os.environ) if args.progress is None else args.progress
     bar = ProgressBar(err, "simulating") if show else None
+    # Runs in this process stop cleanly on Ctrl-C; a pool's workers cannot.
+    in_process = jobs == 1 or len(seeds) * len(workload.accounts) == 1
+    interrupt = threading.Event() if in_process else None
     began = time.perf_counter()
     try:
-        if args.resume is not None:
-            results = [resume(args.resume, trace=args.trace, on_progress=bar)]
-        elif args.snapshot is not None:
-            until = args.until * 86_400
-            results = [
-                checkpoint(
-                    workload,
-                    args.seed,
-                    until=until,
-                    path=args.snapshot,
-                    trace=args.trace,
-                    on_progress=bar,
+        try:
+            with _on_sigint(interrupt):
+                results = _run(args, workload, seeds, jobs, bar, interrupt)
+        finally:
+            if bar is not None:
+                bar.close()
+        took = time.perf_counter() - began
+        if args.plot is not None:
+            for seed, result in zip(seeds, results, strict=True):
+                write_plot(
+                    output_path(args.plot, seed, several=len(seeds) > 1),
+                    result,
+                    title=_title(result),
                 )
-            ]
-        else:
-            results = simulate(workload, seeds, jobs=jobs, trace=args.trace, on_progress=bar)
     except (InvalidArgument, SnapshotError) as error:
         err.write(f"lifecycle simulate: error: {error}\n")
         return 2
-    finally:
-        if bar is not None:
-            bar.close()
-    took = time.perf_counter() - began
+    except OSError as error:
+        # A failed write names no file: name every output the run writes.
+        given = [f"{flag} {value}" for flag, value in _outputs(args) if value is not None]
+        named = repr(error.filename) if error.filename else " or ".join(given)
+        err.write(f"lifecycle simulate: error: cannot write {named}: {error.strerror}\n")
+        return 2
+    except Interrupted as stopped:
+        _write_results(args, out, [stopped.result])
+        err.write(
+            f"lifecycle simulate: interrupted at day {stopped.seconds / 86_400:.4g} of "
+            f"{stopped.end / 86_400:g} ({stopped.where}): the summary above is partial"
+            f"{'; the trace ends with a line marking it partial' if args.trace else ''}. "
+            "Nothing was saved to resume from: a run started with --snapshot FILE --until DAY "
+            "saves one, and --resume FILE carries it on.\n"
+        )
+        return 130
+    except KeyboardInterrupt:
+        err.write(
+            "lifecycle simulate: interrupted; runs in worker processes (--jobs) leave no "
+            "partial summary (run with --jobs 1 to get one)\n"
+        )
+        return 130
     if args.snapshot is not None:
         err.write(
             f"saved the run at day {args.until:g} to {args.snapshot}; "
             f"carry on with: python -m lifecycle simulate --resume {args.snapshot}\n"
         )
-    if args.plot is not None:
-        for seed, result in zip(seeds, results, strict=True):
-            write_plot(
-                output_path(args.plot, seed, several=len(seeds) > 1),
-                result,
-                title=_title(result),
-            )
-    if args.json:
-        bodies = [r.summary.to_dict() for r in results]
-        out.write(json.dumps(bodies if len(bodies) > 1 else bodies[0], indent=2) + "\n")
-    elif len(results) == 1:
-        out.write(results[0].summary.render())
-    else:
-        out.write(compare([r.summary for r in results]))
+    _write_results(args, out, results)
+    _write_timing(args, err, results, took)
+    return 0
+
+
+def _write_timing(
+    args: argparse.Namespace, err: TextIO, results: list[SimulationResult], took: float
+) -> None:
     if args.resume is None:
         events = sum(r.summary.events + r.summary.transitions for r in results)
         err.write(
@@ -247,7 +316,55 @@ def run_command(
         )
     else:
         err.write(f"resumed run finished in {took:.1f} s\n")
-    return 0
+
+
+def _run(
+    args: argparse.Namespace,
+    workload: Workload,
+    seeds: list[int],
+    jobs: int,
+    bar: ProgressBar | None,
+    interrupt: threading.Event | None,
+) -> list[SimulationResult]:
+    if args.resume is not None:
+        return [resume(args.resume, trace=args.trace, on_progress=bar, interrupt=interrupt)]
+    if args.snapshot is not None:
+        result = checkpoint(
+            workload,
+            args.seed,
+            until=args.until * 86_400,
+            path=args.snapshot,
+            trace=args.trace,
+            on_progress=bar,
+            interrupt=interrupt,
+        )
+        return [result]
+    return simulate(
+        workload, seeds, jobs=jobs, trace=args.trace, on_progress=bar, interrupt=interrupt
+    )
+
+
+def _write_results(args: argparse.Namespace, out: TextIO, results: list[SimulationResult]) -> None:
+    if args.json:
+        bodies = [r.summary.to_dict() for r in results]
+        out.write(json.dumps(bodies if len(bodies) > 1 else bodies[0], indent=2) + "\n")
+    elif len(results) == 1:
+        out.write(results[0].summary.render())
+    else:
+        out.write(compare([r.summary for r in results]))
+
+
+@contextlib.contextmanager
+def _on_sigint(interrupt: threading.Event | None) -> Iterator[None]:
+    """While inside, Ctrl-C sets ``interrupt`` instead of raising (when there is one)."""
+    if interrupt is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupt.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _title(result: SimulationResult) -> str:

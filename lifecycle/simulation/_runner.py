@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
@@ -21,14 +22,75 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from ..errors import InvalidArgument
+from ._checkpoint import decode
 from ._engine import Simulation, snapshot_accounts, snapshot_all
 from ._summary import SimulationResult
 from ._svg import status_svg
 from ._workload import Workload, parse_workload
 
-__all__ = ["checkpoint", "load_workload", "output_path", "resume", "simulate", "write_plot"]
+__all__ = [
+    "Interrupted",
+    "checkpoint",
+    "load_workload",
+    "output_path",
+    "resume",
+    "simulate",
+    "write_plot",
+]
 
 ProgressSink = Callable[[float], object]
+#: An interruptible run is run in this many slices of simulated time, and the
+#: interrupt is looked at between two: a run split anywhere has the same outcome.
+_SLICES = 1000
+
+
+class Interrupted(Exception):
+    """A run stopped early because ``interrupt`` was set (Ctrl-C in ``lifecycle simulate``).
+
+    Attributes:
+        result: The interrupted account's result up to ``seconds`` (exact: the
+            run stopped between two slices, never inside an event).
+        seconds: How far the run got, in simulated seconds.
+        end: Where it would have ended.
+        where: Which run: ``"seed S, account A"``.
+    """
+
+    def __init__(self, result: SimulationResult, seconds: float, end: float, where: str) -> None:
+        super().__init__(f"interrupted at {seconds:g} s of {end:g} s ({where})")
+        self.result = result
+        self.seconds = seconds
+        self.end = end
+        self.where = where
+
+
+def _run(
+    simulation: Simulation,
+    until: float,
+    interrupt: threading.Event | None,
+    where: str,
+    trace: Callable[[str], object] | None = None,
+) -> SimulationResult:
+    """``simulation.run(until)``, in slices when it may be interrupted.
+
+    Raises:
+        Interrupted: once ``interrupt`` is set, at the end of the current slice;
+            a ``trace`` gets a last line saying the trace is partial.
+    """
+    if interrupt is None:
+        return simulation.run(until)
+    step = until / _SLICES
+    while True:
+        stop = min(simulation.now + step, until)
+        result = simulation.run(stop)
+        if stop >= until:
+            return result
+        if interrupt.is_set():
+            if trace is not None:
+                trace(
+                    f'{{"t":{simulation.now!r},"type":"interrupted","partial":true,'
+                    f'"until":{until!r}}}\n'
+                )
+            raise Interrupted(result, simulation.now, until, where)
 
 
 def load_workload(path: str | os.PathLike[str]) -> Workload:
@@ -74,13 +136,17 @@ class _Task:
     trace: str | None
 
 
-def _run_task(task: _Task, progress: ProgressSink | None = None) -> SimulationResult:
+def _run_task(
+    task: _Task, progress: ProgressSink | None = None, interrupt: threading.Event | None = None
+) -> SimulationResult:
     """Run one task; the function a pool's worker calls (so it must be importable)."""
+    end = task.workload.seconds
+    where = f"seed {task.seed}, account {task.account}"
     if task.trace is None:
         simulation = Simulation(
             task.workload, seed=task.seed, account=task.account, on_progress=progress
         )
-        return simulation.run()
+        return _run(simulation, end, interrupt, where)
     with open(task.trace, "w", encoding="utf-8", newline="\n") as handle:
         simulation = Simulation(
             task.workload,
@@ -89,7 +155,7 @@ def _run_task(task: _Task, progress: ProgressSink | None = None) -> SimulationRe
             on_trace=handle.write,
             on_progress=progress,
         )
-        return simulation.run()
+        return _run(simulation, end, interrupt, where, handle.write)
 
 
 def _line_time(line: str) -> float:
@@ -117,6 +183,7 @@ def simulate(
     trace: str | os.PathLike[str] | None = None,
     on_progress: ProgressSink | None = None,
     executor: Executor | None = None,
+    interrupt: threading.Event | None = None,
 ) -> list[SimulationResult]:
     """Run ``workload`` once per seed, every account, in this process or a pool.
 
@@ -133,12 +200,16 @@ def simulate(
             ``client.get_executor()``; it is not shut down. Trace files are
             written by the workers, so their paths must be on storage the
             workers and this process share.
+        interrupt: Looked at between slices of a run in this process (``jobs=1``):
+            once set, the run stops and ``Interrupted`` is raised; the trace so
+            far is kept and ends with a line saying it is partial.
 
     Returns:
         One result per seed, in the order of ``seeds``; the same whatever ``jobs`` is.
 
     Raises:
         InvalidArgument: for no seeds, a repeated seed, or a bad ``jobs``.
+        Interrupted: when ``interrupt`` is set before the end.
     """
     seeds = list(seeds)
     if not seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds):
@@ -159,7 +230,16 @@ def simulate(
                 finals[seed] = final
                 part = str(final if len(accounts) == 1 else f"{final}.{account}.part")
             tasks.append(_Task(workload, seed, account, part))
-    results = _run_tasks(tasks, jobs, on_progress, executor)
+    try:
+        results = _run_tasks(tasks, jobs, on_progress, executor, interrupt)
+    except Interrupted:
+        # Keep what was traced: each seed's parts merged into its file.
+        for seed, final in finals.items():
+            parts = [t.trace for t in tasks if t.seed == seed and t.trace is not None]
+            written = [part for part in parts if os.path.exists(part)]
+            if len(accounts) > 1 and written:
+                _merge_traces(written, final)
+        raise
     combined = []
     for seed in seeds:
         mine = [results[i] for i, task in enumerate(tasks) if task.seed == seed]
@@ -175,6 +255,7 @@ def _run_tasks(
     jobs: int,
     on_progress: ProgressSink | None,
     executor: Executor | None,
+    interrupt: threading.Event | None = None,
 ) -> list[SimulationResult]:
     total = len(tasks)
     if executor is None and (jobs == 1 or total == 1):
@@ -183,7 +264,7 @@ def _run_tasks(
             report = None
             if on_progress is not None:
                 report = _scaled(on_progress, done, total)
-            results.append(_run_task(task, report))
+            results.append(_run_task(task, report, interrupt))
         return results
     with ExitStack() as stack:
         if executor is None:
@@ -215,6 +296,7 @@ def checkpoint(
     path: str | os.PathLike[str],
     trace: str | os.PathLike[str] | None = None,
     on_progress: ProgressSink | None = None,
+    interrupt: threading.Event | None = None,
 ) -> SimulationResult:
     """Run one seed's every account up to ``until`` seconds and save them in one snapshot.
 
@@ -228,6 +310,7 @@ def checkpoint(
     Raises:
         InvalidArgument: for a trace of a workload with several accounts (their
             traces are merged only at the end of a run).
+        Interrupted: when ``interrupt`` is set before ``until`` (nothing is saved).
     """
     accounts = [a.name for a in workload.accounts]
     _check_trace(trace, accounts)
@@ -238,7 +321,10 @@ def checkpoint(
         simulations = [
             Simulation(workload, seed=seed, account=account, on_trace=sink) for account in accounts
         ]
-        results = [simulation.run(until=until) for simulation in simulations]
+        results = [
+            _run(simulation, until, interrupt, f"seed {seed}, account {account}", sink)
+            for simulation, account in zip(simulations, accounts, strict=True)
+        ]
     Path(path).write_bytes(snapshot_all(simulations))
     if on_progress is not None:
         on_progress(1.0)
@@ -250,12 +336,14 @@ def resume(
     *,
     trace: str | os.PathLike[str] | None = None,
     on_progress: ProgressSink | None = None,
+    interrupt: threading.Event | None = None,
 ) -> SimulationResult:
     """Carry on a ``checkpoint`` to the end, appending to its ``trace``.
 
     Raises:
         InvalidArgument: if the file cannot be read, or for a trace of several accounts.
         SnapshotError: for a file that is not a simulation snapshot, or a damaged one.
+        Interrupted: when ``interrupt`` is set before the end.
     """
     try:
         data = Path(path).read_bytes()
@@ -277,7 +365,10 @@ def resume(
                 if on_progress is None
                 else _scaled(on_progress, done, len(accounts)),
             )
-            results.append(simulation.run())
+            # Read after restore, which has checked the workload.
+            end = parse_workload(decode(data)["workload"]).seconds
+            where = f"resumed, account {account}"
+            results.append(_run(simulation, end, interrupt, where, sink))
     return SimulationResult.combine(results)
 
 
