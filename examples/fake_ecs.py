@@ -145,7 +145,7 @@ class FakeEcs:
         for name in _BOOLEANS[action]:
             value = params.get(name)
             if name == "StoppedMode":
-                if value not in (None, "KeepCharging", "StopCharging"):
+                if value not in (None, "KeepCharging", "StopCharging", "Not-applicable"):
                     raise FakeEcsError(action, "InvalidParameter")
                 continue
             parsed = _boolean(value)

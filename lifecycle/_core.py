@@ -19,7 +19,15 @@ from ._billing import Billing
 from ._clock import Clock
 from ._faults import FaultKind
 from ._injector import FaultInjector
-from ._instances import INIT_FAMILY, NEVER, PREPAID, RECOVERABLE, Instances, Template
+from ._instances import (
+    INIT_FAMILY,
+    NEVER,
+    PREPAID,
+    RECOVERABLE,
+    STARTING,
+    Instances,
+    Template,
+)
 from ._machine import STATUS_CODE, STATUSES, TABLE
 from ._rules import COMPILED, CompiledPrecedence, decide
 from ._schedule import Schedule
@@ -246,6 +254,8 @@ class Core:
         status = instances.status[index]
         dest = plan.row[status]
         instances.status[index] = dest
+        if dest == STARTING:
+            instances.started[index] = now
         loss: DataLossCause | None = None
         for when, clears, cause in plan.effects:
             if facts & when == when:

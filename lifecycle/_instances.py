@@ -36,6 +36,12 @@ HAS_LOCAL_DISK: Final = 4
 STOPPED_BY_API: Final = 8
 STOP_CHARGING: Final = 16
 
+#: An instance created in one of these has started (StartTime is its creation time).
+_UNDER_WAY: Final = frozenset(
+    (STATUS_CODE[InstanceStatus.STARTING], STATUS_CODE[InstanceStatus.RUNNING])
+)
+STARTING: Final = STATUS_CODE[InstanceStatus.STARTING]
+
 #: A validated condition for new instances: status code, fault bits, trait bits,
 #: charge type, the PrePaid expiry (``None``: 30 days from creation) and the type.
 Template = tuple[int, int, int, ChargeType, float | None, str]
@@ -45,12 +51,14 @@ class Instances:
     """The columns, indexed by position in creation order."""
 
     __slots__ = (
+        "created",
         "expired",
         "faults",
         "ids",
         "index",
         "losses",
         "settles_at",
+        "started",
         "status",
         "traits",
         "types",
@@ -66,6 +74,10 @@ class Instances:
         self.settles_at = array("d")
         self.types: list[str] = []
         self.losses: dict[int, list[DataLoss]] = {}
+        # DescribeInstances' CreationTime and StartTime (the last entry into Starting;
+        # NaN while the instance has never started), in model time.
+        self.created = array("d")
+        self.started = array("d")
 
     def append(self, template: Template, ids: list[str], now: float) -> range:
         """Add instances named ``ids`` made from ``template``; their positions."""
@@ -84,6 +96,9 @@ class Instances:
         self.expired.extend(array("d", (expiry,)) * count)
         self.settles_at.extend(array("d", (NEVER,)) * count)
         self.types.extend([instance_type] * count)
+        self.created.extend(array("d", (now,)) * count)
+        started = now if status in _UNDER_WAY else math.nan
+        self.started.extend(array("d", (started,)) * count)
         return range(first, first + count)
 
     def lookup(self, instance_id: object) -> int:

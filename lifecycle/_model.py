@@ -28,6 +28,7 @@ from ._clock import Clock, ManualClock
 from ._core import Core, Subscriber
 from ._instances import template
 from ._model_conditions import ConditionsMixin
+from ._model_fleet import FleetMixin
 from ._model_observe import ObservationMixin
 from ._model_platform import PLATFORM_STOP_CAUSES, PlatformMixin
 from ._params import read
@@ -41,7 +42,7 @@ from .errors import InvalidArgument
 __all__ = ["PLATFORM_STOP_CAUSES", "EcsModel", "Response", "Subscriber"]
 
 
-class EcsModel(ConditionsMixin, ObservationMixin, PlatformMixin):
+class EcsModel(FleetMixin, ConditionsMixin, ObservationMixin, PlatformMixin):
     """One account's ECS instances: the documented lifecycle, in memory.
 
     Args:
@@ -393,7 +394,7 @@ class EcsModel(ConditionsMixin, ObservationMixin, PlatformMixin):
                 f"action={action!r}: unknown; the model answers {known}"
             ) from None
         declaration = DECLARATIONS[resolved]
-        known_params = declaration.python_names
+        known_params = declaration.by_name
         kwargs: dict[str, object] = {}
         listed: dict[str, dict[int, object]] = {}
         if params is not None and not isinstance(params, Mapping):
@@ -421,9 +422,9 @@ class EcsModel(ConditionsMixin, ObservationMixin, PlatformMixin):
     def _run(self, action: Action, values: Mapping[str, object]) -> Response:
         """Read ``values`` with the action's parameter table, then answer it under the lock."""
         declaration = DECLARATIONS[action]
-        typed, problem, parameter = read(declaration.params, values)
+        typed, problems = read(declaration.params, values)
         with self._lock:
-            return declaration.run(self._core, typed, problem, parameter)
+            return declaration.run(self._core, typed, problems)
 
     # ------------------------------------------------------------ snapshots
     def snapshot(self) -> bytes:

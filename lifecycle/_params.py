@@ -27,7 +27,7 @@ from .errors import ErrorCode, InvalidArgument
 
 _MISSING: Final = ErrorCode.MISSING_PARAMETER
 _INVALID: Final = ErrorCode.INVALID_PARAMETER
-_MALFORMED: Final = ErrorCode.INVALID_PARAMETER
+_MALFORMED: Final = ErrorCode.INVALID_INSTANCE_IDS_MALFORMED
 _BOOLEAN: Final = ParamType.BOOLEAN
 _STRING: Final = ParamType.STRING
 _INTEGER: Final = ParamType.INTEGER
@@ -35,36 +35,45 @@ _LIST: Final = ParamType.STRING_LIST
 _FLAG_HINT: Final = "expected a bool or the string 'true' or 'false'"
 _IDS_HINT: Final = "expected a list of str ids"
 
-#: What ``read`` returns: the typed values by Python name, and the first problem's
-#: code and the parameter it names (both ``None`` when the parameters are good).
-Read = tuple[dict[str, object], ErrorCode | None, str | None]
+#: A parameter problem: the code it answers and the parameter its message names.
+Problem = tuple[ErrorCode, str | None]
 
 
-def read(params: tuple[Param, ...], values: Mapping[str, object]) -> Read:
+def read(
+    params: tuple[Param, ...], values: Mapping[str, object]
+) -> tuple[dict[str, object], list[Problem]]:
     """Read ``values`` (Python names to raw values) against an action's table.
+
+    Returns:
+        The typed values by Python name (an absent one reads as its default),
+        and every problem found, in table order; the action answers the one its
+        precedence ranks first (``first_problem``).
 
     Raises:
         InvalidArgument: for a value of a Python type no request could carry.
     """
     typed: dict[str, object] = {}
-    missing: str | None = None
-    problem: tuple[ErrorCode, str] | None = None
+    problems: list[Problem] = []
     for param in params:
         name = param.python_name
         raw = values.get(name)
-        kind = param.type
-        if raw is None or (raw == "" and param.required):
-            if param.required and missing is None:
-                missing = param.name
+        if raw is None or (param.required and raw in ("", [])):
+            if param.required:
+                problems.append((_MISSING, param.name))
             typed[name] = param.default
             continue
+        kind = param.type
         value: object
         if kind is _BOOLEAN:
             value = flag(name, raw)
         elif kind is _STRING:
             if not isinstance(raw, str):
                 raise InvalidArgument(f"{name}={raw!r}: {param.misuse or 'expected a str'}")
-            value = raw if not param.choices or raw in param.choices else None
+            if param.choices and raw not in param.choices:
+                problems.append((param.invalid_code, param.name))
+                typed[name] = param.default
+                continue
+            value = raw
         elif kind is _INTEGER:
             value = integer(name, raw)
             if value is not None and not _within(param, value):
@@ -74,17 +83,19 @@ def read(params: tuple[Param, ...], values: Mapping[str, object]) -> Read:
         else:
             value = _json_list(name, raw)
             if value is None:
-                if problem is None:
-                    problem = (_MALFORMED, param.name)
+                problems.append((_MALFORMED, param.name))
+                typed[name] = []
                 continue
-        if value is None and problem is None:
-            problem = (_INVALID, param.name)
+        if value is None:
+            problems.append((_INVALID, param.name))
+            value = param.default
         typed[name] = value
-    if missing is not None:
-        return typed, _MISSING, missing
-    if problem is not None:
-        return typed, problem[0], problem[1]
-    return typed, None, None
+    return typed, problems
+
+
+def first_problem(order: Mapping[ErrorCode, int], problems: list[Problem]) -> Problem:
+    """The problem whose code comes first in the action's precedence (ties: table order)."""
+    return min(problems, key=lambda problem: order[problem[0]])
 
 
 def _within(param: Param, value: int) -> bool:

@@ -30,7 +30,11 @@ from .errors import ApiError, ErrorCode, SpecError
 REQUEST_STAGE: Final[tuple[Check, ...]] = (
     Check.REQUIRED_PARAMETERS,
     Check.VALID_PARAMETERS,
+    Check.INSTANCE_IDS_WELL_FORMED,
     Check.INSTANCE_ID_COUNT,
+    Check.STATUS_FILTER,
+    Check.CHARGE_TYPE_FILTER,
+    Check.LOCK_REASON_FILTER,
     Check.THROTTLED,
     Check.INJECTED_FAULT,
     Check.DRY_RUN,

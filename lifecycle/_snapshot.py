@@ -103,6 +103,8 @@ def dump(model: EcsModel) -> bytes:
             "traits": _b64(bytes(i.traits)),
             "expired": pack(i.expired),
             "settles_at": pack(i.settles_at),
+            "created": pack(i.created),
+            "started": pack(i.started),
         },
         "losses": [
             [index, loss.time, loss.cause.value, loss.request_id]
@@ -358,6 +360,17 @@ def _columns(columns: dict[str, Any]) -> Instances:
     instances.expired = expired
     instances.settles_at = settles_at
     instances.types = types
+    # Added within format 1: an older snapshot has no creation or start times.
+    instances.created = (
+        _unpack("d", columns["created"]) if "created" in columns else array("d", (0.0,)) * count
+    )
+    instances.started = (
+        _unpack("d", columns["started"])
+        if "started" in columns
+        else array("d", (math.nan,)) * count
+    )
+    if len(instances.created) != count or len(instances.started) != count:
+        raise SnapshotError("instances: the columns disagree on the number of instances")
     return instances
 
 

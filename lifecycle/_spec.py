@@ -51,6 +51,11 @@ _DOCS: Final = "https://www.alibabacloud.com/help/en/ecs/developer-reference/"
 DOC_STOP: Final = _DOCS + "api-ecs-2014-05-26-stopinstance"
 DOC_REBOOT: Final = _DOCS + "api-ecs-2014-05-26-rebootinstance"
 DOC_DESCRIBE: Final = _DOCS + "api-ecs-2014-05-26-describeinstancestatus"
+DOC_DESCRIBE_INSTANCES: Final = _DOCS + "api-ecs-2014-05-26-describeinstances"
+DOC_DESCRIBE_ATTRIBUTE: Final = _DOCS + "api-ecs-2014-05-26-describeinstanceattribute"
+DOC_START_BATCH: Final = _DOCS + "api-ecs-2014-05-26-startinstances"
+DOC_STOP_BATCH: Final = _DOCS + "api-ecs-2014-05-26-stopinstances"
+DOC_REBOOT_BATCH: Final = _DOCS + "api-ecs-2014-05-26-rebootinstances"
 DOC_COMMON: Final = "ECS common error codes (API Error Center, ecs-api-facts.md section 3.6)"
 
 # ---------------------------------------------------------------------------
@@ -109,6 +114,14 @@ ACTION_TRIGGERS: Final[dict[Action, str]] = {
     Action.STOP_INSTANCE: "stop",
 }
 
+#: The batch actions and the single action that decides each of their instances:
+#: "each instance obeys exactly the preconditions and precedence of the single action".
+BATCH_OF: Final[dict[Action, Action]] = {
+    Action.START_INSTANCES: Action.START_INSTANCE,
+    Action.STOP_INSTANCES: Action.STOP_INSTANCE,
+    Action.REBOOT_INSTANCES: Action.REBOOT_INSTANCE,
+}
+
 #: The trigger the clock fires when an instance's time in a transitory status is up.
 SETTLE_TRIGGERS: Final[dict[InstanceStatus, str]] = {
     S.PENDING: "finish_creating",
@@ -159,7 +172,11 @@ class Check(StrEnum):
 
     REQUIRED_PARAMETERS = "required_parameters"
     VALID_PARAMETERS = "valid_parameters"
+    INSTANCE_IDS_WELL_FORMED = "instance_ids_well_formed"
     INSTANCE_ID_COUNT = "instance_id_count"
+    STATUS_FILTER = "status_filter"
+    CHARGE_TYPE_FILTER = "charge_type_filter"
+    LOCK_REASON_FILTER = "lock_reason_filter"
     THROTTLED = "throttled"
     INJECTED_FAULT = "injected_fault"
     DRY_RUN = "dry_run"
@@ -203,6 +220,13 @@ _PARAMETER_RULES = (
     Rule(Check.REQUIRED_PARAMETERS, ErrorCode.MISSING_PARAMETER),
     Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_PARAMETER),
 )
+_FAULT_RULES = (
+    Rule(Check.THROTTLED, ErrorCode.THROTTLING),
+    Rule(Check.INJECTED_FAULT, ErrorCode.INTERNAL_ERROR),
+)
+# "The specified instanceIds is not valid." (DescribeInstanceStatus and the batch tables):
+# an empty or repeated id in a batch, a JSON list that is not one.
+_WELL_FORMED = Rule(Check.INSTANCE_IDS_WELL_FORMED, ErrorCode.INVALID_INSTANCE_IDS_MALFORMED)
 _EXPIRY_CLAUSES = (Clause(F.PREPAID_EXPIRED), Clause(F.POSTPAID_IN_ARREARS))
 _ANY_DISK_ABNORMAL = (Clause(F.CLOUD_DISK_ABNORMAL), Clause(F.LOCAL_DISK_ABNORMAL))
 
@@ -265,9 +289,35 @@ PRECEDENCE: Final[dict[Action, tuple[Rule, ...]]] = {
     Action.DESCRIBE_INSTANCE_STATUS: (
         *_PARAMETER_RULES,
         Rule(Check.INSTANCE_ID_COUNT, ErrorCode.TOO_MANY_INSTANCE_IDS),
-        Rule(Check.THROTTLED, ErrorCode.THROTTLING),
-        Rule(Check.INJECTED_FAULT, ErrorCode.INTERNAL_ERROR),
+        *_FAULT_RULES,
     ),
+    Action.DESCRIBE_INSTANCES: (
+        *_PARAMETER_RULES,
+        _WELL_FORMED,
+        Rule(Check.INSTANCE_ID_COUNT, ErrorCode.TOO_MANY_INSTANCE_IDS),
+        # The 2021 DescribeInstances page: a filter value it does not know is a 404.
+        Rule(Check.STATUS_FILTER, ErrorCode.INVALID_STATUS_NOT_FOUND),
+        Rule(Check.CHARGE_TYPE_FILTER, ErrorCode.INVALID_INSTANCE_CHARGE_TYPE_NOT_FOUND),
+        Rule(Check.LOCK_REASON_FILTER, ErrorCode.INVALID_LOCK_REASON_NOT_FOUND),
+        *_FAULT_RULES,
+        Rule(Check.DRY_RUN, ErrorCode.DRY_RUN_OPERATION),
+    ),
+    Action.DESCRIBE_INSTANCE_ATTRIBUTE: (
+        Rule(Check.REQUIRED_PARAMETERS, ErrorCode.MISSING_PARAMETER),
+        *_FAULT_RULES,
+        Rule(Check.EXISTS, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND),
+    ),
+    # The batch actions' request stage; each instance then follows its single action's row.
+    **{
+        batch: (
+            *_PARAMETER_RULES,
+            _WELL_FORMED,
+            Rule(Check.INSTANCE_ID_COUNT, ErrorCode.TOO_MANY_INSTANCE_IDS),
+            *_FAULT_RULES,
+            Rule(Check.DRY_RUN, ErrorCode.DRYRUN_SUCCESS),
+        )
+        for batch in BATCH_OF
+    },
 }
 
 
@@ -303,6 +353,12 @@ EFFECTS: Final[dict[Action, tuple[Effect, ...]]] = {
     Action.REBOOT_INSTANCE: (_POWER_CUT,),
     Action.STOP_INSTANCE: (_POWER_CUT,),
     Action.DESCRIBE_INSTANCE_STATUS: (),
+    Action.DESCRIBE_INSTANCES: (),
+    Action.DESCRIBE_INSTANCE_ATTRIBUTE: (),
+    Action.START_INSTANCES: (),
+    # ForceReboot=true is the power cut ForceStop is (RebootInstances folds it into FORCE_STOP).
+    Action.STOP_INSTANCES: (_POWER_CUT,),
+    Action.REBOOT_INSTANCES: (_POWER_CUT,),
 }
 
 #: Instance type families on which ``InitLocalDisk`` applies: "Applicable to
@@ -467,6 +523,367 @@ ERRORS: Final[dict[Action, dict[ErrorCode, ErrorEntry]]] = {
         ErrorCode.THROTTLING: _THROTTLED,
         ErrorCode.INTERNAL_ERROR: _cite(_INTERNAL, DOC_COMMON),
     },
+    Action.DESCRIBE_INSTANCES: {
+        ErrorCode.MISSING_PARAMETER: _E(
+            400,
+            'The input parameter "{parameter}" that is mandatory for processing this request is '
+            "not supplied.",
+            "RegionId is missing or empty.",
+            DOC_COMMON,
+        ),
+        ErrorCode.INVALID_PARAMETER: _E(
+            400,
+            'The specified parameter "{parameter}" is not valid.',
+            "A parameter value is malformed (a Boolean that is not true or false, an Integer that "
+            "is not one, PageNumber < 1, PageSize outside 1-100), or NextToken is not one the "
+            "model issued.",
+            DOC_COMMON,
+        ),
+        ErrorCode.INVALID_INSTANCE_IDS_MALFORMED: _E(
+            403,
+            "The specified instanceIds is not valid.",
+            "InstanceIds is not a JSON array of strings. Borrowed from DescribeInstanceStatus: "
+            "the DescribeInstances docs list no code for it.",
+            DOC_DESCRIBE_INSTANCES,
+        ),
+        ErrorCode.TOO_MANY_INSTANCE_IDS: _E(
+            403,
+            "Instance ids cannot be more than 100.",
+            "InstanceIds holds more than 100 ids. Borrowed from DescribeInstanceStatus: the "
+            "DescribeInstances docs list no code for it.",
+            DOC_DESCRIBE_INSTANCES,
+        ),
+        ErrorCode.INVALID_STATUS_NOT_FOUND: _E(
+            404,
+            "The specified Status is not found",
+            "Status is not one of Pending, Running, Starting, Stopping, Stopped.",
+            DOC_DESCRIBE_INSTANCES,
+        ),
+        ErrorCode.INVALID_INSTANCE_CHARGE_TYPE_NOT_FOUND: _E(
+            404,
+            "The InstanceChargeType does not exist in our records",
+            "InstanceChargeType is not PostPaid or PrePaid.",
+            DOC_DESCRIBE_INSTANCES,
+        ),
+        ErrorCode.INVALID_LOCK_REASON_NOT_FOUND: _E(
+            404,
+            "The specified LockReason is not found",
+            "LockReason is not one of financial, security, recycling, dedicatedhostfinancial, "
+            "refunded.",
+            DOC_DESCRIBE_INSTANCES,
+        ),
+        ErrorCode.THROTTLING: _E(
+            400,
+            "Request was denied due to request throttling.",
+            "The caller is sending too many requests. Only when the caller injects a throttle "
+            "fault.",
+            DOC_COMMON,
+        ),
+        ErrorCode.INTERNAL_ERROR: _E(
+            500,
+            "The request processing has failed due to some unknown error.",
+            "Internal error, please try again later. Only when the caller injects it.",
+            DOC_COMMON,
+        ),
+        ErrorCode.DRY_RUN_OPERATION: _E(
+            400,
+            "Request validation has been passed with DryRun flag set.",
+            "DryRun=true and the request passed the parameter checks; nothing is listed.",
+            DOC_COMMON,
+        ),
+    },
+    Action.DESCRIBE_INSTANCE_ATTRIBUTE: {
+        ErrorCode.MISSING_PARAMETER: _E(
+            400,
+            'The input parameter "{parameter}" that is mandatory for processing this request is '
+            "not supplied.",
+            "InstanceId is missing or empty.",
+            DOC_COMMON,
+        ),
+        ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _E(
+            404,
+            "The specified InstanceId does not exist.",
+            "The specified InstanceId does not exist.",
+            DOC_DESCRIBE_ATTRIBUTE,
+        ),
+        ErrorCode.THROTTLING: _E(
+            400,
+            "Request was denied due to request throttling.",
+            "The caller is sending too many requests. Only when the caller injects a throttle "
+            "fault.",
+            DOC_COMMON,
+        ),
+        ErrorCode.INTERNAL_ERROR: _E(
+            500,
+            "The request processing has failed due to some unknown error.",
+            "Internal error, please try again later. Only when the caller injects it.",
+            DOC_COMMON,
+        ),
+    },
+    Action.START_INSTANCES: {
+        ErrorCode.MISSING_PARAMETER: _E(
+            400,
+            'The input parameter "{parameter}" that is mandatory for processing this request is '
+            "not supplied.",
+            "RegionId or InstanceId.N is missing or empty.",
+            DOC_COMMON,
+        ),
+        ErrorCode.INVALID_PARAMETER: _E(
+            400,
+            'The specified parameter "{parameter}" is not valid.',
+            "A parameter value is malformed (a Boolean that is not true or false, a "
+            "BatchOptimization outside its choices, an InstanceId.N position that is not 1, 2, "
+            "...).",
+            DOC_COMMON,
+        ),
+        ErrorCode.INVALID_INSTANCE_IDS_MALFORMED: _E(
+            403,
+            "The specified instanceIds is not valid.",
+            "An InstanceId.N value is empty, or the same id is given twice.",
+            DOC_START_BATCH,
+        ),
+        ErrorCode.TOO_MANY_INSTANCE_IDS: _E(
+            403,
+            "Instance ids cannot be more than 100.",
+            "More than 100 InstanceId.N values.",
+            DOC_START_BATCH,
+        ),
+        ErrorCode.THROTTLING: _E(
+            400,
+            "Request was denied due to request throttling.",
+            "The caller is sending too many requests. Only when the caller injects a throttle "
+            "fault.",
+            DOC_COMMON,
+        ),
+        ErrorCode.INTERNAL_ERROR: _E(
+            500,
+            "The request processing has failed due to some unknown error.",
+            "Internal error, please try again later. Only when the caller injects it (for the "
+            "whole request).",
+            DOC_START_BATCH,
+        ),
+        ErrorCode.DRYRUN_SUCCESS: _E(
+            400,
+            "This request is a dryrun request with successful result.",
+            "DryRun=true and the request passed the parameter checks; nothing was changed.",
+            DOC_START_BATCH,
+        ),
+        ErrorCode.INVALID_INSTANCE_IDS_NOT_FOUND: _E(
+            404,
+            "The specified InstanceIds does not exist.",
+            "AllTogether: an id names no instance.",
+            DOC_START_BATCH,
+        ),
+        ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _E(
+            404,
+            "The specified InstanceId does not exist.",
+            "SuccessFirst, per instance: the id names no instance.",
+            DOC_START_BATCH,
+        ),
+        ErrorCode.INSTANCE_NOT_READY: _E(
+            403,
+            "The specified instance is not ready for use.",
+            "The instance is Pending (being created). Per instance the seed's message is used "
+            "(see [[decisions]] InstanceNotReady).",
+            DOC_START_BATCH,
+        ),
+        ErrorCode.INSTANCE_LOCKED_FOR_SECURITY: _E(
+            403,
+            "The specified operation is denied as your instance is locked for security reasons.",
+            "Operation is denied because the resource is locked for security reasons.",
+            DOC_START_BATCH,
+        ),
+        ErrorCode.INSTANCE_EXPIRED: _E(
+            403,
+            "PrePaid instances has been expired.",
+            "The Subscription instance has expired. The Pay-As-You-Go instance has been in "
+            "outstanding payment.",
+            DOC_START_BATCH,
+        ),
+        ErrorCode.INSUFFICIENT_BALANCE: _E(
+            403,
+            "Your account does not have enough balance.",
+            "The instance cannot be started because the account does not have enough balance.",
+            DOC_START_BATCH,
+        ),
+        ErrorCode.INCORRECT_INSTANCE_STATUS: _E(
+            403,
+            "The current status of the resource does not support this operation.",
+            "The current state of the instance does not support this operation.",
+            DOC_START_BATCH,
+        ),
+        ErrorCode.DISK_ERROR: _E(
+            403,
+            "Incorrect Disk Status",
+            "Your disk is in an abnormal status.",
+            SEED_START,
+        ),
+    },
+    Action.STOP_INSTANCES: {
+        ErrorCode.MISSING_PARAMETER: _E(
+            400,
+            'The input parameter "{parameter}" that is mandatory for processing this request is '
+            "not supplied.",
+            "RegionId or InstanceId.N is missing or empty.",
+            DOC_COMMON,
+        ),
+        ErrorCode.INVALID_PARAMETER: _E(
+            400,
+            'The specified parameter "{parameter}" is not valid.',
+            "A parameter value is malformed (a Boolean that is not true or false, a "
+            "BatchOptimization or StoppedMode outside its choices, an InstanceId.N position that "
+            "is not 1, 2, ...).",
+            DOC_COMMON,
+        ),
+        ErrorCode.INVALID_INSTANCE_IDS_MALFORMED: _E(
+            403,
+            "The specified instanceIds is not valid.",
+            "An InstanceId.N value is empty, or the same id is given twice.",
+            DOC_STOP_BATCH,
+        ),
+        ErrorCode.TOO_MANY_INSTANCE_IDS: _E(
+            403,
+            "Instance ids cannot be more than 100.",
+            "More than 100 InstanceId.N values.",
+            DOC_STOP_BATCH,
+        ),
+        ErrorCode.THROTTLING: _E(
+            400,
+            "Request was denied due to request throttling.",
+            "The caller is sending too many requests. Only when the caller injects a throttle "
+            "fault.",
+            DOC_COMMON,
+        ),
+        ErrorCode.INTERNAL_ERROR: _E(
+            500,
+            "The request processing has failed due to some unknown error.",
+            "Internal error, please try again later. Only when the caller injects it (for the "
+            "whole request).",
+            DOC_STOP_BATCH,
+        ),
+        ErrorCode.DRYRUN_SUCCESS: _E(
+            400,
+            "This request is a dryrun request with successful result.",
+            "DryRun=true and the request passed the parameter checks; nothing was changed.",
+            DOC_STOP_BATCH,
+        ),
+        ErrorCode.INVALID_INSTANCE_IDS_NOT_FOUND: _E(
+            404,
+            "The specified InstanceIds does not exist.",
+            "AllTogether: an id names no instance.",
+            DOC_STOP_BATCH,
+        ),
+        ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _E(
+            404,
+            "The specified InstanceId does not exist.",
+            "SuccessFirst, per instance: the id names no instance.",
+            DOC_STOP_BATCH,
+        ),
+        ErrorCode.INSTANCE_LOCKED_FOR_SECURITY: _E(
+            403,
+            "The specified operation is denied as your instance is locked for security reasons.",
+            "Operation is denied because the resource is locked for security reasons.",
+            DOC_STOP_BATCH,
+        ),
+        ErrorCode.INSTANCE_EXPIRED_OR_IN_ARREARS: _E(
+            403,
+            "The specified operation is denied as your prepay instance is expired (prepay mode) "
+            "or in arrears (afterpay mode).",
+            "A PrePaid instance has expired, or the account of a PostPaid instance is in arrears.",
+            DOC_STOP_BATCH,
+        ),
+        ErrorCode.INCORRECT_INSTANCE_STATUS: _E(
+            403,
+            "The current status of the resource does not support this operation.",
+            "The current state of the instance does not support this operation.",
+            DOC_STOP_BATCH,
+        ),
+        ErrorCode.DISK_ERROR: _E(
+            400,
+            "IncorrectDiskStatus.",
+            "Abnormal disk status.",
+            DOC_STOP_BATCH,
+        ),
+    },
+    Action.REBOOT_INSTANCES: {
+        ErrorCode.MISSING_PARAMETER: _E(
+            400,
+            'The input parameter "{parameter}" that is mandatory for processing this request is '
+            "not supplied.",
+            "RegionId or InstanceId.N is missing or empty.",
+            DOC_COMMON,
+        ),
+        ErrorCode.INVALID_PARAMETER: _E(
+            400,
+            'The specified parameter "{parameter}" is not valid.',
+            "A parameter value is malformed (a Boolean that is not true or false, a "
+            "BatchOptimization outside its choices, an InstanceId.N position that is not 1, 2, "
+            "...).",
+            DOC_COMMON,
+        ),
+        ErrorCode.INVALID_INSTANCE_IDS_MALFORMED: _E(
+            403,
+            "The specified instanceIds is not valid.",
+            "An InstanceId.N value is empty, or the same id is given twice.",
+            DOC_REBOOT_BATCH,
+        ),
+        ErrorCode.TOO_MANY_INSTANCE_IDS: _E(
+            403,
+            "Instance ids cannot be more than 100.",
+            "More than 100 InstanceId.N values.",
+            DOC_REBOOT_BATCH,
+        ),
+        ErrorCode.THROTTLING: _E(
+            400,
+            "Request was denied due to request throttling.",
+            "The caller is sending too many requests. Only when the caller injects a throttle "
+            "fault.",
+            DOC_COMMON,
+        ),
+        ErrorCode.INTERNAL_ERROR: _E(
+            500,
+            "The request processing has failed due to some unknown error.",
+            "Internal error, please try again later. Only when the caller injects it (for the "
+            "whole request).",
+            DOC_REBOOT_BATCH,
+        ),
+        ErrorCode.DRYRUN_SUCCESS: _E(
+            400,
+            "This request is a dryrun request with successful result.",
+            "DryRun=true and the request passed the parameter checks; nothing was changed.",
+            DOC_REBOOT_BATCH,
+        ),
+        ErrorCode.INVALID_INSTANCE_IDS_NOT_FOUND: _E(
+            404,
+            "The specified InstanceIds does not exist.",
+            "AllTogether: an id names no instance.",
+            DOC_REBOOT_BATCH,
+        ),
+        ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _E(
+            404,
+            "The specified InstanceId does not exist.",
+            "SuccessFirst, per instance: the id names no instance.",
+            DOC_REBOOT_BATCH,
+        ),
+        ErrorCode.INSTANCE_LOCKED_FOR_SECURITY: _E(
+            403,
+            "The specified operation is denied as your instance is locked for security reasons.",
+            "Your instance is locked for security reasons.",
+            DOC_REBOOT_BATCH,
+        ),
+        ErrorCode.INCORRECT_INSTANCE_STATUS: _E(
+            403,
+            "The current status of the resource does not support this operation.",
+            "You can only restart an ECS instance that is in Running status.",
+            DOC_REBOOT_BATCH,
+        ),
+        ErrorCode.DISK_ERROR: _E(
+            403,
+            "IncorrectDiskStatus.",
+            "Abnormal disk status.",
+            SEED_REBOOT,
+        ),
+    },
 }
 
 
@@ -505,11 +922,18 @@ class Param:
     default: object = None
     max_items: int | None = None
     misuse: str = ""
+    #: What a value outside ``choices`` answers, when not ``InvalidParameter``.
+    invalid_code: ErrorCode = ErrorCode.INVALID_PARAMETER
 
 
 #: "InstanceId.N ... 1-100 ids" (DescribeInstanceStatus, current docs).
 MAX_DESCRIBE_IDS: Final = 100
 DEFAULT_PAGE_SIZE: Final = 10
+#: "InstanceId.N ... 1 to 100" (the batch actions); "InstanceIds ... up to 100" (DescribeInstances).
+MAX_BATCH_IDS: Final = 100
+#: DescribeInstances' MaxResults: "unset or less than 10 is 10; more than 100 is 100" (clamped).
+MAX_RESULTS_FLOOR: Final = 10
+MAX_RESULTS_CEILING: Final = 100
 
 _INSTANCE_ID = Param(
     "InstanceId",
@@ -519,6 +943,21 @@ _INSTANCE_ID = Param(
     misuse="expected the instance id as a str",
 )
 _DRY_RUN_PARAM = Param("DryRun", "dry_run", ParamType.BOOLEAN, default=False)
+_REGION = Param("RegionId", "region_id", ParamType.STRING, required=True)
+# "Not-applicable" is what DescribeInstances shows; Terraform sends it back. It asks for
+# no mode in particular (KeepCharging), recorded in specs/operations/StopInstance.toml.
+_STOPPED_MODES: Final = ("StopCharging", "KeepCharging", "Not-applicable")
+_STOPPED_MODE_HINT: Final = "expected 'KeepCharging', 'StopCharging' or 'Not-applicable'"
+_BATCH_IDS = Param(
+    "InstanceId", "instance_ids", ParamType.STRING_LIST, required=True, max_items=MAX_BATCH_IDS
+)
+_BATCH_OPTIMIZATION = Param(
+    "BatchOptimization",
+    "batch_optimization",
+    ParamType.STRING,
+    choices=("AllTogether", "SuccessFirst"),
+    default="AllTogether",
+)
 _FORCE_STOP = Param("ForceStop", "force_stop", ParamType.BOOLEAN, default=False)
 
 PARAMETERS: Final[dict[Action, tuple[Param, ...]]] = {
@@ -535,8 +974,8 @@ PARAMETERS: Final[dict[Action, tuple[Param, ...]]] = {
             "StoppedMode",
             "stopped_mode",
             ParamType.STRING,
-            choices=("StopCharging", "KeepCharging"),
-            misuse="expected 'KeepCharging' or 'StopCharging'",
+            choices=_STOPPED_MODES,
+            misuse=_STOPPED_MODE_HINT,
         ),
         # "will be removed in the future and is retained only to ensure compatibility"
         Param("ConfirmStop", "confirm_stop", ParamType.BOOLEAN, default=False),
@@ -557,4 +996,81 @@ PARAMETERS: Final[dict[Action, tuple[Param, ...]]] = {
             default=DEFAULT_PAGE_SIZE,
         ),
     ),
+    Action.DESCRIBE_INSTANCES: (
+        _REGION,
+        Param("InstanceIds", "instance_ids", ParamType.JSON_LIST, max_items=MAX_BATCH_IDS),
+        Param(
+            "Status",
+            "status",
+            ParamType.STRING,
+            choices=("Pending", "Running", "Starting", "Stopping", "Stopped"),
+            invalid_code=ErrorCode.INVALID_STATUS_NOT_FOUND,
+        ),
+        Param(
+            "InstanceChargeType",
+            "instance_charge_type",
+            ParamType.STRING,
+            choices=("PostPaid", "PrePaid"),
+            invalid_code=ErrorCode.INVALID_INSTANCE_CHARGE_TYPE_NOT_FOUND,
+        ),
+        Param(
+            "LockReason",
+            "lock_reason",
+            ParamType.STRING,
+            choices=("financial", "security", "recycling", "dedicatedhostfinancial", "refunded"),
+            invalid_code=ErrorCode.INVALID_LOCK_REASON_NOT_FOUND,
+        ),
+        Param("InstanceType", "instance_type", ParamType.STRING),
+        Param("InstanceTypeFamily", "instance_type_family", ParamType.STRING),
+        Param("ZoneId", "zone_id", ParamType.STRING),
+        Param("PageNumber", "page_number", ParamType.INTEGER, minimum=1, default=1),
+        Param(
+            "PageSize",
+            "page_size",
+            ParamType.INTEGER,
+            minimum=1,
+            maximum=MAX_BATCH_IDS,
+            default=DEFAULT_PAGE_SIZE,
+        ),
+        Param("MaxResults", "max_results", ParamType.INTEGER),
+        Param("NextToken", "next_token", ParamType.STRING),
+        _DRY_RUN_PARAM,
+    ),
+    Action.DESCRIBE_INSTANCE_ATTRIBUTE: (_INSTANCE_ID,),
+    Action.START_INSTANCES: (_REGION, _BATCH_IDS, _BATCH_OPTIMIZATION, _DRY_RUN_PARAM),
+    Action.STOP_INSTANCES: (
+        _REGION,
+        _BATCH_IDS,
+        _BATCH_OPTIMIZATION,
+        _FORCE_STOP,
+        Param(
+            "StoppedMode",
+            "stopped_mode",
+            ParamType.STRING,
+            choices=_STOPPED_MODES,
+            misuse=_STOPPED_MODE_HINT,
+        ),
+        _DRY_RUN_PARAM,
+    ),
+    Action.REBOOT_INSTANCES: (
+        _REGION,
+        _BATCH_IDS,
+        _BATCH_OPTIMIZATION,
+        Param("ForceReboot", "force_reboot", ParamType.BOOLEAN, default=False),
+        _DRY_RUN_PARAM,
+    ),
 }
+
+# ---------------------------------------------------------------------------
+# What DescribeInstances and DescribeInstanceAttribute show (specs/operations/
+# DescribeInstances.toml, "response").
+# ---------------------------------------------------------------------------
+#: Model time 0 on the UNIX clock: 2026-01-01T00:00:00Z. Times are shown on it.
+EPOCH: Final = 1_767_225_600
+#: ``yyyy-MM-ddTHH:mmZ``: "CreationTime ... in UTC ... yyyy-MM-ddTHH:mmZ" (SDK docstrings).
+TIME_FORMAT: Final = "%Y-%m-%dT%H:%MZ"
+#: A PostPaid instance's ExpiredTime, as a real DescribeInstances dump shows it.
+POSTPAID_EXPIRED_TIME: Final = "2099-12-31T15:59Z"
+#: The model is one region and one zone.
+REGION_ID: Final = "cn-hangzhou"
+ZONE_ID: Final = "cn-hangzhou-i"

@@ -29,6 +29,11 @@ class Action(StrEnum):
     REBOOT_INSTANCE = "RebootInstance"
     STOP_INSTANCE = "StopInstance"
     DESCRIBE_INSTANCE_STATUS = "DescribeInstanceStatus"
+    DESCRIBE_INSTANCES = "DescribeInstances"
+    DESCRIBE_INSTANCE_ATTRIBUTE = "DescribeInstanceAttribute"
+    START_INSTANCES = "StartInstances"
+    STOP_INSTANCES = "StopInstances"
+    REBOOT_INSTANCES = "RebootInstances"
 
 
 def resolve_action(value: object) -> Action:
@@ -64,10 +69,16 @@ class DiskKind(StrEnum):
 
 
 class StoppedMode(StrEnum):
-    """StopInstance's ``StoppedMode`` values."""
+    """StopInstance's ``StoppedMode`` values.
+
+    ``Not-applicable`` is what DescribeInstances shows for an instance no
+    StopInstance stopped; a client that sends it back (Terraform does) asks
+    for no mode in particular, which is ``KeepCharging``.
+    """
 
     KEEP_CHARGING = "KeepCharging"
     STOP_CHARGING = "StopCharging"
+    NOT_APPLICABLE = "Not-applicable"
 
 
 class DataLossCause(StrEnum):

@@ -215,3 +215,136 @@ class AccountView:
     balance: Decimal
     minimum_start_balance: Decimal
     in_arrears: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstanceAttributes:
+    """One instance as DescribeInstances and DescribeInstanceAttribute show it.
+
+    Only the documented fields the model knows; times are ``yyyy-MM-ddTHH:mmZ``
+    in UTC on the model's epoch (model time 0 is 2026-01-01T00:00Z).
+
+    Attributes:
+        start_time: The last time it entered Starting; ``None`` if it never started.
+        lock_reasons: ``OperationLocks.LockReason[].LockReason`` values.
+    """
+
+    instance_id: str
+    status: InstanceStatus
+    instance_charge_type: ChargeType
+    instance_type: str
+    instance_type_family: str
+    expired_time: str
+    stopped_mode: str
+    lock_reasons: tuple[str, ...]
+    creation_time: str
+    start_time: str | None
+    region_id: str
+    zone_id: str
+
+    def to_dict(self, *, start_time: bool = True, family: bool = True) -> dict[str, object]:
+        """The documented fields, as the API spells them."""
+        body: dict[str, object] = {
+            "InstanceId": self.instance_id,
+            "Status": self.status.value,
+            "InstanceChargeType": self.instance_charge_type.value,
+            "InstanceType": self.instance_type,
+        }
+        if family:
+            body["InstanceTypeFamily"] = self.instance_type_family
+        body["ExpiredTime"] = self.expired_time
+        body["StoppedMode"] = self.stopped_mode
+        body["OperationLocks"] = {
+            "LockReason": [{"LockReason": reason} for reason in self.lock_reasons]
+        }
+        body["CreationTime"] = self.creation_time
+        if start_time and self.start_time is not None:
+            body["StartTime"] = self.start_time
+        body["RegionId"] = self.region_id
+        body["ZoneId"] = self.zone_id
+        return body
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DescribeInstancesResponse:
+    """A page of DescribeInstances.
+
+    ``page_number`` is ``None`` in token mode (``MaxResults``/``NextToken``);
+    ``next_token`` is ``""`` on the last page.
+    """
+
+    request_id: str
+    total_count: int
+    page_number: int | None
+    page_size: int
+    next_token: str
+    instances: tuple[InstanceAttributes, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """The documented response body."""
+        body: dict[str, object] = {"RequestId": self.request_id, "TotalCount": self.total_count}
+        if self.page_number is not None:
+            body["PageNumber"] = self.page_number
+        body["PageSize"] = self.page_size
+        body["NextToken"] = self.next_token
+        body["Instances"] = {"Instance": [item.to_dict() for item in self.instances]}
+        return body
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DescribeInstanceAttributeResponse:
+    """DescribeInstanceAttribute: one instance's attributes, flat beside the RequestId."""
+
+    request_id: str
+    instance: InstanceAttributes
+
+    def to_dict(self) -> dict[str, object]:
+        """The documented response body (no StartTime or InstanceTypeFamily: not documented)."""
+        return {
+            "RequestId": self.request_id,
+            **self.instance.to_dict(start_time=False, family=False),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstanceResponse:
+    """One ``InstanceResponses.InstanceResponse`` entry of a batch action.
+
+    ``code`` is ``"200"`` and ``message`` ``"success"`` for an instance that
+    moved; otherwise the single action's error code and message. The statuses
+    are ``None`` for an id that names no instance.
+    """
+
+    instance_id: str
+    code: str
+    message: str
+    previous_status: InstanceStatus | None
+    current_status: InstanceStatus | None
+
+    def to_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {
+            "Code": self.code,
+            "Message": self.message,
+            "InstanceId": self.instance_id,
+        }
+        if self.previous_status is not None and self.current_status is not None:
+            body["PreviousStatus"] = self.previous_status.value
+            body["CurrentStatus"] = self.current_status.value
+        return body
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatchResponse:
+    """StartInstances, StopInstances or RebootInstances: one entry per instance, in order."""
+
+    request_id: str
+    instance_responses: tuple[InstanceResponse, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """The documented response body."""
+        return {
+            "RequestId": self.request_id,
+            "InstanceResponses": {
+                "InstanceResponse": [item.to_dict() for item in self.instance_responses]
+            },
+        }

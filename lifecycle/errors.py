@@ -62,6 +62,14 @@ class ErrorCode(StrEnum):
     INCORRECT_INSTANCE_STATUS = "IncorrectInstanceStatus"
     DISK_ERROR = "DiskError"
     TOO_MANY_INSTANCE_IDS = "InvalidParameter.TooManyInstanceIds"
+    INVALID_INSTANCE_IDS_MALFORMED = "Abs.InvalidInstanceIds.MalFormed"
+    # The batch actions' own answers.
+    DRYRUN_SUCCESS = "DRYRUN.SUCCESS"
+    INVALID_INSTANCE_IDS_NOT_FOUND = "InvalidInstanceIds.NotFound"
+    # DescribeInstances' filter values.
+    INVALID_STATUS_NOT_FOUND = "InvalidStatus.NotFound"
+    INVALID_INSTANCE_CHARGE_TYPE_NOT_FOUND = "InvalidInstanceChargeType.NotFound"
+    INVALID_LOCK_REASON_NOT_FOUND = "InvalidLockReason.NotFound"
 
 
 class LifecycleError(Exception):

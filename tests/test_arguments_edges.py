@@ -24,7 +24,10 @@ from lifecycle import (
 from tests.reference import load, operation
 
 #: The documented actions, in the order the model lists them.
-ACTIONS = "StartInstance, RebootInstance, StopInstance, DescribeInstanceStatus"
+ACTIONS = (
+    "StartInstance, RebootInstance, StopInstance, DescribeInstanceStatus, DescribeInstances, "
+    "DescribeInstanceAttribute, StartInstances, StopInstances, RebootInstances"
+)
 #: The documented statuses, as a refusal lists them.
 LISTED_STATUSES = ", ".join(repr(status) for status in load("lifecycle.toml")["statuses"])
 FLAG = "expected a bool or the string 'true' or 'false'"
@@ -84,7 +87,7 @@ CASES = [
     ),
     pytest.param(
         lambda: ecs().stop_instance("i-1", stopped_mode=3),
-        r"^stopped_mode=3: expected 'KeepCharging' or 'StopCharging'$",
+        r"^stopped_mode=3: expected 'KeepCharging', 'StopCharging' or 'Not-applicable'$",
         id="stop-mode",
     ),
     # DescribeInstanceStatus.

@@ -10,7 +10,9 @@ from lifecycle._machine import SPEC_MACHINE
 from tests.reference import load, operation
 
 ACTIONS = [action.value for action in lifecycle.Action]
-MUTATING = [a for a in ACTIONS if a != "DescribeInstanceStatus"]
+#: The single actions that fire a trigger; the batch actions fire their single's.
+MUTATING = [action.value for action in _spec.ACTION_TRIGGERS]
+BATCHES = [action.value for action in _spec.BATCH_OF]
 
 
 def names(facts: _spec.Fact) -> list[str]:
@@ -69,6 +71,18 @@ def test_operation_statuses_match_the_machine(action: str) -> None:
     settle = _spec.SETTLE_TRIGGERS[lifecycle.InstanceStatus(str(dest))]
     (settled,) = {t["dest"] for t in _spec.TRANSITIONS if t["trigger"] == settle}
     assert op["settles_to"] == settled
+
+
+@pytest.mark.parametrize("action", BATCHES)
+def test_a_batch_moves_each_instance_as_its_single_action_does(action: str) -> None:
+    op = operation(action)
+    single = operation(op["single"])
+    assert _spec.BATCH_OF[lifecycle.Action(action)].value == op["single"]
+    for key in ("trigger", "accepts", "enters", "settles_to"):
+        assert op[key] == single[key], key
+    # The batch adds no instance check of its own: its row is the request stage.
+    checks = {rule["check"] for rule in op["precedence"]}
+    assert not checks & {rule["check"] for rule in single["precedence"] if "fails_when" in rule}
 
 
 @pytest.mark.parametrize("action", ACTIONS)
@@ -132,14 +146,21 @@ def test_parameters_match(action: str) -> None:
             tuple(p.get("choices", ())),
             p.get("minimum"),
             p.get("maximum"),
+            p.get("max_items"),
         )
         for p in operation(action)["parameters"]
     ]
     table = [
-        (p.name, p.type.value, p.required, p.choices, p.minimum, p.maximum)
+        (p.name, p.type.value, p.required, p.choices, p.minimum, p.maximum, p.max_items)
         for p in _spec.PARAMETERS[lifecycle.Action(action)]
     ]
     assert spec == table
+    # A default the spec states is the table's (an absent value reads as it).
+    for documented, param in zip(
+        operation(action)["parameters"], _spec.PARAMETERS[lifecycle.Action(action)], strict=True
+    ):
+        if "default" in documented:
+            assert documented["default"] == param.default, param.name
 
 
 def test_facts_match() -> None:

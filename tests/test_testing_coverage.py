@@ -13,13 +13,18 @@ from lifecycle.testing import (
     assert_documented_outcomes_reached,
     documented_outcomes,
 )
+from lifecycle.testing._coverage import COVERED
 
 
 def test_the_documented_pairs_are_each_error_table_code_and_success() -> None:
     pairs = documented_outcomes()
-    for action in Action:
+    for action in COVERED:
         codes = {outcome for a, outcome in pairs if a is action}
         assert codes == {SUCCESS} | {code.value for code in lifecycle.error_table(action)}
+    # The actions the harness does not generate yet are left out, not half-listed.
+    assert {a for a, _ in pairs} == set(COVERED)
+    everything = documented_outcomes(list(Action))
+    assert {a for a, _ in everything} == set(Action)
     assert documented_outcomes(["StopInstance"]) == {
         p for p in pairs if p[0].value == "StopInstance"
     }

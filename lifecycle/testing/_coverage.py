@@ -10,10 +10,21 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from typing import Final
 
 from .. import Action, error_table
 from .._status import resolve_action
 from ..errors import InvalidArgument
+
+#: The actions the strategies, the DifferentialMachine and the coverage report cover
+#: by default. DescribeInstances, DescribeInstanceAttribute and the batch actions are
+#: not in it yet: the model answers them, the harness does not generate them.
+COVERED: Final = (
+    Action.START_INSTANCE,
+    Action.REBOOT_INSTANCE,
+    Action.STOP_INSTANCE,
+    Action.DESCRIBE_INSTANCE_STATUS,
+)
 
 __all__ = [
     "SUCCESS",
@@ -34,7 +45,7 @@ def documented_outcomes(actions: Iterable[Action | str] | None = None) -> frozen
     Args:
         actions: The actions to include (default: all four).
     """
-    chosen = tuple(Action) if actions is None else tuple(resolve_action(a) for a in actions)
+    chosen = COVERED if actions is None else tuple(resolve_action(a) for a in actions)
     return frozenset(
         (action, outcome)
         for action in chosen

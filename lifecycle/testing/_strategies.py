@@ -22,6 +22,7 @@ from .._spec import ACTION_TRIGGERS, MAX_DESCRIBE_IDS, PARAMETERS
 from .._status import resolve_action
 from ..errors import InvalidArgument
 from ._conditions import AccountCondition, Fleet, InstanceCondition, World
+from ._coverage import COVERED
 from ._outcomes import Request
 
 __all__ = [
@@ -414,7 +415,7 @@ def _requests(
     unknown_ids: bool,
     valid: bool,
 ) -> st.SearchStrategy[Request]:
-    chosen = tuple(resolve_action(a) for a in (Action if actions is None else actions))
+    chosen = tuple(resolve_action(a) for a in (COVERED if actions is None else actions))
     if not chosen:
         raise InvalidArgument("actions: expected at least one action")
     ids = _ids_strategy(instance_ids, unknown_ids)
@@ -518,7 +519,7 @@ def fault_rules(
     if not max_delay >= 1:
         raise InvalidArgument(f"max_delay={max_delay!r}: expected at least 1 second")
     action_choices: tuple[str | None, ...] = (
-        (None, *(a.value for a in Action))
+        (None, *(a.value for a in COVERED))
         if actions is None
         else tuple(None if a is None else resolve_action(a).value for a in actions)
     )
