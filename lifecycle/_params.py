@@ -111,8 +111,6 @@ def flag(name: str, value: object) -> bool | None:
     """
     if value is True or value is False:
         return value
-    if value is None:
-        return False
     if isinstance(value, str):
         lowered = value.lower()
         if lowered == "true":

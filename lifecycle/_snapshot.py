@@ -321,6 +321,11 @@ def _build(doc: dict[str, Any], clock: Clock, model_type: type[EcsModel]) -> Ecs
     return model
 
 
+def absent_start(count: int) -> array[float]:
+    """The start times of instances an older snapshot did not record: never started."""
+    return array("d", [math.nan]) * count
+
+
 def _columns(columns: dict[str, Any]) -> Instances:
     """The instance columns, read and checked (losses are read apart)."""
     count = _int(columns["count"], "instances.count")
@@ -336,7 +341,13 @@ def _columns(columns: dict[str, Any]) -> Instances:
     traits = base64.b64decode(columns["traits"], validate=True)
     expired = _unpack("d", columns["expired"])
     settles_at = _unpack("d", columns["settles_at"])
+    # Added within format 1: an older snapshot has no creation or start times.
+    absent = array("d", [0.0]) * count
+    created = _unpack("d", columns["created"]) if "created" in columns else absent
+    started = _unpack("d", columns["started"]) if "started" in columns else absent_start(count)
     lengths = {
+        len(created),
+        len(started),
         len(ids),
         len(type_index),
         len(status),
@@ -360,17 +371,8 @@ def _columns(columns: dict[str, Any]) -> Instances:
     instances.expired = expired
     instances.settles_at = settles_at
     instances.types = types
-    # Added within format 1: an older snapshot has no creation or start times.
-    instances.created = (
-        _unpack("d", columns["created"]) if "created" in columns else array("d", (0.0,)) * count
-    )
-    instances.started = (
-        _unpack("d", columns["started"])
-        if "started" in columns
-        else array("d", (math.nan,)) * count
-    )
-    if len(instances.created) != count or len(instances.started) != count:
-        raise SnapshotError("instances: the columns disagree on the number of instances")
+    instances.created = created
+    instances.started = started
     return instances
 
 

@@ -327,9 +327,9 @@ class InstanceResponse:
             "Message": self.message,
             "InstanceId": self.instance_id,
         }
-        if self.previous_status is not None and self.current_status is not None:
+        if self.previous_status is not None:
             body["PreviousStatus"] = self.previous_status.value
-            body["CurrentStatus"] = self.current_status.value
+            body["CurrentStatus"] = str(self.current_status)
         return body
 
 

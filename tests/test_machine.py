@@ -110,3 +110,22 @@ def test_mermaid_diagram_draws_every_transition_and_no_styling() -> None:
         assert f"{transition['source']} --> {transition['dest']}: {transition['trigger']}" in text
     assert "classDef" not in text
     assert "Class " not in text
+
+
+def test_the_probe_answers_only_the_guards_of_its_trigger() -> None:
+    from lifecycle._machine import _GUARD_RULES, _Probe  # noqa: PLC0415
+
+    probe = _Probe("Stopped", _GUARD_RULES["start"], 0)
+    assert probe.disks() is True
+    with pytest.raises(AttributeError):
+        _ = probe.balance_of_nature
+
+
+def test_a_precedence_row_whose_fact_checks_are_not_the_guards_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lifecycle import _machine, _rules  # noqa: PLC0415
+
+    monkeypatch.setitem(_machine.GUARDS, "start", ("not_security_locked",))
+    with pytest.raises(lifecycle.SpecError, match="are not its transition's guards"):
+        _rules.compile_precedence(lifecycle.Action.START_INSTANCE)
