@@ -9,8 +9,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import threading
 import zlib
+from array import array
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,13 @@ from lifecycle.simulation import (
     load_workload,
     simulate,
 )
-from lifecycle.simulation._checkpoint import decode, encode, unpack
+from lifecycle.simulation._checkpoint import (
+    MAX_INFLATION,
+    MIN_DOCUMENT_LIMIT,
+    decode,
+    encode,
+    unpack,
+)
 from lifecycle.simulation._engine import snapshot_accounts, snapshot_all
 from lifecycle.simulation._runner import Interrupted, checkpoint, resume
 
@@ -188,12 +196,15 @@ def test_a_well_framed_but_malformed_body_is_refused(body: bytes, message: str) 
     [
         (lambda d: d.pop("workload"), "KeyError"),
         (lambda d: d.update(workload="days = 'x'"), r"at least one \[\[groups\]\]"),
-        (lambda d: engine(d).pop("heap"), "KeyError"),
-        (lambda d: engine(d).update(heap=[[1.0, 2]]), "ValueError"),
-        (lambda d: engine(d).update(money=["lots", "0", "0"]), "InvalidOperation"),
-        (lambda d: engine(d).update(status="!!"), "malformed snapshot column"),
-        (lambda d: engine(d).update(entered="AAAA"), "malformed snapshot column"),
-        (lambda d: engine(d).update(flags=""), "columns disagree in length"),
+        (lambda d: engine(d).pop("heap"), r"engine\.heap: expected a list, got None"),
+        (lambda d: engine(d).update(heap=[[1.0, 2]]), r"heap\[0\]: expected a list of 5"),
+        (lambda d: engine(d).update(money=["lots", "0", "0"]), r"money\[0\]: expected a finite"),
+        (lambda d: engine(d).update(status="!!"), "status: expected base64 of a column"),
+        (lambda d: engine(d).update(entered="AAAA"), "entered: expected base64 of a column"),
+        (
+            lambda d: engine(d).update(flags=""),
+            "columns disagree in length",
+        ),
         (lambda d: d["accounts"][0].update(model="AAAA"), "not a lifecycle snapshot"),
         (
             lambda d: d.update(workload=d["workload"].replace("count = 84", "count = 85")),
@@ -350,3 +361,121 @@ def test_an_interrupted_checkpoint_saves_nothing_and_an_interrupted_resume_stops
         resume(snap, interrupt=Once())
     assert caught.value.where.startswith("resumed, account ")
     assert caught.value.seconds == pytest.approx(0.6 * DAY + DAY / 1000)
+
+
+# ------------------------------------- every value checked first (issue 10, item 8)
+def heap0(d: dict[str, Any], entry: list[Any]) -> None:
+    state = engine(d)
+    state["heap"][0] = entry if len(entry) == 5 else [state["t"] + 1, 1, *entry]
+
+
+def column(typecode: str, values: list[Any]) -> str:
+    return base64.b64encode(array(typecode, values).tobytes()).decode()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # Issue 10: a heap event of kind 99, group 99 or status code 200 crashed mid-run.
+        (lambda d: heap0(d, [99, 0, 0]), r"heap\[0\]\[2\]: expected an int from 0 to 11, got 99"),
+        (lambda d: heap0(d, [0, 99, 0]), r"heap\[0\]\[3\]: expected an int from 0 to 2, got 99"),
+        (lambda d: engine(d).update(status=column("B", [200] * 120)), "status codes below 5"),
+        # ... and an engine clock of "nan" ran and reported success.
+        (lambda d: engine(d).update(t="nan"), r"engine\.t: expected a finite number"),
+        (lambda d: engine(d).update(t=1e12), r"engine\.t: expected a finite number"),
+        (lambda d: heap0(d, [0, 0, 3]), "a stream of kind 0"),
+        (lambda d: heap0(d, [1, 0, 0]), "a stream of kind 1"),
+        (lambda d: heap0(d, [3, 10**6, 0]), r"heap\[0\]\[3\]: expected an int from 0 to 119"),
+        (lambda d: heap0(d, [5, 7, 0]), r"heap\[0\]\[3\]: expected an int from 0 to 2"),
+        (lambda d: heap0(d, [11, 337, 0]), r"heap\[0\]\[3\]: expected an int from 0 to 336"),
+        (lambda d: heap0(d, [9, -1, 0]), r"heap\[0\]\[3\]: expected an int >= 0"),
+        (lambda d: heap0(d, [8, 0, "x"]), r"heap\[0\]\[4\]: expected an int, got 'x'"),
+        (lambda d: heap0(d, [0.0, 1, 8, 0, 0]), r"heap\[0\]\[0\]: expected a finite number from"),
+        (lambda d: heap0(d, [1e9, 10**9, 8, 0, 0]), r"heap\[0\]\[1\]: expected an int from 0"),
+        (lambda d: engine(d)["platform_rng"].__setitem__(2, "x"), r"platform_rng\[2\]"),
+        (lambda d: engine(d)["platform_rng"][1].__setitem__(0, 2**32), r"platform_rng\[1\]"),
+        (lambda d: engine(d)["platform_rng"].__setitem__(0, 99), "a random generator's state"),
+        (lambda d: engine(d).update(groups=[]), r"groups: expected a list of 3, got \[\]"),
+        (lambda d: engine(d)["groups"].__setitem__(0, 1), r"groups\[0\]: expected an object"),
+        (lambda d: engine(d)["groups"][0]["run"].__setitem__(0, 10**6), r"run\[0\]"),
+        (lambda d: engine(d)["groups"][0]["run"].__setitem__(1, -1.0), r"run\[1\]"),
+        (
+            lambda d: engine(d)["groups"][0].update(expiry_order="!"),
+            "expiry_order: expected base64",
+        ),
+        (
+            lambda d: engine(d)["groups"][0].update(expiry_order=column("q", [0])),
+            "expiry_order: expected instance positions, one per expiry time",
+        ),
+        (
+            lambda d: engine(d)["groups"][0].update(
+                expiry_order=column("q", [0]), expiry_times=column("d", [math.inf])
+            ),
+            "expiry_times: expected finite times",
+        ),
+        (lambda d: engine(d)["groups"][0].update(expiry_position=5), "expiry_position"),
+        (lambda d: engine(d).update(money=["Infinity", "0", "0"]), r"money\[0\]"),
+        (lambda d: engine(d).update(money=[5, "0", "0"]), r"money\[0\]"),
+        (lambda d: engine(d).update(money=["", "0", "0"]), r"money\[0\]"),
+        (lambda d: engine(d)["arrears"].__setitem__(0, 1), r"arrears\[0\]: expected true or false"),
+        (lambda d: engine(d).update(overdue_stopped=column("q", [10**6])), "overdue_stopped"),
+        (
+            lambda d: engine(d)["calls"][0].__setitem__(0, []),
+            r"calls\[0\]\[0\]: expected an object",
+        ),
+        (lambda d: engine(d)["calls"][0][0].update(OK=-1), r"calls\[0\]\[0\]\.OK"),
+        (lambda d: engine(d).update(longest=[0.0] * 4), "longest: expected a list of 5"),
+        (lambda d: engine(d).update(events=-1), r"events: expected an int >= 0"),
+        (lambda d: engine(d).update(samples=engine(d)["samples"] * 400), "at most 337 samples"),
+        (lambda d: engine(d)["samples"].__setitem__(0, [[0]]), r"samples\[0\]: expected a list"),
+        (lambda d: engine(d)["sample_arrears"].__setitem__(0, 2), "sample_arrears"),
+        (lambda d: engine(d)["counts"][0].__setitem__(0, -1), r"counts\[0\]"),
+        (lambda d: engine(d)["seconds"][0].__setitem__(0, "x"), r"seconds\[0\]"),
+        (lambda d: engine(d).update(entered=column("d", [1e12] * 120)), "entered"),
+        (lambda d: engine(d).update(disk_tokens=[[10**6, 1]]), r"disk_tokens\[0\]\[0\]"),
+        (lambda d: d["accounts"][0].update(model="!!"), r"accounts\[0\]\.model: expected base64"),
+        (lambda d: d["accounts"][0].update(engine=1), r"accounts\[0\]\.engine: expected an object"),
+        (lambda d: d.update(seed="x"), "seed: expected an int"),
+    ],
+)
+def test_every_value_is_checked_before_anything_is_built(
+    saved: bytes, change: Any, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[object] = []
+    monkeypatch.setattr(Simulation, "_configure", lambda *args: built.append(args))
+    with pytest.raises(SnapshotError, match=message):
+        Simulation.restore(reframed(saved, change))
+    assert built == []
+
+
+def test_an_unknown_account_is_refused(saved: bytes) -> None:
+    with pytest.raises(SnapshotError):
+        Simulation.restore(reframed(saved, lambda d: d["accounts"][0].update(account="nobody")))
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_a_non_finite_constant_is_refused(constant: bytes) -> None:
+    body = zlib.compress(b'{"format": 1, "seed": ' + constant + b"}")
+    with pytest.raises(SnapshotError, match="is not a JSON number"):
+        Simulation.restore(framed(body))
+
+
+def test_a_body_that_inflates_past_the_limit_is_refused_without_inflating_it() -> None:
+    # Issue 10: a 306 KB snapshot that inflated to 300 MB was refused only after.
+    size = MIN_DOCUMENT_LIMIT + 1
+    body = zlib.compress(b'{"format": 1, "pad": "' + b"0" * size + b'"}', 9)
+    assert len(body) * MAX_INFLATION < size
+    with pytest.raises(SnapshotError, match="inflates past 16,777,216 bytes"):
+        Simulation.restore(framed(body))
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (zlib.compress(b'{"format": 1}')[:-3], "cut short or padded"),
+        (zlib.compress(b'{"format": 1}') + b"more", "cut short or padded"),
+    ],
+)
+def test_a_stream_cut_short_or_padded_is_refused(body: bytes, message: str) -> None:
+    with pytest.raises(SnapshotError, match=message):
+        Simulation.restore(framed(body))

@@ -23,8 +23,12 @@ and entry time per instance, as base64 of little-endian arrays). Instance ids
 and everything else the workload decides are rebuilt from the workload.
 
 Reading is all or nothing: header, length and checksum are checked before the
-body is decoded; a body that does not hold what format 1 says raises
-``SnapshotError`` and no simulation is returned.
+body is decoded; the body may inflate to at most ``MAX_INFLATION`` times its
+size (or ``MIN_DOCUMENT_LIMIT``), so a small file cannot take a lot of memory;
+then every field of the document is checked against the workload it carries
+(types, finite numbers, kinds, groups, instance positions, status codes)
+before anything is built. A body that does not hold what format 1 says raises
+``SnapshotError`` naming the field, and no simulation is returned.
 """
 
 from __future__ import annotations
@@ -32,16 +36,25 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import sys
 import zlib
 from array import array
+from decimal import Decimal, InvalidOperation
+from random import Random
 from typing import Any, Final
 
 from .._snapshot import MAGIC as MODEL_MAGIC
 from .._snapshot import pack, seal, unseal
 from ..errors import InvalidArgument, SnapshotError
 
-__all__ = ["FORMAT_VERSION", "decode", "encode", "pack", "unpack"]
+__all__ = ["FORMAT_VERSION", "MAX_INFLATION", "decode", "encode", "inflate", "pack", "unpack"]
+
+#: A body may inflate to this many times its compressed size (this version's
+#: own snapshots inflate about 3 times)...
+MAX_INFLATION: Final = 64
+#: ...or to this many bytes, whichever is more.
+MIN_DOCUMENT_LIMIT: Final = 16 * 1024 * 1024
 
 FORMAT_VERSION: Final = 1
 READABLE: Final = frozenset({1})
@@ -67,12 +80,271 @@ def decode(data: object) -> dict[str, Any]:
         raise InvalidArgument(f"data={type(data).__name__}: expected the bytes snapshot() made")
     body = unseal(data, MAGIC, READABLE, "simulation snapshot", _FOREIGN)
     try:
-        document = json.loads(zlib.decompress(body))
-    except (ValueError, zlib.error) as error:
+        document = json.loads(inflate(body), parse_constant=_no_constant)
+    except ValueError as error:
         raise SnapshotError(f"malformed snapshot body: {error}") from None
     if not isinstance(document, dict) or document.get("format") not in READABLE:
         raise SnapshotError("malformed snapshot body: the format field disagrees with the header")
+    _check_document(document)
     return document
+
+
+def inflate(body: bytes) -> bytes:
+    """``body`` decompressed, refusing to inflate past ``MAX_INFLATION`` times its size.
+
+    Raises:
+        SnapshotError: for a stream that is not zlib, is cut short, has bytes
+            after its end, or inflates past the limit (found without inflating it all).
+    """
+    limit = max(MIN_DOCUMENT_LIMIT, MAX_INFLATION * len(body))
+    inflater = zlib.decompressobj()
+    try:
+        document = inflater.decompress(body, limit)
+    except zlib.error as error:
+        raise SnapshotError(f"malformed snapshot body: {error}") from None
+    if inflater.unconsumed_tail:
+        raise SnapshotError(
+            f"malformed snapshot body: it inflates past {limit:,} bytes "
+            f"({MAX_INFLATION} times its {len(body):,}); this version never writes such a body"
+        )
+    if not inflater.eof or inflater.unused_data:
+        raise SnapshotError("malformed snapshot body: the compressed stream is cut short or padded")
+    return document
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+# ---------------------------------------------------------------- checking
+# Heap entry kinds (as _engine numbers them) and what their fields index.
+_STREAMS: Final = {0: frozenset({0, 1, 2}), 1: frozenset({3}), 2: frozenset({4})}
+_INSTANCE_KINDS: Final = frozenset({3, 4, 6, 7})
+_GROUP_KINDS: Final = frozenset({5})
+_SAMPLE_KIND: Final = 11
+_KINDS: Final = 12
+_STATUSES: Final = 5
+_RNG_WORDS: Final = 625
+
+
+def _bad(where: str, expected: str, value: object) -> SnapshotError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:60] + "..."
+    return SnapshotError(f"malformed snapshot body: {where}: expected {expected}, got {shown}")
+
+
+def _int(value: object, where: str, low: int | None = 0, high: int | None = None) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or (low is not None and value < low)
+        or (high is not None and value >= high)
+    ):
+        bound = "an int" if low is None else f"an int >= {low}"
+        if high is not None:
+            bound = f"an int from {low} to {high - 1}"
+        raise _bad(where, bound, value)
+    return value
+
+
+def _number(value: object, where: str, low: float = 0.0, high: float = math.inf) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not low <= value <= high
+        or not math.isfinite(value)
+    ):
+        raise _bad(where, f"a finite number from {low:g} to {high:g}", value)
+    return float(value)
+
+
+def _list(value: object, where: str, length: int | None = None) -> list[Any]:
+    if not isinstance(value, list) or (length is not None and len(value) != length):
+        raise _bad(where, "a list" if length is None else f"a list of {length}", value)
+    return value
+
+
+def _counters(value: object, where: str) -> None:
+    if not isinstance(value, dict):
+        raise _bad(where, "an object of counters", value)
+    for name, count in value.items():
+        _int(count, f"{where}.{name}")
+
+
+def _column(value: object, typecode: str, where: str) -> array[Any]:
+    try:
+        return unpack(value, typecode)
+    except SnapshotError:
+        raise _bad(where, "base64 of a column", value) from None
+
+
+def _rng(value: object, where: str) -> None:
+    version, internal, gauss = _list(value, where, 3)
+    words = _list(internal, f"{where}[1]", _RNG_WORDS)
+    for word in words:
+        _int(word, f"{where}[1]", 0, 2**32)
+    if gauss is not None:
+        _number(gauss, f"{where}[2]", -math.inf)
+    try:
+        Random().setstate((version, tuple(words), gauss))
+    except (TypeError, ValueError) as error:
+        raise _bad(where, f"a random generator's state ({error})", version) from None
+
+
+def _check_document(document: dict[str, Any]) -> None:
+    """Every value, before anything is built.
+
+    The document's shape (the account list, the workload's TOML, the length of
+    the instance columns against the model) is ``_engine``'s to check as it
+    reads; here every value it would take as it is (numbers, kinds, positions,
+    codes) is checked, for every account, before any account is built.
+    """
+    from ._workload import parse_workload  # noqa: PLC0415 - _workload imports nothing from here
+
+    entries = document.get("accounts")
+    text = document.get("workload")
+    if not isinstance(entries, list) or not isinstance(text, str):
+        return
+    try:
+        workload = parse_workload(text)
+    except InvalidArgument:
+        return
+    _int(document.get("seed"), "seed", None)
+    names = {account.name for account in workload.accounts}
+    for number, entry in enumerate(entries):
+        if not isinstance(entry, dict) or entry.get("account") not in names:
+            return
+        where = f"accounts[{number}]"
+        model = entry.get("model")
+        try:
+            base64.b64decode(str(model), validate=True)
+        except binascii.Error:
+            raise _bad(f"{where}.model", "base64 of a model snapshot", model) from None
+        engine = entry.get("engine")
+        if not isinstance(engine, dict):
+            raise _bad(f"{where}.engine", "an object", engine)
+        groups = workload.groups_of(entry["account"])
+        _check_engine(engine, f"{where}.engine", workload.seconds, workload.samples, groups)
+
+
+def _check_engine(
+    engine: dict[str, Any], where: str, end: float, samples: int, groups: tuple[Any, ...]
+) -> None:
+    count = sum(group.count for group in groups)
+    t = _number(engine.get("t"), f"{where}.t", 0.0, end)
+    _check_heap(engine, where, t, samples, len(groups), count)
+    _check_groups(engine, where, groups, count)
+    _check_money(engine, where, count)
+    _check_counters(engine, where, samples, len(groups))
+    _check_mirror(engine, where, t, count)
+
+
+def _check_heap(
+    engine: dict[str, Any], where: str, t: float, samples: int, n: int, count: int
+) -> None:
+    sequence = _int(engine.get("sequence"), f"{where}.sequence")
+    for i, item in enumerate(_list(engine.get("heap"), f"{where}.heap")):
+        at = f"{where}.heap[{i}]"
+        when, order, kind, a, b = _list(item, at, 5)
+        _number(when, f"{at}[0]", t)
+        _int(order, f"{at}[1]", 0, sequence + 1)
+        _int(kind, f"{at}[2]", 0, _KINDS)
+        _int(b, f"{at}[4]", None)
+        if kind in _STREAMS:
+            _int(a, f"{at}[3]", 0, n)
+            if b not in _STREAMS[kind]:
+                raise _bad(f"{at}[4]", f"a stream of kind {kind}", b)
+        elif kind in _INSTANCE_KINDS:
+            _int(a, f"{at}[3]", 0, count)
+        elif kind in _GROUP_KINDS:
+            _int(a, f"{at}[3]", 0, n)
+        elif kind == _SAMPLE_KIND:
+            _int(a, f"{at}[3]", 0, samples)
+        else:
+            _int(a, f"{at}[3]")
+
+
+def _check_groups(engine: dict[str, Any], where: str, groups: tuple[Any, ...], count: int) -> None:
+    _rng(engine.get("platform_rng"), f"{where}.platform_rng")
+    for g, saved in enumerate(_list(engine.get("groups"), f"{where}.groups", len(groups))):
+        at = f"{where}.groups[{g}]"
+        if not isinstance(saved, dict):
+            raise _bad(at, "an object", saved)
+        for r, state in enumerate(_list(saved.get("rngs"), f"{at}.rngs", 7)):
+            _rng(state, f"{at}.rngs[{r}]")
+        run_count, integral, since, billed = _list(saved.get("run"), f"{at}.run", 4)
+        _int(run_count, f"{at}.run[0]", 0, groups[g].count + 1)
+        for k, value in ((1, integral), (2, since), (3, billed)):
+            _number(value, f"{at}.run[{k}]")
+        order = _column(saved.get("expiry_order"), "q", f"{at}.expiry_order")
+        times = _column(saved.get("expiry_times"), "d", f"{at}.expiry_times")
+        if len(order) != len(times) or any(not 0 <= i < count for i in order):
+            raise _bad(f"{at}.expiry_order", "instance positions, one per expiry time", len(order))
+        if not all(math.isfinite(x) for x in times):
+            raise _bad(f"{at}.expiry_times", "finite times", "inf or nan")
+        _int(saved.get("expiry_position"), f"{at}.expiry_position", 0, len(times) + 1)
+
+
+def _check_money(engine: dict[str, Any], where: str, count: int) -> None:
+    for k, text in enumerate(_list(engine.get("money"), f"{where}.money", 3)):
+        try:
+            if not isinstance(text, str) or not Decimal(text).is_finite():
+                raise _bad(f"{where}.money[{k}]", "a finite decimal string", text)
+        except InvalidOperation:
+            raise _bad(f"{where}.money[{k}]", "a finite decimal string", text) from None
+    in_arrears, since, seconds, period = _list(engine.get("arrears"), f"{where}.arrears", 4)
+    if not isinstance(in_arrears, bool):
+        raise _bad(f"{where}.arrears[0]", "true or false", in_arrears)
+    _number(since, f"{where}.arrears[1]")
+    _number(seconds, f"{where}.arrears[2]")
+    _int(period, f"{where}.arrears[3]")
+    stopped = _column(engine.get("overdue_stopped"), "q", f"{where}.overdue_stopped")
+    if any(not 0 <= i < count for i in stopped):
+        raise _bad(f"{where}.overdue_stopped", "instance positions", list(stopped)[:5])
+
+
+def _check_counters(engine: dict[str, Any], where: str, samples: int, n: int) -> None:
+    for g, per_group in enumerate(_list(engine.get("calls"), f"{where}.calls", n)):
+        for a, outcomes in enumerate(_list(per_group, f"{where}.calls[{g}]", 3)):
+            _counters(outcomes, f"{where}.calls[{g}][{a}]")
+    for name in ("platform", "faults", "losses"):
+        _counters(engine.get(name), f"{where}.{name}")
+    for k, value in enumerate(_list(engine.get("longest"), f"{where}.longest", _STATUSES)):
+        _number(value, f"{where}.longest[{k}]")
+    _int(engine.get("events"), f"{where}.events")
+    _int(engine.get("transitions"), f"{where}.transitions")
+    taken = _list(engine.get("samples"), f"{where}.samples")
+    if len(taken) > samples:
+        raise _bad(f"{where}.samples", f"at most {samples} samples", len(taken))
+    for k, sample in enumerate(taken):
+        for g, per_status in enumerate(_list(sample, f"{where}.samples[{k}]", n)):
+            for value in _list(per_status, f"{where}.samples[{k}][{g}]", _STATUSES):
+                _int(value, f"{where}.samples[{k}][{g}]")
+    arrears = _list(engine.get("sample_arrears"), f"{where}.sample_arrears", len(taken))
+    for value in arrears:
+        _int(value, f"{where}.sample_arrears", 0, 2)
+    for name in ("counts", "seconds"):
+        for g, row in enumerate(_list(engine.get(name), f"{where}.{name}", n)):
+            for value in _list(row, f"{where}.{name}[{g}]", _STATUSES):
+                if name == "counts":
+                    _int(value, f"{where}.counts[{g}]")
+                else:
+                    _number(value, f"{where}.seconds[{g}]")
+
+
+def _check_mirror(engine: dict[str, Any], where: str, t: float, count: int) -> None:
+    status = _column(engine.get("status"), "B", f"{where}.status")
+    flags = _column(engine.get("flags"), "B", f"{where}.flags")
+    entered = _column(engine.get("entered"), "d", f"{where}.entered")
+    del flags  # its bits are the engine's own; its length is checked as it is read
+    if any(code >= _STATUSES for code in status):
+        raise _bad(f"{where}.status", f"status codes below {_STATUSES}", max(status))
+    if not all(0 <= x <= t for x in entered):
+        raise _bad(f"{where}.entered", "finite times before the engine's", "another")
+    for k, pair in enumerate(_list(engine.get("disk_tokens"), f"{where}.disk_tokens")):
+        index, token = _list(pair, f"{where}.disk_tokens[{k}]", 2)
+        _int(index, f"{where}.disk_tokens[{k}][0]", 0, count)
+        _int(token, f"{where}.disk_tokens[{k}][1]", None)
 
 
 def unpack(text: object, typecode: str) -> array[Any]:
