@@ -14,6 +14,7 @@ status change::
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Callable
 from typing import Final
@@ -23,7 +24,7 @@ from ._model import EcsModel
 from ._rules import precedence
 from ._status import Action, ChargeType, InstanceStatus
 from ._timing import Duration, Durations, Fixed
-from ._views import ActionResponse, Event, FaultEvent, InstanceView
+from ._views import ActionResponse, BatchResponse, Event, FaultEvent, InstanceView
 from .errors import ApiError
 
 __all__ = ["demo_lines"]
@@ -113,7 +114,9 @@ class _Trace:
         self.row(now, "clock", f"+{_seconds(seconds)}s", "")
         self._flush()
 
-    def call(self, action: Action, request: str, call: Callable[[], ActionResponse]) -> None:
+    def call(
+        self, action: Action, request: str, call: Callable[[], ActionResponse | BatchResponse]
+    ) -> None:
         now = self.model.now
         try:
             response = call()
@@ -123,7 +126,18 @@ class _Trace:
             self.note(f"  Message: {error.message}")
         else:
             self.row(now, action.value, request, f"HTTP 200 OK  RequestId={response.request_id}")
+            if isinstance(response, BatchResponse):
+                for item in response.instance_responses:
+                    moved = f"{item.previous_status} -> {item.current_status}"
+                    self.note(f"  {item.instance_id:<10}  {item.code:<26}  {moved}")
         self._flush()
+
+    def poll(self, what: str, **filters: str) -> None:
+        """One DescribeInstances call, as a client's wait loop makes it."""
+        page = self.model.describe_instances(**filters)
+        listed = ", ".join(f"{i.instance_id}={i.status.value}" for i in page.instances)
+        rest = f"TotalCount={page.total_count} [{listed}]  RequestId={page.request_id}"
+        self.row(self.model.now, "DescribeInstances", what, rest)
 
 
 # ---------------------------------------------------------------------------
@@ -292,6 +306,28 @@ def _precedence(trace: _Trace) -> None:
     trace.call(_START, tangle, lambda: model.start_instance(tangle))
 
 
+def _fleet(trace: _Trace) -> None:
+    model = trace.model
+    trace.step("Batch actions: AllTogether is all or nothing; SuccessFirst answers each instance")
+    apps = model.create_instances(2, id_prefix="i-app-", status="Running")
+    trace.created(apps[0], "a fleet of two")
+    batch = [*apps, _LOCKED]
+    listed = ",".join(batch)
+    trace.call(Action.STOP_INSTANCES, listed, lambda: model.stop_instances(batch))
+    trace.call(
+        Action.STOP_INSTANCES,
+        f"{listed} SuccessFirst",
+        lambda: model.stop_instances(batch, batch_optimization="SuccessFirst"),
+    )
+    trace.step("DescribeInstances: the wait loop real clients run, by the Status filter")
+    trace.poll("Status=Stopped", status="Stopped", instance_ids=json.dumps(apps))
+    trace.advance(15)
+    trace.poll("Status=Stopped", status="Stopped", instance_ids=json.dumps(apps))
+    trace.call(Action.START_INSTANCES, ",".join(apps), lambda: model.start_instances(apps))
+    trace.advance(30)
+    trace.poll("Status=Running", status="Running", instance_ids=json.dumps(apps))
+
+
 def _describe(trace: _Trace) -> None:
     model = trace.model
     trace.step("DescribeInstanceStatus: every instance; unknown ids are simply absent")
@@ -317,6 +353,7 @@ _STEPS: Final[tuple[Callable[[_Trace], None], ...]] = (
     _reboot_and_stop,
     _faults,
     _precedence,
+    _fleet,
     _describe,
 )
 
@@ -331,7 +368,8 @@ def demo_lines(seed: int = 42) -> list[str]:
     balance, status, disks, injected faults: an ``InternalError``, ``Throttling``,
     a lost response and a delayed transition); the data lost to
     ``InitLocalDisk`` and ``ForceStop``; a call where several rules fail at
-    once; and a final DescribeInstanceStatus. Time is the model's
+    once; the batch actions in both modes and the DescribeInstances wait loop;
+    and a final DescribeInstanceStatus. Time is the model's
     ``ManualClock``, advanced by the scenario and shown as ``t=+NNs``.
 
     Args:

@@ -31,9 +31,9 @@ from ._model_conditions import ConditionsMixin
 from ._model_fleet import FleetMixin
 from ._model_observe import ObservationMixin
 from ._model_platform import PLATFORM_STOP_CAUSES, PlatformMixin
-from ._params import read
+from ._params import by_python_name, read
 from ._snapshot import dump, load
-from ._spec import DEFAULT_PAGE_SIZE, ParamType
+from ._spec import DEFAULT_PAGE_SIZE
 from ._status import Action, ChargeType, InstanceStatus, StoppedMode
 from ._timing import Durations
 from ._views import ActionResponse, DescribeInstanceStatusResponse
@@ -393,30 +393,7 @@ class EcsModel(FleetMixin, ConditionsMixin, ObservationMixin, PlatformMixin):
             raise InvalidArgument(
                 f"action={action!r}: unknown; the model answers {known}"
             ) from None
-        declaration = DECLARATIONS[resolved]
-        known_params = declaration.by_name
-        kwargs: dict[str, object] = {}
-        listed: dict[str, dict[int, object]] = {}
-        if params is not None and not isinstance(params, Mapping):
-            raise InvalidArgument(f"params={params!r}: expected a mapping of parameter names")
-        for name, value in (params or {}).items():
-            if not isinstance(name, str):
-                raise InvalidArgument(f"parameter {name!r}: expected a parameter name (str)")
-            base, dot, position = name.partition(".")
-            param = known_params.get(base if dot else name)
-            if param is None or (dot and (param.type is not ParamType.STRING_LIST)):
-                raise InvalidArgument(
-                    f"parameter {name!r} is not a parameter of {resolved.value}; "
-                    f"it takes {', '.join(known_params)}"
-                )
-            if dot:
-                if not position.isdigit() or int(position) < 1:
-                    raise InvalidArgument(f"parameter {name!r}: expected {base}.N with N >= 1")
-                listed.setdefault(param.python_name, {})[int(position)] = value
-            elif value is not None:
-                kwargs[param.python_name] = value
-        for python_name, by_position in listed.items():
-            kwargs[python_name] = [by_position[k] for k in sorted(by_position)]
+        kwargs = by_python_name(resolved, DECLARATIONS[resolved].by_name, params)
         return self._run(resolved, kwargs)
 
     def _run(self, action: Action, values: Mapping[str, object]) -> Response:

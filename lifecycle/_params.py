@@ -211,3 +211,40 @@ def enum_arg(kind: type[_E], name: str, value: object) -> _E:
             return member
     choices = ", ".join(repr(m.value) for m in kind)
     raise InvalidArgument(f"{name}={value!r}: expected one of {choices}")
+
+
+def by_python_name(action: Enum, known: Mapping[str, Param], params: object) -> dict[str, object]:
+    """``EcsModel.call``'s parameters, by documented name, as the typed methods' keywords.
+
+    ``Name.N`` keys of a list parameter are gathered in ``N`` order; ``None``
+    values are left out.
+
+    Raises:
+        InvalidArgument: for params that are not a mapping, or a name the action
+            does not document.
+    """
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise InvalidArgument(f"params={params!r}: expected a mapping of parameter names")
+    kwargs: dict[str, object] = {}
+    listed: dict[str, dict[int, object]] = {}
+    for name, value in params.items():
+        if not isinstance(name, str):
+            raise InvalidArgument(f"parameter {name!r}: expected a parameter name (str)")
+        base, dot, position = name.partition(".")
+        param = known.get(base if dot else name)
+        if param is None or (dot and (param.type is not ParamType.STRING_LIST)):
+            raise InvalidArgument(
+                f"parameter {name!r} is not a parameter of {action.value}; "
+                f"it takes {', '.join(known)}"
+            )
+        if dot:
+            if not position.isdigit() or int(position) < 1:
+                raise InvalidArgument(f"parameter {name!r}: expected {base}.N with N >= 1")
+            listed.setdefault(param.python_name, {})[int(position)] = value
+        elif value is not None:
+            kwargs[param.python_name] = value
+    for python_name, by_position in listed.items():
+        kwargs[python_name] = [by_position[k] for k in sorted(by_position)]
+    return kwargs

@@ -25,7 +25,15 @@ import lifecycle
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-ACTIONS = ("StartInstance", "RebootInstance", "StopInstance", "DescribeInstanceStatus")
+ACTIONS = tuple(action.value for action in lifecycle.Action)
+SINGLES = ("StartInstance", "RebootInstance", "StopInstance")
+#: The actions whose precedence is a request stage only (instances follow their single's).
+REQUESTS = (
+    "StartInstances",
+    "DescribeInstances",
+    "DescribeInstanceAttribute",
+    "DescribeInstanceStatus",
+)
 
 
 def _operation(action: str) -> dict[str, Any]:
@@ -54,12 +62,14 @@ def error_table() -> str:
     return "\n".join(rows)
 
 
-def precedence_table() -> str:
-    """Each mutating action's checks, in the order that decides which error wins."""
-    rows = ["| # | StartInstance | RebootInstance | StopInstance |", "|---|---|---|---|"]
+def _columns(actions: tuple[str, ...]) -> str:
+    header = [
+        action if action != "StartInstances" else "Start/Stop/RebootInstances" for action in actions
+    ]
+    rows = ["| # | " + " | ".join(header) + " |", "|---" * (len(actions) + 1) + "|"]
     columns = [
         [f"{rule['check']} → `{rule['error']}`" for rule in _operation(action)["precedence"]]
-        for action in ACTIONS[:3]
+        for action in actions
     ]
     for n in range(max(len(column) for column in columns)):
         cells = [column[n] if n < len(column) else "" for column in columns]
@@ -67,7 +77,22 @@ def precedence_table() -> str:
     return "\n".join(rows)
 
 
-BLOCKS = {"diagram": diagram, "errors": error_table, "precedence": precedence_table}
+def precedence_table() -> str:
+    """Each single mutating action's checks, in the order that decides which error wins."""
+    return _columns(SINGLES)
+
+
+def request_table() -> str:
+    """The request-stage checks of the batch and describe actions."""
+    return _columns(REQUESTS)
+
+
+BLOCKS = {
+    "diagram": diagram,
+    "errors": error_table,
+    "precedence": precedence_table,
+    "requests": request_table,
+}
 
 
 def _replacement(block: str) -> Callable[[re.Match[str]], str]:
