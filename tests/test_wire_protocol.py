@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import lifecycle
 from lifecycle import Action, ErrorCode, InvalidArgument
 from lifecycle.wire import Credential, WireApp, WireConfig, WireRequest, WireResponse
+from lifecycle.wire._envelope import render_xml
 from tests.wire_helpers import (
     AK,
     AK_B,
@@ -154,6 +155,28 @@ def test_describe_in_xml_wraps_lists_as_repeated_elements(app: WireApp) -> None:
     assert root.findtext("TotalCount") == "2"
 
 
+def test_render_xml_repeats_list_items_inside_their_wrapper() -> None:
+    body = {
+        "RequestId": "R",
+        "Instances": {
+            "Instance": [
+                {"InstanceId": "i-1", "OperationLocks": {"LockReason": []}},
+                {"InstanceId": "i-2", "OperationLocks": {"LockReason": [{"LockReason": "a&b"}]}},
+            ]
+        },
+        "Empty": {"Item": []},
+        "TotalCount": 2,
+    }
+    assert render_xml("DescribeInstancesResponse", body).decode() == (
+        '<?xml version="1.0" encoding="UTF-8"?><DescribeInstancesResponse>'
+        "<RequestId>R</RequestId><Instances>"
+        "<Instance><InstanceId>i-1</InstanceId><OperationLocks></OperationLocks></Instance>"
+        "<Instance><InstanceId>i-2</InstanceId><OperationLocks><LockReason>"
+        "<LockReason>a&amp;b</LockReason></LockReason></OperationLocks></Instance>"
+        "</Instances><Empty></Empty><TotalCount>2</TotalCount></DescribeInstancesResponse>"
+    )
+
+
 def test_without_format_the_action_parameter_gets_xml_and_the_header_json(app: WireApp) -> None:
     v2 = app.handle(v2_request("DescribeInstanceStatus", {"RegionId": "r"}, fmt=None))
     v3 = app.handle(v3_request("DescribeInstanceStatus", {"RegionId": "r"}))
@@ -170,7 +193,7 @@ def test_an_unknown_format_is_invalid_and_answered_in_json(app: WireApp) -> None
 
 
 def test_xml_never_carries_characters_xml_cannot_hold(app: WireApp) -> None:
-    app = make_app(verify=False)
+    app = make_app(verify=False, strict_parameters=True)
     query = urlencode(
         {"Action": "StartInstance", "Version": "2014-05-26", "Format": "XML", "A\x01<&": "x"}
     )
@@ -196,6 +219,45 @@ def test_a_path_other_than_the_root_is_not_an_api(app: WireApp) -> None:
     assert WIRE["routing"]["path"] == "/"
     response = app.handle(WireRequest(method="POST", path="/ecs", query="Action=StartInstance"))
     assert_wire_error(response, "InvalidAction.NotFound")
+
+
+def _absolute(request: WireRequest, target: str) -> WireRequest:
+    return WireRequest(
+        method=request.method,
+        path=target,
+        query=request.query,
+        headers=request.headers,
+        body=request.body,
+        remote_addr=request.remote_addr,
+    )
+
+
+@pytest.mark.parametrize("build", [v2_request, v3_request], ids=["v2", "v3"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://ecs.cn-hangzhou.aliyuncs.com/",
+        "HTTPS://ecs.aliyuncs.com/",
+        "http://127.0.0.1:8080",
+    ],
+)
+def test_a_request_in_absolute_form_is_the_same_request(
+    app: WireApp, build: Any, target: str
+) -> None:
+    """As a client sends it through an HTTP proxy; V3 verifies the signed path "/"."""
+    request = _absolute(build("StartInstance", {"InstanceId": "i-stopped"}), target)
+    response = app.handle(request)
+    assert response.status == 200, response.body
+    assert app.accounts["alice"].model.status("i-stopped") == "Starting"
+
+
+@pytest.mark.parametrize(
+    "target", ["http://ecs.aliyuncs.com/ecs", "ftp://ecs.aliyuncs.com/", "http:/x", "http://"]
+)
+def test_an_absolute_form_other_than_the_root_is_not_an_api(app: WireApp, target: str) -> None:
+    request = _absolute(v3_request("StartInstance", {"InstanceId": "i-stopped"}), target)
+    assert_wire_error(app.handle(request), "InvalidAction.NotFound")
+    assert app.accounts["alice"].model.status("i-stopped") == "Stopped"
 
 
 @pytest.mark.parametrize("missing", ["Action", "Version"])
@@ -259,29 +321,117 @@ def test_a_parameter_sent_twice_is_invalid(app: WireApp) -> None:
     assert_wire_error(app.handle(request), "InvalidParameter", parameter="InstanceId")
 
 
-def test_an_undocumented_parameter_is_unsupported(app: WireApp) -> None:
-    response = app.handle(v3_request("StartInstance", {"InstanceId": "i-stopped", "Force": "true"}))
-    assert_wire_error(response, "UnsupportedParameter", parameter="Force")
-    assert app.accounts["alice"].model.status("i-stopped") == "Stopped"
+def test_an_undocumented_parameter_is_ignored_and_named_in_the_log(
+    app: WireApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="lifecycle.wire"):
+        response = app.handle(
+            v3_request("StartInstance", {"InstanceId": "i-stopped", "Force": "true"})
+        )
+    assert response.status == 200
+    assert app.accounts["alice"].model.status("i-stopped") == "Starting"
+    (line,) = [r for r in caplog.records if r.name == "lifecycle.wire"]
+    assert line.levelno == logging.WARNING
+    assert "StartInstance" in line.getMessage()
+    assert "'Force'" in line.getMessage()
 
 
-def test_a_list_parameter_is_unsupported_where_the_action_takes_none(app: WireApp) -> None:
+def test_strict_parameters_refuse_an_undocumented_parameter(app: WireApp) -> None:
+    strict = make_app(strict_parameters=True)
+    strict.accounts["alice"].model.create_instance("i-stopped", status="Stopped")
+    request = v3_request("StartInstance", {"InstanceId": "i-stopped", "Force": "true"})
+    assert_wire_error(strict.handle(request), "UnsupportedParameter", parameter="Force")
+    assert strict.accounts["alice"].model.status("i-stopped") == "Stopped"
+
+
+def test_footmark_s_stray_on_parameter_is_served(
+    app: WireApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The client behind Ansible's modules sends ``on=<Action>`` with every call."""
+    params = {"RegionId": "cn-hangzhou", "InstanceId.1": "i-stopped", "on": "StartInstances"}
+    with caplog.at_level(logging.WARNING, logger="lifecycle.wire"):
+        response = app.handle(v2_request("StartInstances", params))
+    assert response.status == 200
+    (item,) = body_json(response)["InstanceResponses"]["InstanceResponse"]
+    assert (item["InstanceId"], item["Code"], item["CurrentStatus"]) == (
+        "i-stopped",
+        "200",
+        "Starting",
+    )
+    (line,) = caplog.records
+    assert line.getMessage() == ("StartInstances: ignored parameters it does not document: 'on'")
+
+
+def test_several_undocumented_parameters_are_one_log_line(
+    app: WireApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    params = {"InstanceId": "i-running", "on": "x", "Hibernate": "true", "zz": ""}
+    with caplog.at_level(logging.WARNING, logger="lifecycle.wire"):
+        response = app.handle(v3_request("RebootInstance", params))
+    assert response.status == 200
+    (line,) = caplog.records
+    assert line.getMessage().startswith("RebootInstance: ")
+    assert all(f"{name!r}" in line.getMessage() for name in ("on", "Hibernate", "zz"))
+
+
+def test_a_list_parameter_where_the_action_takes_none_is_ignored(app: WireApp) -> None:
     response = app.handle(v3_request("StartInstance", {"InstanceId.1": "i-stopped"}))
+    assert_model_error(response, Action.START_INSTANCE, ErrorCode.MISSING_PARAMETER, "InstanceId")
+    strict = make_app(strict_parameters=True)
+    response = strict.handle(v3_request("StartInstance", {"InstanceId.1": "i-stopped"}))
     assert_wire_error(response, "UnsupportedParameter", parameter="InstanceId.1")
 
 
 @pytest.mark.parametrize(
     ("action", "params"),
     [
-        ("StartInstance", {"InstanceId": "i-stopped", "SourceRegionId": "x", "OwnerId": "1"}),
+        ("StartInstance", {"InstanceId": "i-stopped", "OwnerId": "1"}),
         ("StopInstance", {"InstanceId": "i-running", "Hibernate": "false", "RegionId": "r"}),
         ("DescribeInstanceStatus", {"RegionId": "r", "ZoneId": "z", "ClusterId": "c"}),
+        (
+            "DescribeInstances",
+            {
+                "RegionId": "r",
+                "VpcId": "vpc-1",
+                "Tag.1.Key": "k",
+                "Tag.12.Value": "v",
+                "Filter.2.Value": "2026-01-01T00:00Z",
+                "AdditionalAttributes.3": "META_OPTIONS",
+                "Ipv6Address.1": "::1",
+            },
+        ),
+        ("DescribeInstanceAttribute", {"InstanceId": "i-running", "RegionId": "r"}),
     ],
 )
-def test_documented_parameters_the_model_does_not_know_are_accepted(
-    app: WireApp, action: str, params: dict[str, str]
+def test_documented_parameters_the_model_does_not_know_are_accepted_even_strictly(
+    action: str, params: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert app.handle(v3_request(action, params)).status == 200
+    strict = make_app(strict_parameters=True)
+    model = strict.accounts["alice"].model
+    model.create_instance("i-stopped", status="Stopped")
+    model.create_instance("i-running", status="Running")
+    with caplog.at_level(logging.WARNING, logger="lifecycle.wire"):
+        assert strict.handle(v3_request(action, params)).status == 200
+    assert caplog.records == []  # documented: not a warning
+
+
+@pytest.mark.parametrize("name", ["Tag.0.Key", "Tag.N.Key", "Tag.1.Key.x", "Tag.01.Key", "VpcIdX"])
+def test_a_documented_pattern_matches_positions_only(name: str) -> None:
+    strict = make_app(strict_parameters=True)
+    response = strict.handle(v3_request("DescribeInstances", {"RegionId": "r", name: "v"}))
+    assert_wire_error(response, "UnsupportedParameter", parameter=name)
+
+
+def test_start_instance_s_source_region_id_is_gone_from_the_metadata(
+    app: WireApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    params = {"InstanceId": "i-stopped", "SourceRegionId": "cn-beijing"}
+    with caplog.at_level(logging.WARNING, logger="lifecycle.wire"):
+        assert app.handle(v3_request("StartInstance", params)).status == 200
+    assert "'SourceRegionId'" in caplog.text
+    strict = make_app(strict_parameters=True)
+    response = strict.handle(v3_request("StartInstance", params))
+    assert_wire_error(response, "UnsupportedParameter", parameter="SourceRegionId")
 
 
 def test_describe_needs_a_region(app: WireApp) -> None:
@@ -355,6 +505,125 @@ def test_text_that_is_not_utf8_is_an_invalid_parameter(query: str, body: bytes) 
     assert body_json(response)["Message"] == "The specified parameter is not valid."
 
 
+# ------------------------------------------------------- the fleet actions
+@pytest.mark.parametrize("build", [v2_request, v3_request], ids=["v2", "v3"])
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        ('["i-running", "i-stopped"]', ["i-stopped", "i-running"]),  # footmark: json.dumps
+        ('[ "i-running" ,"nope"\n]', ["i-running"]),
+        ('["i-running","i-running"]', ["i-running"]),  # Terraform: no spaces
+        ("[]", []),
+    ],
+)
+def test_describe_instances_reads_instance_ids_as_real_clients_send_them(
+    app: WireApp, build: Any, ids: str, expected: list[str]
+) -> None:
+    response = app.handle(build("DescribeInstances", {"RegionId": "r", "InstanceIds": ids}))
+    body = body_json(response)
+    assert response.status == 200
+    assert [item["InstanceId"] for item in body["Instances"]["Instance"]] == expected
+    assert body["TotalCount"] == len(expected)
+
+
+@pytest.mark.parametrize("ids", ["i-running", '["i-running", 1]', '{"a": 1}'])
+def test_describe_instances_refuses_instance_ids_that_are_no_json_list(
+    app: WireApp, ids: str
+) -> None:
+    response = app.handle(v3_request("DescribeInstances", {"RegionId": "r", "InstanceIds": ids}))
+    assert_model_error(
+        response, Action.DESCRIBE_INSTANCES, ErrorCode.INVALID_INSTANCE_IDS_MALFORMED
+    )
+
+
+def test_describe_instances_filters_by_status(app: WireApp) -> None:
+    params = {"RegionId": "r", "Status": "Stopped", "PageSize": "1"}
+    body = body_json(app.handle(v3_request("DescribeInstances", params)))
+    assert (body["TotalCount"], body["PageSize"], body["PageNumber"]) == (2, 1, 1)
+    assert [item["InstanceId"] for item in body["Instances"]["Instance"]] == ["i-stopped"]
+
+
+def test_describe_instances_needs_a_region_from_the_model(app: WireApp) -> None:
+    response = app.handle(v3_request("DescribeInstances", {}))
+    assert_model_error(response, Action.DESCRIBE_INSTANCES, ErrorCode.MISSING_PARAMETER, "RegionId")
+
+
+def test_describe_instances_in_xml_repeats_each_instance(app: WireApp) -> None:
+    response = app.handle(v2_request("DescribeInstances", {"RegionId": "r"}, fmt="XML"))
+    assert response.status == 200
+    assert response.header("Content-Type") == WIRE["envelope"]["xml_content_type"]
+    root = ET.fromstring(response.body)
+    assert root.tag == "DescribeInstancesResponse"
+    assert [child.tag for child in root.find("Instances") or []] == ["Instance"] * 3
+    assert b"<Instances><Instance><InstanceId>i-stopped</InstanceId>" in response.body
+    assert b"</Instance><Instance><InstanceId>i-locked</InstanceId>" in response.body
+    locked = root.findall("Instances/Instance")[1]
+    assert [r.text for r in locked.findall("OperationLocks/LockReason/LockReason")] == ["security"]
+    assert root.findall("Instances/Instance")[0].find("OperationLocks/LockReason") is None
+    assert root.findtext("TotalCount") == "3"
+
+
+def test_describe_instance_attribute_on_the_wire(app: WireApp) -> None:
+    body = body_json(
+        app.handle(v3_request("DescribeInstanceAttribute", {"InstanceId": "i-locked"}))
+    )
+    assert (body["InstanceId"], body["Status"]) == ("i-locked", "Stopped")
+    assert body["OperationLocks"] == {"LockReason": [{"LockReason": "security"}]}
+    response = app.handle(v2_request("DescribeInstanceAttribute", {"InstanceId": "i-nope"}))
+    assert_model_error(
+        response, Action.DESCRIBE_INSTANCE_ATTRIBUTE, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND
+    )
+
+
+@pytest.mark.parametrize("build", [v2_request, v3_request], ids=["v2", "v3"])
+def test_a_batch_reads_instance_id_n_in_position_order(app: WireApp, build: Any) -> None:
+    params = {
+        "RegionId": "r",
+        "BatchOptimization": "SuccessFirst",
+        "InstanceId.2": "i-locked",
+        "InstanceId.10": "i-nope",
+        "InstanceId.1": "i-running",
+    }
+    body = body_json(app.handle(build("StopInstances", params)))
+    items = body["InstanceResponses"]["InstanceResponse"]
+    assert [(i["InstanceId"], i["Code"]) for i in items] == [
+        ("i-running", "200"),
+        ("i-locked", "InstanceLockedForSecurity"),
+        ("i-nope", "InvalidInstanceId.NotFound"),
+    ]
+    assert app.accounts["alice"].model.status("i-running") == "Stopping"
+
+
+def test_a_batch_in_xml_repeats_each_instance_response(app: WireApp) -> None:
+    params = {
+        "RegionId": "r",
+        "BatchOptimization": "SuccessFirst",
+        "InstanceId.1": "i-stopped",
+        "InstanceId.2": "i-locked",
+    }
+    response = app.handle(v2_request("StartInstances", params, fmt="XML"))
+    root = ET.fromstring(response.body)
+    assert root.tag == "StartInstancesResponse"
+    assert b"<InstanceResponses><InstanceResponse><Code>200</Code>" in response.body
+    items = root.findall("InstanceResponses/InstanceResponse")
+    assert [(i.findtext("InstanceId"), i.findtext("Code")) for i in items] == [
+        ("i-stopped", "200"),
+        ("i-locked", "InstanceLockedForSecurity"),
+    ]
+    assert [child.tag for child in root.find("InstanceResponses") or []] == ["InstanceResponse"] * 2
+
+
+def test_a_batch_without_ids_is_the_model_s_missing_parameter(app: WireApp) -> None:
+    response = app.handle(v3_request("RebootInstances", {"RegionId": "r"}))
+    assert_model_error(response, Action.REBOOT_INSTANCES, ErrorCode.MISSING_PARAMETER, "InstanceId")
+
+
+@pytest.mark.parametrize("name", ["InstanceId.0", "InstanceId.x"])
+def test_a_batch_s_malformed_position_is_invalid(app: WireApp, name: str) -> None:
+    response = app.handle(v3_request("StartInstances", {"RegionId": "r", name: "i-stopped"}))
+    assert_wire_error(response, "InvalidParameter", parameter=name)
+
+
 # ------------------------------------------------------------------ limits
 def test_a_query_over_the_limit_is_refused_with_414() -> None:
     app = make_app(max_query_bytes=100)
@@ -397,6 +666,7 @@ def test_too_many_parameters_are_refused() -> None:
         {"timestamp_window": 0},
         {"timestamp_window": "900"},
         {"verify": "yes"},
+        {"strict_parameters": 1},
         {"host_id": ""},
     ],
 )
@@ -494,6 +764,14 @@ _NAMES = st.sampled_from(
         "StoppedMode",
         "PageNumber",
         "PageSize",
+        "InstanceIds",
+        "Status",
+        "BatchOptimization",
+        "ForceReboot",
+        "MaxResults",
+        "NextToken",
+        "Tag.1.Key",
+        "on",
         "AccessKeyId",
         "Signature",
         "SignatureNonce",
@@ -508,6 +786,14 @@ _VALUES = st.sampled_from(
         "RebootInstance",
         "StopInstance",
         "DescribeInstanceStatus",
+        "DescribeInstances",
+        "DescribeInstanceAttribute",
+        "StartInstances",
+        "StopInstances",
+        "RebootInstances",
+        "SuccessFirst",
+        '["i-fuzz"]',
+        "[ ]",
         "2014-05-26",
         "JSON",
         "xml",
@@ -556,7 +842,7 @@ _QUERIES = st.one_of(
 _REQUESTS = st.builds(
     WireRequest,
     method=st.sampled_from(["GET", "POST", "PUT", "OPTIONS"]) | st.text(max_size=5),
-    path=st.sampled_from(["/", "/x", ""]),
+    path=st.sampled_from(["/", "/x", "", "http://ecs.aliyuncs.com/", "http://h/x"]),
     query=_QUERIES,
     headers=_HEADERS,
     body=st.one_of(st.just(b""), _QUERIES.map(str.encode), st.binary(max_size=30)),
@@ -575,19 +861,31 @@ def _documented(code: str, status: int) -> bool:
     return (code, status) in rows
 
 
-_FUZZ_APPS = {verify: make_app(verify=verify, max_parameters=6) for verify in (True, False)}
+_FUZZ_APPS = {
+    (verify, strict): make_app(verify=verify, strict_parameters=strict, max_parameters=6)
+    for verify in (True, False)
+    for strict in (True, False)
+}
 for _app in _FUZZ_APPS.values():
     _app.accounts["alice"].model.create_instance("i-fuzz", status="Stopped")
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(request=_REQUESTS, verify=st.booleans())
-@example(request=WireRequest(method="GET", query="Version=&Action=StartInstance"), verify=False)
-@example(request=WireRequest(method="GET", query="Version=2014-05-26&Action="), verify=False)
+@given(request=_REQUESTS, verify=st.booleans(), strict=st.booleans())
+@example(
+    request=WireRequest(method="GET", query="Version=&Action=StartInstance"),
+    verify=False,
+    strict=False,
+)
+@example(
+    request=WireRequest(method="GET", query="Version=2014-05-26&Action="),
+    verify=False,
+    strict=True,
+)
 def test_any_request_gets_a_documented_answer_never_a_bug(
-    request: WireRequest, verify: bool
+    request: WireRequest, verify: bool, strict: bool
 ) -> None:
-    response = _FUZZ_APPS[verify].handle(request)
+    response = _FUZZ_APPS[verify, strict].handle(request)
     content_type = response.header("Content-Type")
     assert content_type in (
         WIRE["envelope"]["json_content_type"],

@@ -12,6 +12,7 @@ import lifecycle
 from lifecycle import Action, EcsModel, InvalidArgument
 from lifecycle._spec import PARAMETERS
 from lifecycle.wire import API_VERSION, WIRE_ERRORS, WireConfig, _envelope, _protocol, _signature
+from tests.reference import operation
 from tests.wire_helpers import WIRE
 
 
@@ -107,3 +108,60 @@ def test_the_wire_passes_every_parameter_the_model_documents(action: str) -> Non
     spec = _protocol.ACTIONS[action]
     passed = set(spec.model) | ({spec.listed} if spec.listed else set())
     assert {param.name for param in PARAMETERS[Action(action)]} == passed
+
+
+@pytest.mark.parametrize("action", list(_protocol.ACTIONS))
+def test_the_wire_passes_exactly_the_parameters_the_operation_file_documents(
+    action: str,
+) -> None:
+    """From ``specs/operations/<Action>.toml``, not the model's table: a RepeatList
+    parameter is the ``Name.N`` list, every other one is passed as sent."""
+    spec = _protocol.ACTIONS[action]
+    documented = operation(action)["parameters"]
+    lists = {row["name"] for row in documented if row["type"] == "RepeatList"}
+    assert ({spec.listed} if spec.listed else set()) == lists
+    assert set(spec.model) == {row["name"] for row in documented} - lists
+
+
+@pytest.mark.parametrize("action", list(_protocol.ACTIONS))
+def test_the_ignored_parameters_are_the_documented_ones(action: str) -> None:
+    rows = [row["name"] for row in WIRE["ignored_parameters"] if row["action"] == action]
+    rows += [row["name"] for row in operation(action).get("ignored", [])]
+    assert len(rows) == len(set(rows))
+    assert _protocol.ACTIONS[action].ignored == set(rows)
+    for row in WIRE["ignored_parameters"]:
+        assert row["reason"]
+        assert "section" in row["source"]
+
+
+@pytest.mark.parametrize("action", list(_protocol.ACTIONS))
+def test_every_ignored_name_is_matched_with_each_n_a_position(action: str) -> None:
+    spec = _protocol.ACTIONS[action]
+    for name in spec.ignored:
+        assert spec.ignores.match(name.replace(".N", ".1"))
+        assert spec.ignores.match(name.replace(".N", ".100"))
+        assert not spec.ignores.match(name + "x")
+        assert not spec.ignores.match("x" + name)
+        if ".N" in name:
+            assert not spec.ignores.match(name)
+            assert not spec.ignores.match(name.replace(".N", ".0"))
+
+
+def test_an_action_with_no_ignored_parameter_ignores_none() -> None:
+    spec = _protocol.ACTIONS["RebootInstance"]
+    assert spec.ignored == frozenset()
+    assert not spec.ignores.match("")
+    assert not spec.ignores.match("Hibernate")
+
+
+def test_only_describe_instance_status_needs_a_region_the_model_does_not() -> None:
+    required = {name: spec.required for name, spec in _protocol.ACTIONS.items() if spec.required}
+    assert required == {"DescribeInstanceStatus": ("RegionId",)}
+    (row,) = [d for d in WIRE["decisions"] if d["topic"] == "RegionId"]
+    assert "required, non-empty and otherwise ignored by DescribeInstanceStatus" in row["decision"]
+
+
+def test_strict_parameters_are_off_by_default() -> None:
+    assert WireConfig().strict_parameters is False
+    (row,) = [d for d in WIRE["decisions"] if d["topic"] == "unknown parameters (issue 9)"]
+    assert "WireConfig(strict_parameters=True)" in row["decision"]

@@ -196,8 +196,12 @@ def render_xml(
 
     ``{"InstanceStatuses": {"InstanceStatus": [a, b]}}`` becomes
     ``<InstanceStatuses><InstanceStatus>a</InstanceStatus><InstanceStatus>b</InstanceStatus>
-    </InstanceStatuses>``, as the API wraps lists. Keys named in ``cdata`` are
-    written as CDATA sections (the error envelope's ``Recommend``).
+    </InstanceStatuses>``, as the API wraps lists; likewise ``Instances.Instance[]``,
+    ``InstanceResponses.InstanceResponse[]`` and, inside an instance,
+    ``OperationLocks.LockReason[]`` (``<OperationLocks><LockReason><LockReason>security
+    </LockReason></LockReason></OperationLocks>``). An empty list leaves its wrapper
+    empty. Keys named in ``cdata`` are written as CDATA sections (the error
+    envelope's ``Recommend``).
     """
     parts = [_XML_DECLARATION, f"<{root}>"]
     _xml_fields(parts, body, cdata)

@@ -7,7 +7,9 @@ gets one of the documented envelopes (``_envelope``).
 
 A request is decided in this order, first failure wins:
 
-1. the HTTP method (GET or POST) and the path (``/``);
+1. the HTTP method (GET or POST) and the path (``/``; a request in absolute
+   form, ``http://ecs.cn-hangzhou.aliyuncs.com/``, as a client sends it
+   through an HTTP proxy, is the same request, its path ``/``);
 2. the size limits, then the parameters: the query string's and, for an
    ``application/x-www-form-urlencoded`` body, the body's (UTF-8, no name twice);
 3. ``Format`` (``JSON`` or ``XML``, any case), so later errors render in it;
@@ -15,25 +17,30 @@ A request is decided in this order, first failure wins:
    only the header) and ``Version`` (or ``x-acs-version``), which must be
    ``2014-05-26``; an unknown action is ``InvalidAction.NotFound``;
 5. the signature (``_signature``): the key names the account;
-6. the action's parameters: documented common parameters are accepted and not
-   read, documented ones the model does not know are accepted and ignored,
-   anything else is ``UnsupportedParameter``;
+6. the action's parameters, read from the model's own table
+   (``lifecycle._spec.PARAMETERS``): documented common parameters are accepted
+   and not read, documented ones the model does not know are accepted and
+   ignored, and any other name is ignored too and named in the log, as ECS
+   ignores parameters it does not know (``WireConfig(strict_parameters=True)``
+   refuses it with ``UnsupportedParameter`` instead);
 7. the model's own call, with the documented names and the values as sent.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from random import Random
 from typing import Final
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from .. import Action, ApiError, InvalidArgument
+from .._spec import PARAMETERS, Param, ParamType
 from ._accounts import Account, Accounts
 from ._envelope import (
     GENERIC_INVALID_PARAMETER,
@@ -55,7 +62,8 @@ logger = logging.getLogger("lifecycle.wire")
 API_VERSION: Final = "2014-05-26"
 _FORM: Final = "application/x-www-form-urlencoded"
 #: ``N`` of a ``Name.N`` list parameter: 1, 2, ... without leading zeros.
-_POSITION: Final = re.compile(r"[1-9][0-9]{0,8}\Z")
+_DIGITS: Final = "[1-9][0-9]{0,8}"
+_POSITION: Final = re.compile(_DIGITS + r"\Z")
 
 #: RPC common parameters (section 3.1) and the SDKs' hidden owner parameters
 #: (section 1): accepted with every action, never read by the model.
@@ -87,7 +95,8 @@ class ActionParameters:
 
     Attributes:
         model: Passed to ``EcsModel.call`` as sent.
-        ignored: Documented, accepted, and not modelled.
+        ignored: Documented, accepted, and not modelled; ``.N`` in a name
+            stands for a position (``Tag.N.Key`` is ``Tag.1.Key``, ``Tag.2.Key``, ...).
         listed: The ``Name`` of a ``Name.N`` list parameter, if any.
         required: Documented as required, checked here (the model does not read them).
     """
@@ -96,33 +105,102 @@ class ActionParameters:
     ignored: frozenset[str] = frozenset()
     listed: str | None = None
     required: tuple[str, ...] = ()
+    #: Matches exactly the ``ignored`` names, each ``.N`` a position.
+    ignores: re.Pattern[str] = field(default=re.compile("(?!)"), compare=False, repr=False)
+
+    @classmethod
+    def of(
+        cls, params: Iterable[Param], *, ignored: Iterable[str] = (), required: Iterable[str] = ()
+    ) -> ActionParameters:
+        """An action's handling from its parameter table (``lifecycle._spec.PARAMETERS``).
+
+        A ``ParamType.STRING_LIST`` parameter is the ``Name.N`` list (one at most);
+        every other parameter is passed as sent. ``required`` names parameters the
+        wire must see although the model's table does not require them.
+        """
+        table = tuple(params)
+        lists = [p.name for p in table if p.type is ParamType.STRING_LIST]
+        assert len(lists) <= 1, "the wire reads at most one Name.N list per action"
+        names = frozenset(ignored)
+        return cls(
+            model=frozenset(p.name for p in table if p.type is not ParamType.STRING_LIST),
+            ignored=names,
+            listed=lists[0] if lists else None,
+            required=tuple(required),
+            ignores=re.compile("|".join(sorted(map(_name_pattern, names))) or "(?!)"),
+        )
 
 
-#: Per action. The model checks its own parameters (``InstanceId`` missing,
-#: Booleans, page numbers); ``tests/test_wire_protocol.py`` proves these names
-#: are exactly the ones ``EcsModel.call`` accepts.
+def _name_pattern(name: str) -> str:
+    """A documented name as a pattern: each ``N`` part a position (``Tag.N.Key``)."""
+    parts = (_DIGITS if part == "N" else re.escape(part) for part in name.split("."))
+    return "(?:" + re.escape(".").join(parts) + r")\Z"
+
+
+#: Documented parameters the model does not know, accepted and ignored
+#: (``specs/wire.toml`` ``[[ignored_parameters]]``; for DescribeInstances,
+#: ``specs/operations/DescribeInstances.toml`` ``[[ignored]]``).
+DOCUMENTED_IGNORED: Final[Mapping[Action, frozenset[str]]] = {
+    # "in invitational preview and is not publicly available" (section 1.3).
+    Action.STOP_INSTANCE: frozenset({"Hibernate"}),
+    # One zone, no clusters: the filters are accepted and select everything.
+    Action.DESCRIBE_INSTANCE_STATUS: frozenset({"ZoneId", "ClusterId"}),
+    # Filters and options on what the model does not hold (Terraform sends VpcId,
+    # VSwitchId, Tag.N.*, AdditionalAttributes.N, ...).
+    Action.DESCRIBE_INSTANCES: frozenset(
+        {
+            "AdditionalAttributes.N",
+            "DeviceAvailable",
+            "EipAddresses",
+            "Filter.1.Key",
+            "Filter.1.Value",
+            "Filter.2.Key",
+            "Filter.2.Value",
+            "Filter.3.Key",
+            "Filter.3.Value",
+            "Filter.4.Key",
+            "Filter.4.Value",
+            "HpcClusterId",
+            "HttpEndpoint",
+            "HttpPutResponseHopLimit",
+            "HttpTokens",
+            "ImageId",
+            "InnerIpAddresses",
+            "InstanceName",
+            "InstanceNetworkType",
+            "InternetChargeType",
+            "IoOptimized",
+            "Ipv6Address.N",
+            "KeyPairName",
+            "NeedSaleCycle",
+            "PrivateIpAddresses",
+            "PublicIpAddresses",
+            "RdmaIpAddresses",
+            "ResourceGroupId",
+            "SecurityGroupId",
+            "Tag.N.Key",
+            "Tag.N.Value",
+            "VSwitchId",
+            "VpcId",
+        }
+    ),
+}
+
+#: Required by the docs, not by the model's table: the wire asks for them.
+#: "RegionId | string | yes" (section 1.5); the model is one region and ignores it.
+WIRE_REQUIRED: Final[Mapping[Action, tuple[str, ...]]] = {
+    Action.DESCRIBE_INSTANCE_STATUS: ("RegionId",),
+}
+
+#: Per action, from the model's own table: ``tests/test_wire_specs.py`` proves
+#: these names are exactly the ones ``EcsModel.call`` accepts.
 ACTIONS: Final[Mapping[str, ActionParameters]] = {
-    Action.START_INSTANCE.value: ActionParameters(
-        model=frozenset({"InstanceId", "InitLocalDisk", "DryRun"}),
-        # aliyun-openapi-meta lists a hidden SourceRegionId (section 1.1).
-        ignored=frozenset({"SourceRegionId"}),
-    ),
-    Action.REBOOT_INSTANCE.value: ActionParameters(
-        model=frozenset({"InstanceId", "ForceStop", "DryRun"}),
-    ),
-    Action.STOP_INSTANCE.value: ActionParameters(
-        model=frozenset({"InstanceId", "ForceStop", "StoppedMode", "ConfirmStop", "DryRun"}),
-        # "in invitational preview and is not publicly available" (section 1.3).
-        ignored=frozenset({"Hibernate"}),
-    ),
-    Action.DESCRIBE_INSTANCE_STATUS.value: ActionParameters(
-        model=frozenset({"RegionId", "PageNumber", "PageSize"}),
-        # One zone, no clusters: the filters are accepted and select everything.
-        ignored=frozenset({"ZoneId", "ClusterId"}),
-        listed="InstanceId",
-        # "RegionId | string | yes" (section 1.5); the model is one region and ignores it.
-        required=("RegionId",),
-    ),
+    action.value: ActionParameters.of(
+        params,
+        ignored=DOCUMENTED_IGNORED.get(action, ()),
+        required=WIRE_REQUIRED.get(action, ()),
+    )
+    for action, params in PARAMETERS.items()
 }
 
 
@@ -140,6 +218,9 @@ class WireConfig:
         max_parameters: The most parameters (query and body together) accepted.
         host_id: The ``HostId`` of error envelopes.
         control: Serve the control surface under ``/_lifecycle/``.
+        strict_parameters: Refuse a parameter the action does not document with
+            ``UnsupportedParameter`` (400). Off (the default), it is ignored and
+            named in the log, as ECS ignores parameters it does not know.
 
     Raises:
         InvalidArgument: for a limit that is not a positive number.
@@ -153,9 +234,10 @@ class WireConfig:
     max_parameters: int = 500
     host_id: str = "ecs.aliyuncs.com"
     control: bool = True
+    strict_parameters: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("verify", "control"):
+        for name in ("verify", "control", "strict_parameters"):
             if not isinstance(getattr(self, name), bool):
                 raise InvalidArgument(f"{name}={getattr(self, name)!r}: expected True or False")
         for name in ("max_nonces", "max_query_bytes", "max_body_bytes", "max_parameters"):
@@ -262,13 +344,17 @@ class EcsProtocol:
         try:
             if request.method not in ("GET", "POST"):
                 raise WireError.of("UnsupportedHTTPMethod")
-            if request.path != "/":
+            path = _origin_path(request.path)
+            if path != "/":
                 raise WireError.of("InvalidAction.NotFound")
+            if request.path != path:
+                # The signature (V3) covers the path the client signed: "/".
+                request = dataclasses.replace(request, path=path)
             parsed = self._parse(request)
             xml = _wants_xml(parsed)
             action = _action(parsed)
             account = self._account(request, parsed)
-            params = _model_params(action, parsed.params)
+            params = _model_params(action, parsed.params, strict=self.config.strict_parameters)
             result = account.model.call(action, params)
         except ApiError as error:
             return self._error(
@@ -430,10 +516,24 @@ def _named(parsed: _Parsed, name: str, header: str) -> str:
     return value
 
 
-def _model_params(action: str, params: Mapping[str, str]) -> dict[str, object]:
+def _origin_path(path: str) -> str:
+    """The path of a request target in origin form (``/``) or absolute form.
+
+    A client sends ``GET http://ecs.cn-hangzhou.aliyuncs.com/?...`` through an HTTP
+    proxy (RFC 9112 section 3.2.2): the same request as ``GET /?...``. An
+    absolute target with an empty path is ``/``.
+    """
+    scheme, _, rest = path.partition("://")
+    if not rest or scheme.lower() not in ("http", "https"):
+        return path
+    return urlsplit(path).path or "/"
+
+
+def _model_params(action: str, params: Mapping[str, str], *, strict: bool) -> dict[str, object]:
     spec = ACTIONS[action]
     chosen: dict[str, object] = {}
     listed: dict[int, str] = {}
+    unknown: list[str] = []
     for name, value in params.items():
         if name in spec.model:
             chosen[name] = value
@@ -442,8 +542,18 @@ def _model_params(action: str, params: Mapping[str, str]) -> dict[str, object]:
             if not _POSITION.match(position):
                 raise WireError.of("InvalidParameter", parameter=name)
             listed[int(position)] = value
-        elif name not in COMMON_PARAMETERS and name not in spec.ignored:
+        elif name in COMMON_PARAMETERS:
+            pass
+        elif spec.ignores.match(name):
+            logger.debug("%s: documented parameter %r is not modelled; ignored", action, name)
+        elif strict:
             raise WireError.of("UnsupportedParameter", parameter=name)
+        else:
+            unknown.append(name)
+    if unknown:
+        # Real ECS ignores a parameter it does not know (footmark sends on=<Action>).
+        shown = ", ".join(repr(name) for name in unknown)
+        logger.warning("%s: ignored parameters it does not document: %s", action, shown)
     for name in spec.required:
         if not params.get(name):
             raise WireError.of("MissingParameter", parameter=name)
