@@ -19,8 +19,11 @@ itself. ``restore`` makes a ``ManualClock`` at the snapshot's time unless it
 is given a clock (several models restored onto one shared clock).
 
 Reading is all or nothing: the header, the length and the checksum are
-checked before the body is decoded, the body is checked field by field, and
-the model is only built once everything has been read. Anything wrong raises
+checked before the body is decoded, the body may inflate to at most
+``MAX_INFLATION`` times its size (so a small file cannot take a lot of
+memory), the body is checked field by field (finite numbers and amounts, one
+due entry for each transitory instance and no other), and the model is only
+built once everything has been read. Anything wrong raises
 ``SnapshotError`` saying what, and no model is returned.
 """
 
@@ -29,6 +32,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import heapq
 import json
 import math
 import re
@@ -36,7 +40,7 @@ import sys
 import zlib
 from array import array
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final
 
 from ._clock import Clock, ManualClock
@@ -44,6 +48,7 @@ from ._faults import FaultRule
 from ._injector import ActiveFault
 from ._instances import Instances
 from ._machine import STATUSES
+from ._spec import SETTLE_TRIGGERS
 from ._status import DataLossCause
 from ._timing import Duration, Durations, Exponential, Fixed, Uniform
 from ._views import DataLoss
@@ -58,6 +63,14 @@ READABLE: Final = frozenset({1})
 MAGIC: Final = b"lifecycle-snapshot"
 _CHECK = re.compile(rb"\Asha256=([0-9a-f]{64}) length=(\d+)\n")
 _RNGS: Final = ("request", "instance", "duration", "fault")
+#: A body may inflate to this many times its compressed size (this version's
+#: own snapshots inflate about 3 times), or to ``MIN_DOCUMENT_LIMIT``, whichever is more.
+MAX_INFLATION: Final = 64
+MIN_DOCUMENT_LIMIT: Final = 16 * 1024 * 1024
+#: The status codes that end on their own: each has exactly one due entry.
+_TRANSITORY: Final = frozenset(
+    code for code, status in enumerate(STATUSES) if status in SETTLE_TRIGGERS
+)
 
 
 # ---------------------------------------------------------------- writing
@@ -178,7 +191,7 @@ def load(data: bytes, clock: Clock | None, model_type: type[EcsModel]) -> EcsMod
         raise InvalidArgument(f"clock={clock!r}: expected an object with a now() method")
     body = unseal(data, MAGIC, READABLE, "lifecycle snapshot")
     try:
-        document = json.loads(zlib.decompress(body))
+        document = json.loads(inflate(body), parse_constant=_not_finite, parse_float=_finite)
         now = _float(document["now"], "now")
     except (KeyError, TypeError, ValueError, zlib.error) as error:
         raise SnapshotError(f"malformed snapshot body: {type(error).__name__}: {error}") from None
@@ -231,6 +244,11 @@ def unseal(
             if data.startswith(other):
                 raise SnapshotError(message)
         raise SnapshotError(f"not a {what}: it does not start with {magic.decode()!r}")
+    if len(header.group(1)) > 9:  # int() of 4,300 digits or more raises
+        raise SnapshotError(
+            f"{what} format: a {len(header.group(1))}-digit version; this version reads "
+            f"format(s) {', '.join(map(str, sorted(readable)))}"
+        )
     version = int(header.group(1))
     if version not in readable:
         newer = "a newer" if version > max(readable) else "an unknown"
@@ -243,6 +261,10 @@ def unseal(
     if check is None:
         raise SnapshotError("corrupted snapshot: the checksum line is missing or damaged")
     body = rest[check.end() :]
+    if len(check.group(2)) > 20:
+        raise SnapshotError(
+            f"truncated or padded snapshot: the header says a {len(check.group(2))}-digit length"
+        )
     length = int(check.group(2))
     if len(body) != length:
         raise SnapshotError(
@@ -263,10 +285,8 @@ def _build(doc: dict[str, Any], clock: Clock, model_type: type[EcsModel]) -> Ecs
         durations=Durations(
             **{name: _duration_from_json(doc["durations"][name]) for name in _DURATION_NAMES}
         ),
-        balance=Decimal(_str(account["balance"], "balance")),
-        minimum_start_balance=Decimal(
-            _str(account["minimum_start_balance"], "minimum_start_balance")
-        ),
+        balance=_decimal(account["balance"], "balance"),
+        minimum_start_balance=_decimal(account["minimum_start_balance"], "minimum_start_balance"),
         in_arrears=account["in_arrears"],
     )
     core = model._core
@@ -298,6 +318,7 @@ def _build(doc: dict[str, Any], clock: Clock, model_type: type[EcsModel]) -> Ecs
         due.append(
             (_float(when, "due"), _int(sequence, "due"), index, _int(request, "due.request"))
         )
+    _check_due(due, instances)
     active = []
     fault_doc = doc["faults"]
     for item in fault_doc["active"]:
@@ -314,7 +335,8 @@ def _build(doc: dict[str, Any], clock: Clock, model_type: type[EcsModel]) -> Ecs
     # Everything is read and checked: now fill the new model.
     instances.losses = losses
     core.instances = instances
-    core.schedule.due = due  # already a heap: it was saved in heap order
+    heapq.heapify(due)  # saved in heap order; a no-op then, and a heap whatever was sent
+    core.schedule.due = due
     core.schedule.sequence = _int(doc["sequence"], "sequence")
     core.faults.next_id = _int(fault_doc["next_id"], "faults.next_id")
     core.faults.rules = [ActiveFault(*fields) for fields in active]
@@ -366,6 +388,7 @@ def _columns(columns: dict[str, Any]) -> Instances:
     instances.ids = ids
     instances.index = {instance_id: index for index, instance_id in enumerate(ids)}
     instances.status = bytearray(status)
+    instances.recount()
     instances.faults = bytearray(faults)
     instances.traits = bytearray(traits)
     instances.expired = expired
@@ -413,9 +436,79 @@ def _int(value: object, where: str) -> int:
 
 
 def _float(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise SnapshotError(f"{where}: expected a number, got {value!r}")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int past the largest float
+        number = math.inf
+    if not math.isfinite(number):
+        shown = f"an int of {int(value).bit_length()} bits" if isinstance(value, int) else value
+        raise SnapshotError(f"{where}: expected a finite number, got {shown}")
+    return number
+
+
+def _decimal(value: object, where: str) -> Decimal:
+    try:
+        amount = Decimal(_str(value, where))
+    except InvalidOperation:
+        raise SnapshotError(f"{where}: expected a decimal amount, got {value!r}") from None
+    if not amount.is_finite():
+        raise SnapshotError(f"{where}: expected a finite amount, got {value!r}")
+    return amount
+
+
+def _check_due(due: list[tuple[float, int, int, int]], instances: Instances) -> None:
+    """One due entry for each Pending, Starting or Stopping instance, at its settles_at.
+
+    Any other entry would be settled from a stable status (an assertion inside a
+    later call), and a transitory instance without one would never leave it.
+    """
+    status = instances.status
+    scheduled = sorted(index for _, _, index, _ in due)
+    transitory = [index for index, code in enumerate(status) if code in _TRANSITORY]
+    if scheduled != transitory:
+        raise SnapshotError(
+            "due: expected one entry for each Pending, Starting or Stopping instance, and no other"
+        )
+    if any(instances.settles_at[index] != when for when, _, index, _ in due):
+        raise SnapshotError("instances.settles_at: disagrees with the due entries")
+
+
+def inflate(body: bytes) -> bytes:
+    """``body`` decompressed, refusing to inflate past ``MAX_INFLATION`` times its size.
+
+    The simulation's snapshots use it too.
+
+    Raises:
+        SnapshotError: for a stream that is not zlib, is cut short, has bytes
+            after its end, or inflates past the limit (found without inflating it all).
+    """
+    limit = max(MIN_DOCUMENT_LIMIT, MAX_INFLATION * len(body))
+    inflater = zlib.decompressobj()
+    try:
+        document = inflater.decompress(body, limit)
+    except zlib.error as error:
+        raise SnapshotError(f"malformed snapshot body: {error}") from None
+    if inflater.unconsumed_tail:
+        raise SnapshotError(
+            f"malformed snapshot body: it inflates past {limit:,} bytes "
+            f"({MAX_INFLATION} times its {len(body):,}); this version never writes such a body"
+        )
+    if not inflater.eof or inflater.unused_data:
+        raise SnapshotError("malformed snapshot body: the compressed stream is cut short or padded")
+    return document
+
+
+def _not_finite(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:40]} is too large for a number")
+    return number
 
 
 def _str(value: object, where: str) -> str:

@@ -433,6 +433,7 @@ def column(typecode: str, values: list[Any]) -> str:
         (lambda d: engine(d)["seconds"][0].__setitem__(0, "x"), r"seconds\[0\]"),
         (lambda d: engine(d).update(entered=column("d", [1e12] * 120)), "entered"),
         (lambda d: engine(d).update(disk_tokens=[[10**6, 1]]), r"disk_tokens\[0\]\[0\]"),
+        (lambda d: engine(d).update(disk_tokens=[[0, "x"]]), r"disk_tokens\[0\]\[1\]"),
         (lambda d: d["accounts"][0].update(model="!!"), r"accounts\[0\]\.model: expected base64"),
         (lambda d: d["accounts"][0].update(engine=1), r"accounts\[0\]\.engine: expected an object"),
         (lambda d: d.update(seed="x"), "seed: expected an int"),

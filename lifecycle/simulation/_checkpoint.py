@@ -38,23 +38,25 @@ import binascii
 import json
 import math
 import sys
-import zlib
 from array import array
 from decimal import Decimal, InvalidOperation
 from random import Random
 from typing import Any, Final
 
 from .._snapshot import MAGIC as MODEL_MAGIC
-from .._snapshot import pack, seal, unseal
+from .._snapshot import MAX_INFLATION, MIN_DOCUMENT_LIMIT, inflate, pack, seal, unseal
 from ..errors import InvalidArgument, SnapshotError
 
-__all__ = ["FORMAT_VERSION", "MAX_INFLATION", "decode", "encode", "inflate", "pack", "unpack"]
-
-#: A body may inflate to this many times its compressed size (this version's
-#: own snapshots inflate about 3 times)...
-MAX_INFLATION: Final = 64
-#: ...or to this many bytes, whichever is more.
-MIN_DOCUMENT_LIMIT: Final = 16 * 1024 * 1024
+__all__ = [
+    "FORMAT_VERSION",
+    "MAX_INFLATION",
+    "MIN_DOCUMENT_LIMIT",
+    "decode",
+    "encode",
+    "inflate",
+    "pack",
+    "unpack",
+]
 
 FORMAT_VERSION: Final = 1
 READABLE: Final = frozenset({1})
@@ -86,29 +88,6 @@ def decode(data: object) -> dict[str, Any]:
     if not isinstance(document, dict) or document.get("format") not in READABLE:
         raise SnapshotError("malformed snapshot body: the format field disagrees with the header")
     _check_document(document)
-    return document
-
-
-def inflate(body: bytes) -> bytes:
-    """``body`` decompressed, refusing to inflate past ``MAX_INFLATION`` times its size.
-
-    Raises:
-        SnapshotError: for a stream that is not zlib, is cut short, has bytes
-            after its end, or inflates past the limit (found without inflating it all).
-    """
-    limit = max(MIN_DOCUMENT_LIMIT, MAX_INFLATION * len(body))
-    inflater = zlib.decompressobj()
-    try:
-        document = inflater.decompress(body, limit)
-    except zlib.error as error:
-        raise SnapshotError(f"malformed snapshot body: {error}") from None
-    if inflater.unconsumed_tail:
-        raise SnapshotError(
-            f"malformed snapshot body: it inflates past {limit:,} bytes "
-            f"({MAX_INFLATION} times its {len(body):,}); this version never writes such a body"
-        )
-    if not inflater.eof or inflater.unused_data:
-        raise SnapshotError("malformed snapshot body: the compressed stream is cut short or padded")
     return document
 
 
