@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from lifecycle import EcsModel, ManualClock, SnapshotError
+from lifecycle import EcsModel, InstanceStatus, ManualClock, SnapshotError
 from lifecycle._snapshot import MAX_INFLATION, MIN_DOCUMENT_LIMIT
 
 Document = dict[str, Any]
@@ -115,7 +115,7 @@ def test_due_entries_not_in_heap_order_still_settle_in_time_order() -> None:
     restored.subscribe(events.append)
     restored.advance(3_600)
     assert [e.time for e in events] == sorted(e.time for e in events)
-    assert restored.status_counts()["Running"] == 4
+    assert restored.status_counts()[InstanceStatus.RUNNING] == 4
 
 
 @pytest.mark.parametrize(
