@@ -58,7 +58,7 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import lifecycle  # noqa: E402
-from lifecycle import EcsModel, InstanceStatus  # noqa: E402
+from lifecycle import Durations, EcsModel, InstanceStatus  # noqa: E402
 from lifecycle.simulation import (  # noqa: E402
     Simulation,
     default_workload,
@@ -296,6 +296,93 @@ def flat_rows(plan: Plan) -> list[dict[str, float]]:
     ]
 
 
+# ----------------------------------------------------------- section 2b
+def cpu_ns(action: Callable[[], object]) -> int:
+    """Thread CPU nanoseconds ``action()`` takes, GC paused (wall time is noisy here)."""
+    with gc_paused():
+        began = time.thread_time_ns()
+        action()
+        return time.thread_time_ns() - began
+
+
+def repeat_ns(call: Callable[[], object], times: int) -> float:
+    """Thread CPU nanoseconds per ``call()``, over ``times`` calls."""
+
+    def calls() -> None:
+        for _ in range(times):
+            call()
+
+    return cpu_ns(calls) / times
+
+
+def client_rows(plan: Plan) -> list[dict[str, float]]:
+    """Section 2b: what a real client's loop costs against fleet size, in CPU time.
+
+    Each fleet is half Running, half Stopped, interleaved. Per round and fleet:
+    a DescribeInstances page of the Running ones by the Status filter (the
+    wait loop of Terraform and Ansible), one by a one-id ``InstanceIds`` JSON
+    list, and a 100-instance StopInstances against ``bulk`` on another 100
+    (both brought back to Running, untimed). Rounds interleave the sizes.
+    """
+    rng = Random(1)
+    models: dict[int, EcsModel] = {}
+    for size in plan.flat_sizes:
+        model = EcsModel(durations=Durations.immediate())
+        for n in range(0, size, 2):
+            model.create_instances(1, id_prefix=f"i-r{n}-", status="Running")
+            model.create_instances(1, id_prefix=f"i-s{n}-", status=STOPPED)
+        models[size] = model
+    polls = 200
+    samples: dict[tuple[int, str], list[float]] = {}
+    for _ in range(plan.repeats):
+        for size, model in models.items():
+            running = [f"i-r{n}-0" for n in range(0, size, 2)]
+            one = json.dumps([rng.choice(running)])
+            batch = rng.sample(running, 200)
+            figures = {
+                "status page": repeat_ns(
+                    partial(model.describe_instances, status="Running"), polls
+                ),
+                "ids page": repeat_ns(partial(model.describe_instances, instance_ids=one), polls),
+                "StopInstances": cpu_ns(partial(model.stop_instances, batch[:100])) / 100,
+                "bulk stop": cpu_ns(partial(model.bulk, "StopInstance", batch[100:])) / 100,
+            }
+            model.bulk("StartInstance", batch)
+            for name, value in figures.items():
+                samples.setdefault((size, name), []).append(value)
+    return [
+        {
+            "size": size,
+            **{
+                name: statistics.median(samples[(size, name)])
+                for name in ("status page", "ids page", "StopInstances", "bulk stop")
+            },
+        }
+        for size in plan.flat_sizes
+    ]
+
+
+def print_client(rows: list[dict[str, float]]) -> None:
+    """Section 2b table."""
+    print()
+    print("2b. A client's loop against fleet size (CPU ns per call, or per instance for batches)")
+    print(
+        f"   {'instances':>10} {'Status page':>12} {'vs 1st':>7} {'InstanceIds':>12} "
+        f"{'vs 1st':>7} {'StopInstances':>14} {'bulk stop':>10}"
+    )
+    first = rows[0]
+    for row in rows:
+        print(
+            f"   {int(row['size']):>10,} {row['status page']:>12,.0f} "
+            f"{row['status page'] / first['status page']:>6.2f}x {row['ids page']:>12,.0f} "
+            f"{row['ids page'] / first['ids page']:>6.2f}x {row['StopInstances']:>14,.0f} "
+            f"{row['bulk stop']:>10,.0f}"
+        )
+    print("   Status page: describe_instances(status='Running'), the first 10 of half the fleet;")
+    print("   InstanceIds: describe_instances(instance_ids='[\"i-...\"]'), one instance;")
+    print("   StopInstances (100 ids, AllTogether) and bulk('StopInstance') per instance.")
+
+
 # ------------------------------------------------------------- section 3
 def bulk_rows(plan: Plan) -> list[tuple[str, float, float, str]]:
     """Section 3: (what, bulk ns per instance, one at a time ns per instance, how)."""
@@ -519,6 +606,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     print_memory(memory_rows(plan), plan.memory_size)
     print_flat(flat_rows(plan))
+    print_client(client_rows(plan))
     print_bulk(bulk_rows(plan), plan.bulk_size)
     print_week(worker("--week", str(plan.week_instances), str(plan.week_days)), plan)
     print_pool(pool_row(plan), plan)

@@ -13,6 +13,7 @@ here.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -292,25 +293,32 @@ def _describe_instances(
     _faults_before(core, action, now, request)
     if typed["dry_run"]:
         raise reject(action, ErrorCode.DRY_RUN_OPERATION, request, None)
-    matched = _matches(core, typed, ids, now)
     max_results: int | None = typed["max_results"]  # type: ignore[assignment]
-    page_number: int | None
+    page_number: int | None = None
     if max_results is None and token is None:
         page_number = typed["page_number"]  # type: ignore[assignment]
         size: int = typed["page_size"]  # type: ignore[assignment]
-        first = (page_number - 1) * size  # type: ignore[operator]
-        page = matched[first : first + size]
-        next_token = ""
+        skip = (page_number - 1) * size  # type: ignore[operator]
     else:
-        page_number = None
         size = min(max(max_results or MAX_RESULTS_FLOOR, MAX_RESULTS_FLOOR), MAX_RESULTS_CEILING)
-        start = _first_at_or_after(matched, after)
-        page = matched[start : start + size]
-        more = start + size < len(matched)
-        next_token = f"{page[-1] + 1:016x}" if more else ""
+        skip = 0
+    wanted = typed["status"]
+    if ids is None and wanted is not None and not _other_filters(typed):
+        # The common poll, "every Running instance": counted and found in the status
+        # bytes at C speed, so a page costs about the same at 1M instances as at 1k.
+        code = STATUS_CODE[InstanceStatus(str(wanted))]
+        total = core.instances.counts[code]
+        page, more = _status_page(core.instances.status, code, skip, after, size)
+    else:
+        matched = _matches(core, typed, ids)
+        total = len(matched)
+        start = skip + _first_at_or_after(matched, after)
+        page = list(matched[start : start + size])
+        more = start + size < total
+    next_token = f"{page[-1] + 1:016x}" if more and page_number is None else ""
     return DescribeInstancesResponse(
         request_id=format_request_id(request),
-        total_count=len(matched),
+        total_count=total,
         page_number=page_number,
         page_size=size,
         next_token=next_token,
@@ -337,31 +345,36 @@ def _first_at_or_after(matched: Sequence[int], position: int) -> int:
     return low
 
 
-def _matches(
-    core: Core, typed: dict[str, object], ids: list[str] | None, now: float
-) -> Sequence[int]:
+def _matches(core: Core, typed: dict[str, object], ids: list[str] | None) -> Sequence[int]:
     """Positions of the instances every given filter matches, in creation order."""
     instances = core.instances
-    status_column = instances.status
-    wanted = typed["status"]
+    candidates: Sequence[int]
     if ids is not None:
         index = instances.index
-        candidates: Sequence[int] = sorted({index[i] for i in ids if i in index})
-    elif wanted is not None and not _other_filters(typed):
-        # The common poll, "every Running instance": found by the bytes, not in Python.
-        code = bytes((STATUS_CODE[InstanceStatus(str(wanted))],))
-        found: list[int] = []
-        position = status_column.find(code)
-        while position >= 0:
-            found.append(position)
-            position = status_column.find(code, position + 1)
-        return found
+        candidates = sorted({index[i] for i in ids if i in index})
     else:
         candidates = range(len(instances.ids))
     tests = _filters(core, typed)
     if not tests:
         return candidates
     return [i for i in candidates if all(test(i) for test in tests)]
+
+
+def _status_page(
+    column: bytearray, code: int, skip: int, after: int, size: int
+) -> tuple[list[int], bool]:
+    """One page of the instances in one status: their positions, and whether more follow."""
+    wanted = bytes((code,))
+    position = column.find(wanted, after)
+    for _ in range(skip):
+        if position < 0:
+            break
+        position = column.find(wanted, position + 1)
+    page: list[int] = []
+    while position >= 0 and len(page) < size:
+        page.append(position)
+        position = column.find(wanted, position + 1)
+    return page, position >= 0
 
 
 def _other_filters(typed: dict[str, object]) -> bool:
@@ -420,7 +433,13 @@ def _lock_reasons(core: Core, index: int) -> tuple[str, ...]:
 
 def format_time(seconds: float) -> str:
     """Model time as the API shows times: ``yyyy-MM-ddTHH:mmZ`` (UTC, to the minute)."""
-    return datetime.fromtimestamp(EPOCH + seconds, UTC).strftime(TIME_FORMAT)
+    return _minute(math.floor(seconds / 60))
+
+
+@functools.lru_cache(maxsize=4096)
+def _minute(minutes: int) -> str:
+    # A fleet's instances share few distinct minutes: format each once.
+    return datetime.fromtimestamp(EPOCH + minutes * 60, UTC).strftime(TIME_FORMAT)
 
 
 def attributes(core: Core, index: int, now: float) -> InstanceAttributes:

@@ -25,6 +25,7 @@ from ._instances import (
     PREPAID,
     RECOVERABLE,
     STARTING,
+    STOPPED_BY_API,
     Instances,
     Template,
 )
@@ -113,7 +114,7 @@ class Core:
             assert settle is not None, "only transitory statuses are ever scheduled"
             trigger, row = settle
             dest = row[status]
-            status_column[index] = dest
+            instances.move(index, status, dest)
             instances.settles_at[index] = NEVER
             if self.subscribers:
                 self.emit(instances.ids[index], status, dest, trigger, due, request, None)
@@ -209,7 +210,10 @@ class Core:
         """One call of a single-instance action, decided and (on success) applied."""
         # NB: the request stage runs in _rules.REQUEST_STAGE order; compile_precedence
         # refuses a PRECEDENCE row that disagrees with it.
-        now = self.now()
+        now = self.clock.now()
+        due = self.schedule.due
+        if due and due[0][0] <= now:
+            self.settle(now)
         request = self.request_rng.getrandbits(128)
         if problem is not None:
             return request, problem, parameter
@@ -253,7 +257,7 @@ class Core:
         instances = self.instances
         status = instances.status[index]
         dest = plan.row[status]
-        instances.status[index] = dest
+        instances.move(index, status, dest)
         if dest == STARTING:
             instances.started[index] = now
         loss: DataLossCause | None = None
@@ -265,7 +269,8 @@ class Core:
             instances.losses.setdefault(index, []).append(
                 DataLoss(time=now, cause=loss, request_id=format_request_id(request))
             )
-        instances.record_stop_mode(index, stopped_mode)
+        if stopped_mode is not None or instances.traits[index] & STOPPED_BY_API:
+            instances.record_stop_mode(index, stopped_mode)
         if self.subscribers:
             self.emit(instances.ids[index], status, dest, plan.trigger, now, request, loss)
         if self.faults.rules:

@@ -50,8 +50,8 @@ class ObservationMixin:
         with self._lock:
             core = self._core
             core.settle(core.clock.now())
-            codes = core.instances.status
-            return {status: codes.count(code) for code, status in enumerate(STATUSES)}
+            counts = core.instances.counts
+            return {status: counts[code] for code, status in enumerate(STATUSES)}
 
     def __len__(self) -> int:
         return len(self._core.instances.ids)

@@ -80,7 +80,7 @@ class PlatformMixin:
             if dest == NO_TRANSITION:
                 return False
             request = core.request_rng.getrandbits(128)
-            instances.status[index] = dest
+            instances.move(index, status, dest)
             # No StoppedMode to clear: the start that made it Running cleared it (Core.apply).
             if core.subscribers:
                 core.emit(instance_id, status, dest, cause, now, request, None)

@@ -57,12 +57,15 @@ def read(
     for param in params:
         name = param.python_name
         raw = values.get(name)
+        kind = param.type
+        if kind is _BOOLEAN and (raw is False or raw is True):
+            typed[name] = raw  # the common case, first
+            continue
         if raw is None or (param.required and raw in ("", [])):
             if param.required:
                 problems.append((_MISSING, param.name))
             typed[name] = param.default
             continue
-        kind = param.type
         value: object
         if kind is _BOOLEAN:
             value = flag(name, raw)

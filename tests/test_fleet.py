@@ -6,11 +6,14 @@ the model's own tables are never consulted here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lifecycle import ApiError, Durations, EcsModel, InstanceStatus, ManualClock
 from tests.reference import error_entry, operation
@@ -293,3 +296,75 @@ def test_a_snapshot_keeps_creation_and_start_times() -> None:
     restored = EcsModel.restore(model.snapshot())
     (item,) = restored.describe_instances().instances
     assert (item.creation_time, item.start_time) == ("2026-01-01T00:10Z", "2026-01-01T00:11Z")
+
+
+@given(
+    statuses=st.lists(st.sampled_from(["Running", "Stopped", "Starting"]), max_size=40),
+    wanted=st.sampled_from(["Running", "Stopped", "Pending"]),
+    page_number=st.integers(1, 6),
+    page_size=st.integers(1, 12),
+    max_results=st.none() | st.integers(0, 120),
+)
+def test_the_status_only_page_agrees_with_the_general_filter(
+    statuses: list[str], wanted: str, page_number: int, page_size: int, max_results: int | None
+) -> None:
+    """The byte-scan path for a Status-only filter answers exactly what filtering in
+    Python answers (the zone filter matches every instance and forces that path)."""
+    model = EcsModel()  # nothing settles: the clock does not move
+    for n, status in enumerate(statuses):
+        model.create_instance(f"i-{n}", status=status)
+    expected = [f"i-{n}" for n, status in enumerate(statuses) if status == wanted]
+    for zone in (None, "cn-hangzhou-i"):
+        pages: list[list[str]] = []
+        token: str | None = None
+        while True:
+            page = model.describe_instances(
+                status=wanted,
+                zone_id=zone,
+                page_number=page_number,
+                page_size=page_size,
+                max_results=max_results,
+                next_token=token,
+            )
+            assert page.total_count == len(expected)
+            pages.append([i.instance_id for i in page.instances])
+            if max_results is None or not page.next_token:
+                break
+            token = page.next_token
+        if max_results is None:
+            first = (page_number - 1) * page_size
+            assert pages == [expected[first : first + page_size]]
+        else:
+            assert [i for p in pages for i in p] == expected
+
+
+@given(
+    moves=st.lists(
+        st.tuples(
+            st.sampled_from(["start", "stop", "reboot", "batch", "platform", "advance"]),
+            st.integers(0, 5),
+        ),
+        max_size=30,
+    )
+)
+def test_the_status_counts_kept_with_every_move_are_the_statuses_counted(
+    moves: list[tuple[str, int]],
+) -> None:
+    model = EcsModel(clock=ManualClock(), durations=Durations())
+    model.set_in_arrears()
+    ids = model.create_instances(6, id_prefix="i-", status="Running")
+    calls: dict[str, Any] = {
+        "start": model.start_instance,
+        "stop": model.stop_instance,
+        "reboot": model.reboot_instance,
+        "batch": lambda i: model.stop_instances([i], batch_optimization="SuccessFirst"),
+        "platform": lambda i: model.stop_by_platform(i, "overdue"),
+        "advance": lambda _: model.advance(10),
+    }
+    for move, n in moves:
+        with contextlib.suppress(ApiError):
+            calls[move](ids[n])
+    counted = {status: model.statuses().count(status) for status in InstanceStatus}
+    assert model.status_counts() == counted
+    assert EcsModel.restore(model.snapshot()).status_counts() == counted
+    assert model.describe_instances(status="Running").total_count == counted[InstanceStatus.RUNNING]
