@@ -389,7 +389,6 @@ def _columns(columns: dict[str, Any]) -> Instances:
     instances.index = {instance_id: index for index, instance_id in enumerate(ids)}
     instances.status = bytearray(status)
     instances.recount()
-    instances.recount()
     instances.faults = bytearray(faults)
     instances.traits = bytearray(traits)
     instances.expired = expired
