@@ -234,6 +234,8 @@ def _describe_status(
     now = core.now()
     request = core.request_rng.getrandbits(128)
     ids: Sequence[str] = typed["instance_ids"] or ()  # type: ignore[assignment]
+    if not all(ids):
+        problems.append((_MALFORMED, "InstanceId"))
     if len(ids) > _MAX_STATUS_IDS:
         problems.append((_TOO_MANY, None))
     if problems:

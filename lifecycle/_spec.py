@@ -288,6 +288,9 @@ PRECEDENCE: Final[dict[Action, tuple[Rule, ...]]] = {
     ),
     Action.DESCRIBE_INSTANCE_STATUS: (
         *_PARAMETER_RULES,
+        # "Abs.InvalidInstanceIds.MalFormed ... The specified instanceIds is not valid."
+        # (current docs): an empty InstanceId.N value.
+        _WELL_FORMED,
         Rule(Check.INSTANCE_ID_COUNT, ErrorCode.TOO_MANY_INSTANCE_IDS),
         *_FAULT_RULES,
     ),
@@ -518,6 +521,12 @@ ERRORS: Final[dict[Action, dict[ErrorCode, ErrorEntry]]] = {
             403,
             "Instance ids cannot be more than 100.",
             "More than 100 InstanceId.N values.",
+            DOC_DESCRIBE,
+        ),
+        ErrorCode.INVALID_INSTANCE_IDS_MALFORMED: _E(
+            403,
+            "The specified instanceIds is not valid.",
+            "An InstanceId.N value is empty.",
             DOC_DESCRIBE,
         ),
         ErrorCode.THROTTLING: _THROTTLED,

@@ -132,6 +132,17 @@ def test_a_batch_request_is_refused_whole_in_the_documented_order(
     assert unchanged(model) == before
 
 
+def test_describe_instance_status_refuses_an_empty_id_as_malformed() -> None:
+    model, ids = fleet()
+    refused(
+        lambda: model.call("DescribeInstanceStatus", {"InstanceId.1": ids[0], "InstanceId.2": ""}),
+        "DescribeInstanceStatus",
+        MALFORMED,
+    )
+    # Repeated ids are not malformed: the instance is listed once.
+    assert model.describe_instance_status([ids[0], ids[0]]).total_count == 1
+
+
 def test_force_reboot_is_a_power_cut_and_stopped_modes_are_recorded() -> None:
     model, ids = fleet()
     model.reboot_instances(ids[:1], force_reboot=True)

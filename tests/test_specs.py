@@ -6,7 +6,7 @@ import pytest
 
 import lifecycle
 from lifecycle import _spec
-from lifecycle._machine import SPEC_MACHINE
+from lifecycle._machine import GUARDS, SPEC_MACHINE
 from tests.reference import load, operation
 
 ACTIONS = [action.value for action in lifecycle.Action]
@@ -52,6 +52,18 @@ def test_transition_actions_match_the_action_triggers() -> None:
         t["action"]: t["trigger"] for t in load("lifecycle.toml")["transitions"] if "action" in t
     }
     assert spec == {action.value: trigger for action, trigger in _spec.ACTION_TRIGGERS.items()}
+
+
+def test_each_transition_names_the_guards_and_batch_action_the_spec_gives() -> None:
+    for transition in load("lifecycle.toml")["transitions"]:
+        trigger = transition["trigger"]
+        assert list(GUARDS[trigger]) == transition.get("guards", []), trigger
+    batches = {
+        t["batch_action"]: t["action"]
+        for t in load("lifecycle.toml")["transitions"]
+        if "batch_action" in t
+    }
+    assert batches == {batch.value: single.value for batch, single in _spec.BATCH_OF.items()}
 
 
 def test_transitory_statuses_match_the_settle_triggers() -> None:
