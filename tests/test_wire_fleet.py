@@ -104,8 +104,11 @@ def tea(request: pytest.FixtureRequest, server: WireServer) -> TeaClient:
 
 
 @pytest.fixture(scope="module")
-def old(server: WireServer) -> AcsClient:
-    return AcsClient(AK, SK, REGION, auto_retry=False, timeout=10, connect_timeout=5)
+def old(server: WireServer) -> Iterator[AcsClient]:
+    client = AcsClient(AK, SK, REGION, auto_retry=False, timeout=10, connect_timeout=5)
+    yield client
+    # Its pooled connections, closed now rather than by the garbage collector.
+    client.session.close()
 
 
 def advance(server: WireServer, seconds: float) -> None:
@@ -387,7 +390,10 @@ def test_the_old_sdk_drives_a_batch_and_watches_it(
         body = json.loads(old_call(old, server, stop))
     assert [item["Code"] for item in body["InstanceResponses"]["InstanceResponse"]] == ["200"] * 3
     assert {alice.status(name) for name in FLEET} == {"Stopping"}
-    assert "StopInstances: ignored parameters it does not document: 'on'" in caplog.messages
+    assert (
+        "StopInstances: ignored parameters it does not document: 'on'"
+        " (as ECS does; named once, then at DEBUG)"
+    ) in caplog.messages
 
     def poll() -> dict[str, Any]:
         request = DescribeInstancesRequest()

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import lifecycle
 from lifecycle import Action, ErrorCode, InvalidArgument
-from lifecycle.wire import Credential, WireApp, WireConfig, WireRequest, WireResponse
+from lifecycle.wire import Credential, WireApp, WireConfig, WireRequest, WireResponse, _protocol
 from lifecycle.wire._envelope import render_xml
 from tests.wire_helpers import (
     AK,
@@ -359,7 +359,47 @@ def test_footmark_s_stray_on_parameter_is_served(
         "Starting",
     )
     (line,) = caplog.records
-    assert line.getMessage() == ("StartInstances: ignored parameters it does not document: 'on'")
+    assert line.getMessage() == (
+        "StartInstances: ignored parameters it does not document: 'on'"
+        " (as ECS does; named once, then at DEBUG)"
+    )
+
+
+def test_a_stray_parameter_is_a_warning_once_then_debug(
+    app: WireApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client polling in a tight loop sends it every time: one warning is enough."""
+    params = {"RegionId": "r", "InstanceIds": '["i-running"]', "on": "DescribeInstances"}
+    with caplog.at_level(logging.DEBUG, logger="lifecycle.wire"):
+        for _ in range(3):
+            assert app.handle(v3_request("DescribeInstances", params)).status == 200
+        # Another action, and another name with the same action, are named anew.
+        app.handle(v3_request("DescribeInstanceStatus", {"RegionId": "r", "on": "x"}))
+        app.handle(v3_request("DescribeInstances", {**params, "Foo": "1"}))
+    named = [(r.levelname, r.getMessage().split(" (")[0]) for r in caplog.records]
+    stray = "ignored parameters it does not document"
+    assert named == [
+        ("WARNING", f"DescribeInstances: {stray}: 'on'"),
+        ("DEBUG", f"DescribeInstances: {stray}: 'on'"),
+        ("DEBUG", f"DescribeInstances: {stray}: 'on'"),
+        ("WARNING", f"DescribeInstanceStatus: {stray}: 'on'"),
+        ("WARNING", f"DescribeInstances: {stray}: 'Foo'"),
+    ]
+
+
+def test_beyond_the_names_it_remembers_a_stray_parameter_is_always_a_warning(
+    app: WireApp, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_protocol, "MAX_NAMED", 1)
+    with caplog.at_level(logging.WARNING, logger="lifecycle.wire"):
+        for _ in range(2):
+            app.handle(v3_request("RebootInstance", {"InstanceId": "i-nope", "a": "1"}))
+            app.handle(v3_request("RebootInstance", {"InstanceId": "i-nope", "b": "1"}))
+    assert [r.getMessage().split(": ")[-1] for r in caplog.records] == [
+        "'a' (as ECS does; named once, then at DEBUG)",
+        "'b' (as ECS does; named once, then at DEBUG)",
+        "'b' (as ECS does; named once, then at DEBUG)",
+    ]
 
 
 def test_several_undocumented_parameters_are_one_log_line(

@@ -64,6 +64,9 @@ _FORM: Final = "application/x-www-form-urlencoded"
 #: ``N`` of a ``Name.N`` list parameter: 1, 2, ... without leading zeros.
 _DIGITS: Final = "[1-9][0-9]{0,8}"
 _POSITION: Final = re.compile(_DIGITS + r"\Z")
+#: How many (action, unknown parameter) pairs an endpoint remembers having named
+#: at WARNING; beyond them, each new one is named at WARNING every time it comes.
+MAX_NAMED: Final = 1024
 
 #: RPC common parameters (section 3.1) and the SDKs' hidden owner parameters
 #: (section 1): accepted with every action, never read by the model.
@@ -328,6 +331,9 @@ class EcsProtocol:
         self.accounts = accounts
         self.config = config
         self._request_ids = request_ids or RequestIds(0)
+        self._named_lock = threading.Lock()
+        #: (action, parameter) pairs already named at WARNING (at most MAX_NAMED).
+        self._named: set[tuple[str, str]] = set()
         self._verifier = Verifier(
             accounts.secret_of,
             window=config.timestamp_window,
@@ -354,7 +360,11 @@ class EcsProtocol:
             xml = _wants_xml(parsed)
             action = _action(parsed)
             account = self._account(request, parsed)
-            params = _model_params(action, parsed.params, strict=self.config.strict_parameters)
+            params, unknown = _model_params(
+                action, parsed.params, strict=self.config.strict_parameters
+            )
+            if unknown:
+                self._name_unknown(action, unknown)
             result = account.model.call(action, params)
         except ApiError as error:
             return self._error(
@@ -374,6 +384,26 @@ class EcsProtocol:
         request_id = str(body["RequestId"])
         content = render_xml(f"{action}Response", body) if xml else render_json(body)
         return _response(200, XML_CONTENT_TYPE if xml else JSON_CONTENT_TYPE, content, request_id)
+
+    def _name_unknown(self, action: str, unknown: list[str]) -> None:
+        """Name ignored parameters in the log: a WARNING the first time for each
+        action and name, DEBUG after that (a client polling in a tight loop
+        sends the same stray parameter every time)."""
+        with self._named_lock:
+            new = [name for name in unknown if (action, name) not in self._named]
+            if len(self._named) + len(new) <= MAX_NAMED:
+                self._named.update((action, name) for name in new)
+        if new:
+            shown = ", ".join(repr(name) for name in new)
+            logger.warning(
+                "%s: ignored parameters it does not document: %s"
+                " (as ECS does; named once, then at DEBUG)",
+                action,
+                shown,
+            )
+        else:
+            shown = ", ".join(repr(name) for name in unknown)
+            logger.debug("%s: ignored parameters it does not document: %s", action, shown)
 
     def internal_error(self) -> WireResponse:
         """The documented ``InternalError`` envelope, for a bug caught at a boundary."""
@@ -529,7 +559,10 @@ def _origin_path(path: str) -> str:
     return urlsplit(path).path or "/"
 
 
-def _model_params(action: str, params: Mapping[str, str], *, strict: bool) -> dict[str, object]:
+def _model_params(
+    action: str, params: Mapping[str, str], *, strict: bool
+) -> tuple[dict[str, object], list[str]]:
+    """The parameters to pass to the model, and the names ignored as unknown."""
     spec = ACTIONS[action]
     chosen: dict[str, object] = {}
     listed: dict[int, str] = {}
@@ -549,17 +582,14 @@ def _model_params(action: str, params: Mapping[str, str], *, strict: bool) -> di
         elif strict:
             raise WireError.of("UnsupportedParameter", parameter=name)
         else:
+            # Real ECS ignores a parameter it does not know (footmark sends on=<Action>).
             unknown.append(name)
-    if unknown:
-        # Real ECS ignores a parameter it does not know (footmark sends on=<Action>).
-        shown = ", ".join(repr(name) for name in unknown)
-        logger.warning("%s: ignored parameters it does not document: %s", action, shown)
     for name in spec.required:
         if not params.get(name):
             raise WireError.of("MissingParameter", parameter=name)
     if spec.listed is not None and listed:
         chosen[spec.listed] = [listed[position] for position in sorted(listed)]
-    return chosen
+    return chosen, unknown
 
 
 def _response(status: int, content_type: str, body: bytes, request_id: str) -> WireResponse:
