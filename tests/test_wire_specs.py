@@ -165,3 +165,4 @@ def test_strict_parameters_are_off_by_default() -> None:
     assert WireConfig().strict_parameters is False
     (row,) = [d for d in WIRE["decisions"] if d["topic"] == "unknown parameters (issue 9)"]
     assert "WireConfig(strict_parameters=True)" in row["decision"]
+    assert f"remembers up to {_protocol.MAX_NAMED} such pairs" in row["decision"]
