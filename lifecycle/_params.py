@@ -61,7 +61,7 @@ def read(
         if kind is _BOOLEAN and (raw is False or raw is True):
             typed[name] = raw  # the common case, first
             continue
-        if raw is None or (param.required and raw in ("", [])):
+        if raw is None or (raw == "" and param.filter) or (param.required and raw in ("", [])):
             if param.required:
                 problems.append((_MISSING, param.name))
             typed[name] = param.default

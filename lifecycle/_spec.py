@@ -933,6 +933,8 @@ class Param:
     misuse: str = ""
     #: What a value outside ``choices`` answers, when not ``InvalidParameter``.
     invalid_code: ErrorCode = ErrorCode.INVALID_PARAMETER
+    #: A filter: an empty value is as if not sent ("empty filters are ignored").
+    filter: bool = False
 
 
 #: "InstanceId.N ... 1-100 ids" (DescribeInstanceStatus, current docs).
@@ -1007,13 +1009,20 @@ PARAMETERS: Final[dict[Action, tuple[Param, ...]]] = {
     ),
     Action.DESCRIBE_INSTANCES: (
         _REGION,
-        Param("InstanceIds", "instance_ids", ParamType.JSON_LIST, max_items=MAX_BATCH_IDS),
+        Param(
+            "InstanceIds",
+            "instance_ids",
+            ParamType.JSON_LIST,
+            max_items=MAX_BATCH_IDS,
+            filter=True,
+        ),
         Param(
             "Status",
             "status",
             ParamType.STRING,
             choices=("Pending", "Running", "Starting", "Stopping", "Stopped"),
             invalid_code=ErrorCode.INVALID_STATUS_NOT_FOUND,
+            filter=True,
         ),
         Param(
             "InstanceChargeType",
@@ -1021,6 +1030,7 @@ PARAMETERS: Final[dict[Action, tuple[Param, ...]]] = {
             ParamType.STRING,
             choices=("PostPaid", "PrePaid"),
             invalid_code=ErrorCode.INVALID_INSTANCE_CHARGE_TYPE_NOT_FOUND,
+            filter=True,
         ),
         Param(
             "LockReason",
@@ -1028,10 +1038,11 @@ PARAMETERS: Final[dict[Action, tuple[Param, ...]]] = {
             ParamType.STRING,
             choices=("financial", "security", "recycling", "dedicatedhostfinancial", "refunded"),
             invalid_code=ErrorCode.INVALID_LOCK_REASON_NOT_FOUND,
+            filter=True,
         ),
-        Param("InstanceType", "instance_type", ParamType.STRING),
-        Param("InstanceTypeFamily", "instance_type_family", ParamType.STRING),
-        Param("ZoneId", "zone_id", ParamType.STRING),
+        Param("InstanceType", "instance_type", ParamType.STRING, filter=True),
+        Param("InstanceTypeFamily", "instance_type_family", ParamType.STRING, filter=True),
+        Param("ZoneId", "zone_id", ParamType.STRING, filter=True),
         Param("PageNumber", "page_number", ParamType.INTEGER, minimum=1, default=1),
         Param(
             "PageSize",
@@ -1042,7 +1053,7 @@ PARAMETERS: Final[dict[Action, tuple[Param, ...]]] = {
             default=DEFAULT_PAGE_SIZE,
         ),
         Param("MaxResults", "max_results", ParamType.INTEGER),
-        Param("NextToken", "next_token", ParamType.STRING),
+        Param("NextToken", "next_token", ParamType.STRING, filter=True),
         _DRY_RUN_PARAM,
     ),
     Action.DESCRIBE_INSTANCE_ATTRIBUTE: (_INSTANCE_ID,),

@@ -379,3 +379,23 @@ def test_the_status_counts_kept_with_every_move_are_the_statuses_counted(
     assert model.status_counts() == counted
     assert EcsModel.restore(model.snapshot()).status_counts() == counted
     assert model.describe_instances(status="Running").total_count == counted[InstanceStatus.RUNNING]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "InstanceIds",
+        "Status",
+        "InstanceChargeType",
+        "LockReason",
+        "InstanceType",
+        "InstanceTypeFamily",
+        "ZoneId",
+        "NextToken",
+    ],
+)
+def test_an_empty_filter_is_as_if_not_sent(name: str) -> None:
+    """DescribeInstances: "filters are ANDed, empty ones ignored" (its spec's decisions)."""
+    model, ids = fleet(3)
+    page = model.call("DescribeInstances", {"RegionId": REGION, name: ""})
+    assert page.to_dict()["TotalCount"] == len(ids)
