@@ -170,10 +170,7 @@ def _batch(action: Action) -> Run:
                 problems.append((_TOO_MANY, None))
         if problems:
             raise _refuse(action, problems, request)
-        if core.faults.rules:
-            fault_code = core.faults.before(action, None, now, request)
-            if fault_code is not None:
-                raise reject(action, fault_code, request, None)
+        _faults_before(core, action, now, request)
         if typed["dry_run"]:
             raise reject(action, ErrorCode.DRYRUN_SUCCESS, request, None)
         request_facts, mode = shape(typed)
