@@ -629,271 +629,111 @@ ERRORS: Final[dict[Action, dict[ErrorCode, ErrorEntry]]] = {
             DOC_COMMON,
         ),
     },
-    Action.START_INSTANCES: {
-        ErrorCode.MISSING_PARAMETER: _E(
-            400,
-            'The input parameter "{parameter}" that is mandatory for processing this request is '
-            "not supplied.",
-            "RegionId or InstanceId.N is missing or empty.",
-            DOC_COMMON,
-        ),
-        ErrorCode.INVALID_PARAMETER: _E(
-            400,
-            'The specified parameter "{parameter}" is not valid.',
-            "A parameter value is malformed (a Boolean that is not true or false, a "
-            "BatchOptimization outside its choices, an InstanceId.N position that is not 1, 2, "
-            "...).",
-            DOC_COMMON,
-        ),
-        ErrorCode.INVALID_INSTANCE_IDS_MALFORMED: _E(
-            403,
-            "The specified instanceIds is not valid.",
-            "An InstanceId.N value is empty, or the same id is given twice.",
-            DOC_START_BATCH,
-        ),
-        ErrorCode.TOO_MANY_INSTANCE_IDS: _E(
-            403,
-            "Instance ids cannot be more than 100.",
-            "More than 100 InstanceId.N values.",
-            DOC_START_BATCH,
-        ),
-        ErrorCode.THROTTLING: _E(
-            400,
-            "Request was denied due to request throttling.",
-            "The caller is sending too many requests. Only when the caller injects a throttle "
-            "fault.",
-            DOC_COMMON,
-        ),
-        ErrorCode.INTERNAL_ERROR: _E(
-            500,
-            "The request processing has failed due to some unknown error.",
-            "Internal error, please try again later. Only when the caller injects it (for the "
-            "whole request).",
-            DOC_START_BATCH,
-        ),
-        ErrorCode.DRYRUN_SUCCESS: _E(
-            400,
-            "This request is a dryrun request with successful result.",
-            "DryRun=true and the request passed the parameter checks; nothing was changed.",
-            DOC_START_BATCH,
-        ),
-        ErrorCode.INVALID_INSTANCE_IDS_NOT_FOUND: _E(
-            404,
-            "The specified InstanceIds does not exist.",
-            "AllTogether: an id names no instance.",
-            DOC_START_BATCH,
-        ),
-        ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _E(
-            404,
-            "The specified InstanceId does not exist.",
-            "SuccessFirst, per instance: the id names no instance.",
-            DOC_START_BATCH,
-        ),
-        ErrorCode.INSTANCE_NOT_READY: _E(
-            403,
-            "The specified instance is not ready for use.",
-            "The instance is Pending (being created). Per instance the seed's message is used "
-            "(see [[decisions]] InstanceNotReady).",
-            DOC_START_BATCH,
-        ),
-        ErrorCode.INSTANCE_LOCKED_FOR_SECURITY: _E(
-            403,
-            "The specified operation is denied as your instance is locked for security reasons.",
-            "Operation is denied because the resource is locked for security reasons.",
-            DOC_START_BATCH,
-        ),
-        ErrorCode.INSTANCE_EXPIRED: _E(
-            403,
-            "PrePaid instances has been expired.",
-            "The Subscription instance has expired. The Pay-As-You-Go instance has been in "
-            "outstanding payment.",
-            DOC_START_BATCH,
-        ),
-        ErrorCode.INSUFFICIENT_BALANCE: _E(
-            403,
-            "Your account does not have enough balance.",
-            "The instance cannot be started because the account does not have enough balance.",
-            DOC_START_BATCH,
-        ),
-        ErrorCode.INCORRECT_INSTANCE_STATUS: _E(
-            403,
-            "The current status of the resource does not support this operation.",
-            "The current state of the instance does not support this operation.",
-            DOC_START_BATCH,
-        ),
-        ErrorCode.DISK_ERROR: _E(
-            403,
-            "Incorrect Disk Status",
-            "Your disk is in an abnormal status.",
-            SEED_START,
-        ),
-    },
-    Action.STOP_INSTANCES: {
-        ErrorCode.MISSING_PARAMETER: _E(
-            400,
-            'The input parameter "{parameter}" that is mandatory for processing this request is '
-            "not supplied.",
-            "RegionId or InstanceId.N is missing or empty.",
-            DOC_COMMON,
-        ),
-        ErrorCode.INVALID_PARAMETER: _E(
-            400,
-            'The specified parameter "{parameter}" is not valid.',
-            "A parameter value is malformed (a Boolean that is not true or false, a "
-            "BatchOptimization or StoppedMode outside its choices, an InstanceId.N position that "
-            "is not 1, 2, ...).",
-            DOC_COMMON,
-        ),
-        ErrorCode.INVALID_INSTANCE_IDS_MALFORMED: _E(
-            403,
-            "The specified instanceIds is not valid.",
-            "An InstanceId.N value is empty, or the same id is given twice.",
-            DOC_STOP_BATCH,
-        ),
-        ErrorCode.TOO_MANY_INSTANCE_IDS: _E(
-            403,
-            "Instance ids cannot be more than 100.",
-            "More than 100 InstanceId.N values.",
-            DOC_STOP_BATCH,
-        ),
-        ErrorCode.THROTTLING: _E(
-            400,
-            "Request was denied due to request throttling.",
-            "The caller is sending too many requests. Only when the caller injects a throttle "
-            "fault.",
-            DOC_COMMON,
-        ),
-        ErrorCode.INTERNAL_ERROR: _E(
-            500,
-            "The request processing has failed due to some unknown error.",
-            "Internal error, please try again later. Only when the caller injects it (for the "
-            "whole request).",
-            DOC_STOP_BATCH,
-        ),
-        ErrorCode.DRYRUN_SUCCESS: _E(
-            400,
-            "This request is a dryrun request with successful result.",
-            "DryRun=true and the request passed the parameter checks; nothing was changed.",
-            DOC_STOP_BATCH,
-        ),
-        ErrorCode.INVALID_INSTANCE_IDS_NOT_FOUND: _E(
-            404,
-            "The specified InstanceIds does not exist.",
-            "AllTogether: an id names no instance.",
-            DOC_STOP_BATCH,
-        ),
-        ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _E(
-            404,
-            "The specified InstanceId does not exist.",
-            "SuccessFirst, per instance: the id names no instance.",
-            DOC_STOP_BATCH,
-        ),
-        ErrorCode.INSTANCE_LOCKED_FOR_SECURITY: _E(
-            403,
-            "The specified operation is denied as your instance is locked for security reasons.",
-            "Operation is denied because the resource is locked for security reasons.",
-            DOC_STOP_BATCH,
-        ),
-        ErrorCode.INSTANCE_EXPIRED_OR_IN_ARREARS: _E(
-            403,
-            "The specified operation is denied as your prepay instance is expired (prepay mode) "
-            "or in arrears (afterpay mode).",
-            "A PrePaid instance has expired, or the account of a PostPaid instance is in arrears.",
-            DOC_STOP_BATCH,
-        ),
-        ErrorCode.INCORRECT_INSTANCE_STATUS: _E(
-            403,
-            "The current status of the resource does not support this operation.",
-            "The current state of the instance does not support this operation.",
-            DOC_STOP_BATCH,
-        ),
-        ErrorCode.DISK_ERROR: _E(
-            400,
-            "IncorrectDiskStatus.",
-            "Abnormal disk status.",
-            DOC_STOP_BATCH,
-        ),
-    },
-    Action.REBOOT_INSTANCES: {
-        ErrorCode.MISSING_PARAMETER: _E(
-            400,
-            'The input parameter "{parameter}" that is mandatory for processing this request is '
-            "not supplied.",
-            "RegionId or InstanceId.N is missing or empty.",
-            DOC_COMMON,
-        ),
-        ErrorCode.INVALID_PARAMETER: _E(
-            400,
-            'The specified parameter "{parameter}" is not valid.',
-            "A parameter value is malformed (a Boolean that is not true or false, a "
-            "BatchOptimization outside its choices, an InstanceId.N position that is not 1, 2, "
-            "...).",
-            DOC_COMMON,
-        ),
-        ErrorCode.INVALID_INSTANCE_IDS_MALFORMED: _E(
-            403,
-            "The specified instanceIds is not valid.",
-            "An InstanceId.N value is empty, or the same id is given twice.",
-            DOC_REBOOT_BATCH,
-        ),
-        ErrorCode.TOO_MANY_INSTANCE_IDS: _E(
-            403,
-            "Instance ids cannot be more than 100.",
-            "More than 100 InstanceId.N values.",
-            DOC_REBOOT_BATCH,
-        ),
-        ErrorCode.THROTTLING: _E(
-            400,
-            "Request was denied due to request throttling.",
-            "The caller is sending too many requests. Only when the caller injects a throttle "
-            "fault.",
-            DOC_COMMON,
-        ),
-        ErrorCode.INTERNAL_ERROR: _E(
-            500,
-            "The request processing has failed due to some unknown error.",
-            "Internal error, please try again later. Only when the caller injects it (for the "
-            "whole request).",
-            DOC_REBOOT_BATCH,
-        ),
-        ErrorCode.DRYRUN_SUCCESS: _E(
-            400,
-            "This request is a dryrun request with successful result.",
-            "DryRun=true and the request passed the parameter checks; nothing was changed.",
-            DOC_REBOOT_BATCH,
-        ),
-        ErrorCode.INVALID_INSTANCE_IDS_NOT_FOUND: _E(
-            404,
-            "The specified InstanceIds does not exist.",
-            "AllTogether: an id names no instance.",
-            DOC_REBOOT_BATCH,
-        ),
-        ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _E(
-            404,
-            "The specified InstanceId does not exist.",
-            "SuccessFirst, per instance: the id names no instance.",
-            DOC_REBOOT_BATCH,
-        ),
-        ErrorCode.INSTANCE_LOCKED_FOR_SECURITY: _E(
-            403,
-            "The specified operation is denied as your instance is locked for security reasons.",
-            "Your instance is locked for security reasons.",
-            DOC_REBOOT_BATCH,
-        ),
-        ErrorCode.INCORRECT_INSTANCE_STATUS: _E(
-            403,
-            "The current status of the resource does not support this operation.",
-            "You can only restart an ECS instance that is in Running status.",
-            DOC_REBOOT_BATCH,
-        ),
-        ErrorCode.DISK_ERROR: _E(
-            403,
-            "IncorrectDiskStatus.",
-            "Abnormal disk status.",
-            SEED_REBOOT,
-        ),
-    },
 }
+
+
+def _batch_request_errors(doc: str) -> dict[ErrorCode, ErrorEntry]:
+    """What a batch action answers before it looks at any instance (all three alike)."""
+    return {
+        ErrorCode.MISSING_PARAMETER: _E(
+            400, _MISSING.message, "RegionId or InstanceId.N is missing or empty.", DOC_COMMON
+        ),
+        ErrorCode.INVALID_PARAMETER: _E(
+            400,
+            _INVALID.message,
+            "A parameter value is malformed (a Boolean that is not true or false, a value"
+            " outside its choices, an InstanceId.N position that is not 1, 2, ...).",
+            DOC_COMMON,
+        ),
+        ErrorCode.INVALID_INSTANCE_IDS_MALFORMED: _E(
+            403,
+            "The specified instanceIds is not valid.",
+            "An InstanceId.N value is empty, or the same id is given twice.",
+            doc,
+        ),
+        ErrorCode.TOO_MANY_INSTANCE_IDS: _E(
+            403,
+            "Instance ids cannot be more than 100.",
+            "More than 100 InstanceId.N values.",
+            doc,
+        ),
+        ErrorCode.THROTTLING: _THROTTLED,
+        ErrorCode.INTERNAL_ERROR: _E(
+            500,
+            _INTERNAL.message,
+            "Internal error, please try again later. Only when the caller injects it"
+            " (for the whole request).",
+            doc,
+        ),
+        ErrorCode.DRYRUN_SUCCESS: _E(
+            400,
+            "This request is a dryrun request with successful result.",
+            "DryRun=true and the request passed the parameter checks; nothing was changed.",
+            doc,
+        ),
+        ErrorCode.INVALID_INSTANCE_IDS_NOT_FOUND: _E(
+            404,
+            "The specified InstanceIds does not exist.",
+            "AllTogether: an id names no instance.",
+            doc,
+        ),
+        ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _E(
+            404,
+            "The specified InstanceId does not exist.",
+            "SuccessFirst, per instance: the id names no instance.",
+            doc,
+        ),
+    }
+
+
+ERRORS.update(
+    {
+        # The batch actions: one request stage, written once; then the instance codes of
+        # their single action, at the HTTP status the batch table gives (an AllTogether
+        # failure answers it; per instance, the single action's message is used).
+        Action.START_INSTANCES: {
+            **_batch_request_errors(DOC_START_BATCH),
+            ErrorCode.INSTANCE_NOT_READY: _E(
+                403,
+                "The specified instance is not ready for use.",
+                "The instance is Pending (being created). Per instance the seed's message is used"
+                " (see [[decisions]] InstanceNotReady).",
+                DOC_START_BATCH,
+            ),
+            ErrorCode.INSTANCE_LOCKED_FOR_SECURITY: _cite(_LOCKED, DOC_START_BATCH),
+            ErrorCode.INSTANCE_EXPIRED: _cite(
+                ERRORS[Action.START_INSTANCE][ErrorCode.INSTANCE_EXPIRED], DOC_START_BATCH
+            ),
+            ErrorCode.INSUFFICIENT_BALANCE: _cite(
+                ERRORS[Action.START_INSTANCE][ErrorCode.INSUFFICIENT_BALANCE], DOC_START_BATCH
+            ),
+            ErrorCode.INCORRECT_INSTANCE_STATUS: _cite(_STATUS, DOC_START_BATCH),
+            # No batch table lists DiskError: the single action's row (the seed's).
+            ErrorCode.DISK_ERROR: ERRORS[Action.START_INSTANCE][ErrorCode.DISK_ERROR],
+        },
+        Action.STOP_INSTANCES: {
+            **_batch_request_errors(DOC_STOP_BATCH),
+            ErrorCode.INSTANCE_LOCKED_FOR_SECURITY: _cite(_LOCKED, DOC_STOP_BATCH),
+            ErrorCode.INSTANCE_EXPIRED_OR_IN_ARREARS: _cite(_EXPIRED_OR_ARREARS, DOC_STOP_BATCH),
+            ErrorCode.INCORRECT_INSTANCE_STATUS: _cite(_STATUS, DOC_STOP_BATCH),
+            ErrorCode.DISK_ERROR: _cite(
+                ERRORS[Action.STOP_INSTANCE][ErrorCode.DISK_ERROR], DOC_STOP_BATCH
+            ),
+        },
+        Action.REBOOT_INSTANCES: {
+            **_batch_request_errors(DOC_REBOOT_BATCH),
+            ErrorCode.INSTANCE_LOCKED_FOR_SECURITY: _cite(
+                ERRORS[Action.REBOOT_INSTANCE][ErrorCode.INSTANCE_LOCKED_FOR_SECURITY],
+                DOC_REBOOT_BATCH,
+            ),
+            ErrorCode.INCORRECT_INSTANCE_STATUS: _cite(
+                ERRORS[Action.REBOOT_INSTANCE][ErrorCode.INCORRECT_INSTANCE_STATUS],
+                DOC_REBOOT_BATCH,
+            ),
+            ErrorCode.DISK_ERROR: ERRORS[Action.REBOOT_INSTANCE][ErrorCode.DISK_ERROR],
+        },
+    }
+)
 
 
 # ---------------------------------------------------------------------------
