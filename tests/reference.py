@@ -67,6 +67,10 @@ class Condition:
     dry_run: bool = False
     init_local_disk: bool = False
     force_stop: bool = False
+    # StopInstance only; None sends nothing. Neither decides an outcome (the spec's notes):
+    # StoppedMode is recorded on a stopped instance, ConfirmStop is validated and ignored.
+    stopped_mode: str | None = None
+    confirm_stop: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,22 @@ def request(action: str, condition: Condition) -> dict[str, object]:
         params["InitLocalDisk"] = "maybe" if condition.bad_boolean else condition.init_local_disk
     else:
         params["ForceStop"] = "maybe" if condition.bad_boolean else condition.force_stop
+    if action == "StopInstance":
+        if condition.stopped_mode is not None:
+            params["StoppedMode"] = condition.stopped_mode
+        if condition.confirm_stop is not None:
+            params["ConfirmStop"] = condition.confirm_stop
     return params
+
+
+#: StopInstance's StoppedMode values, and the mode each records (specs/operations/StopInstance.toml:
+#: default KeepCharging; "Not-applicable" asks for no mode in particular, so KeepCharging).
+STOPPED_MODES = {
+    None: "KeepCharging",
+    "KeepCharging": "KeepCharging",
+    "StopCharging": "StopCharging",
+    "Not-applicable": "KeepCharging",
+}
 
 
 Snapshot = tuple[
@@ -197,10 +216,40 @@ Snapshot = tuple[
 
 
 def snapshot(model: lifecycle.EcsModel) -> Snapshot:
-    """Everything observable about a model except the position of its id generators."""
+    """Everything observable about a model except the position of its id generators
+    (``request_ids`` reads the request-id stream)."""
     return (
         model.now,
         model.account,
         tuple(model.instance(i) for i in model.instance_ids()),
         model.faults(),
     )
+
+
+def request_ids(model: lifecycle.EcsModel, count: int = 2) -> list[str]:
+    """Draw the next ``count`` ids of the model's request-id stream.
+
+    Each is read by creating one instance (one request id each, seen on its
+    ``create`` event), so no action under test is its own yardstick. Call it on
+    a twin built alike (``build_model`` is deterministic), or on a model whose
+    checks are done.
+    """
+    ids: list[str] = []
+    unsubscribe = model.subscribe(
+        lambda event: (
+            ids.append(event.request_id) if isinstance(event, lifecycle.TransitionEvent) else None
+        )
+    )
+    first = len(model)
+    for n in range(count):
+        model.create_instance(f"i-request-id-probe-{first + n}", status="Stopped")
+    unsubscribe()
+    assert len(ids) == count
+    return ids
+
+
+def assert_one_request_id(model: lifecycle.EcsModel, twin: list[str], answered: str) -> None:
+    """The call answered with the twin's next id and drew no other: the model's next id is
+    the twin's second (``twin`` from ``request_ids`` on an uncalled twin)."""
+    assert answered == twin[0], (answered, twin)
+    assert request_ids(model, 1) == twin[1:2], "the call drew more than one request id"

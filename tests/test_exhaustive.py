@@ -19,12 +19,15 @@ from tests.conftest import EXHAUSTIVE_COVERAGE
 from tests.reference import (
     INSTANCE_ID,
     MUTATING,
+    STOPPED_MODES,
     Condition,
+    assert_one_request_id,
     build_model,
     decide,
     error_entry,
     operation,
     request,
+    request_ids,
     snapshot,
 )
 
@@ -49,10 +52,23 @@ DISKS = [
 ]
 
 
+# StopInstance's parameters that decide no outcome, cycled through the cases (every value
+# meets every status): a rejected stop must not record its StoppedMode.
+MODES = tuple(STOPPED_MODES)
+CONFIRMS = (None, True, False)
+
+
+def stop_extras(action: str, n: int) -> dict[str, object]:
+    """The n-th case's StoppedMode and ConfirmStop (StopInstance only)."""
+    if action != "StopInstance":
+        return {}
+    return {"stopped_mode": MODES[n % len(MODES)], "confirm_stop": CONFIRMS[n % len(CONFIRMS)]}
+
+
 def instance_conditions(action: str) -> Iterator[Condition]:
     """Every instance condition, with every value of the action's own boolean parameter."""
-    for status, locked, billing, disks, flag in itertools.product(
-        STATUSES, (False, True), BILLING, DISKS, (False, True)
+    for n, (status, locked, billing, disks, flag) in enumerate(
+        itertools.product(STATUSES, (False, True), BILLING, DISKS, (False, True))
     ):
         prepaid, expired, arrears, low = billing
         instance_type, has_local, cloud, local = disks
@@ -69,14 +85,15 @@ def instance_conditions(action: str) -> Iterator[Condition]:
             local_disk_abnormal=local,
             init_local_disk=flag and action == "StartInstance",
             force_stop=flag and action != "StartInstance",
+            **stop_extras(action, n),  # type: ignore[arg-type]
         )
 
 
-def request_conditions() -> Iterator[Condition]:
+def request_conditions(action: str) -> Iterator[Condition]:
     """Every combination of the request-stage checks, over every status."""
     for status in STATUSES:
-        for missing, bad, throttled, fault, dry, exists in itertools.product(
-            (False, True), repeat=6
+        for n, (missing, bad, throttled, fault, dry, exists) in enumerate(
+            itertools.product((False, True), repeat=6)
         ):
             yield Condition(
                 status=status,
@@ -86,6 +103,7 @@ def request_conditions() -> Iterator[Condition]:
                 injected_fault=fault,
                 dry_run=dry,
                 exists=exists,
+                **stop_extras(action, n),  # type: ignore[arg-type]
             )
 
 
@@ -94,6 +112,7 @@ def run_case(action: str, condition: Condition) -> str:
     expected = decide(action, condition)
     model = build_model(condition, action)
     before = snapshot(model)
+    ids = request_ids(build_model(condition, action))  # an uncalled twin's stream
     try:
         response = model.call(action, request(action, condition))
     except lifecycle.ApiError as error:
@@ -112,10 +131,15 @@ def run_case(action: str, condition: Condition) -> str:
             assert after_fault[:3] == before[:3]
         else:
             assert after_fault == before, condition
+        assert_one_request_id(model, ids, error.request_id)
         return expected.code or ""
     assert expected.code is None, (condition, expected)
     assert isinstance(response, lifecycle.ActionResponse)
+    assert_one_request_id(model, ids, response.request_id)
     view = model.instance(INSTANCE_ID)
+    if action == "StopInstance":
+        assert view.stopped_mode is not None
+        assert view.stopped_mode.value == STOPPED_MODES[condition.stopped_mode], condition
     assert view.status.value == expected.status
     losses = [loss.cause.value for loss in view.data_losses]
     assert losses == ([expected.data_loss] if expected.data_loss else [])
@@ -160,7 +184,7 @@ def test_every_instance_condition_gets_the_documented_outcome(action: str) -> No
 @pytest.mark.parametrize("action", MUTATING)
 def test_every_request_stage_combination_gets_the_documented_outcome(action: str) -> None:
     outcomes: dict[str, int] = {}
-    for condition in request_conditions():
+    for condition in request_conditions(action):
         name = run_case(action, condition)
         outcomes[name] = outcomes.get(name, 0) + 1
     EXHAUSTIVE_COVERAGE[f"{action} request combinations"] = sum(outcomes.values())
