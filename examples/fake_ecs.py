@@ -1,8 +1,13 @@
-"""A small in-memory fake of ECS, written from the documents, with two optional bugs.
+"""A small in-memory fake of ECS, written from the documents, with three optional bugs.
 
 This is the kind of fake a team writes for its own tests: plain dicts, no
 state machine library, the rules as ``if`` statements in the documented
-order. ``tests/test_examples.py`` checks it against the reference model with
+order. It answers all nine actions the model does: the single actions,
+DescribeInstanceStatus, and the fleet actions real clients use
+(DescribeInstances with its filters and both paging modes,
+DescribeInstanceAttribute, and StartInstances, StopInstances and
+RebootInstances with ``AllTogether`` and ``SuccessFirst``).
+``tests/test_examples.py`` checks it against the reference model with
 ``lifecycle.testing.DifferentialMachine``: without bugs it agrees with the
 model call for call; each bug is caught and shrunk to a step or two.
 
@@ -12,6 +17,8 @@ Bugs (pass their names in ``bugs``):
   so a locked instance that is not Stopped answers ``IncorrectInstanceStatus``
   where the documented order says ``InstanceLockedForSecurity``.
 * ``"reboot_stopped"``: RebootInstance accepts a Stopped instance and starts it.
+* ``"partial_batch"``: an ``AllTogether`` batch that fails still moves the
+  instances checked before the failing one ("all or none" becomes "some").
 
 The HTTP status of each error is read from ``lifecycle.error_table``, as a
 fake should, rather than copied by hand.
@@ -20,6 +27,7 @@ fake should, rather than copied by hand.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,7 +36,7 @@ from typing import Final
 import lifecycle
 from lifecycle.testing import Fleet
 
-BUGS: Final = frozenset({"precedence", "reboot_stopped"})
+BUGS: Final = frozenset({"precedence", "reboot_stopped", "partial_batch"})
 _TRANSITORY_NEXT: Final = {"Pending": "Stopped", "Starting": "Running", "Stopping": "Stopped"}
 _INIT_FAMILIES: Final = frozenset({"d1", "i1", "i2"})
 _BOOLEANS: Final = {
@@ -37,6 +45,18 @@ _BOOLEANS: Final = {
     "StopInstance": ("ForceStop", "StoppedMode", "ConfirmStop", "DryRun"),
 }
 _THIRTY_DAYS: Final = 30 * 86_400.0
+#: Each batch action, the single action that decides each of its instances, and
+#: its own Boolean parameters.
+_BATCH: Final = {
+    "StartInstances": ("StartInstance", ("DryRun",)),
+    "StopInstances": ("StopInstance", ("ForceStop", "DryRun")),
+    "RebootInstances": ("RebootInstance", ("ForceReboot", "DryRun")),
+}
+_STOPPED_MODES: Final = (None, "KeepCharging", "StopCharging", "Not-applicable")
+_STATUSES: Final = ("Pending", "Running", "Starting", "Stopping", "Stopped")
+_LOCK_REASONS: Final = ("financial", "security", "recycling", "dedicatedhostfinancial", "refunded")
+#: The fake's one zone (the model's): DescribeInstances' ZoneId filter matches it.
+ZONE: Final = "cn-hangzhou-i"
 
 
 class FakeEcsError(Exception):
@@ -53,6 +73,7 @@ class FakeEcsError(Exception):
 @dataclass
 class _Instance:
     status: str
+    instance_type: str
     family: str
     prepaid: bool
     expired_time: float
@@ -120,6 +141,7 @@ class FakeEcs:
             expiry = condition.expired_time
             instance = _Instance(
                 status=str(condition.status),
+                instance_type=condition.instance_type,
                 family=condition.family,
                 prepaid=prepaid,
                 expired_time=(now + _THIRTY_DAYS if expiry is None else expiry),
@@ -138,6 +160,12 @@ class FakeEcs:
         self._settle(now)
         if action == "DescribeInstanceStatus":
             return self._describe(params)
+        if action == "DescribeInstances":
+            return self._describe_instances(params)
+        if action == "DescribeInstanceAttribute":
+            return self._describe_attribute(params)
+        if action in _BATCH:
+            return self._batch(action, params, now)
         instance_id = params.get("InstanceId")
         if not instance_id:
             raise FakeEcsError(action, "MissingParameter")
@@ -226,6 +254,8 @@ class FakeEcs:
             raise FakeEcsError(action, "InvalidParameter")
         ids = params.get("InstanceId") or []
         assert isinstance(ids, list)
+        if "" in ids:
+            raise FakeEcsError(action, "Abs.InvalidInstanceIds.MalFormed")
         if len(ids) > 100:
             raise FakeEcsError(action, "InvalidParameter.TooManyInstanceIds")
         self._fault_before(action, None)
@@ -242,6 +272,198 @@ class FakeEcs:
                     {"InstanceId": i, "Status": self.instances[i].status} for i in page
                 ]
             },
+        }
+
+    def _describe_instances(self, params: Mapping[str, object]) -> dict[str, object]:
+        action = "DescribeInstances"
+        if not params.get("RegionId"):
+            raise FakeEcsError(action, "MissingParameter")
+        number = _integer(params.get("PageNumber", 1))
+        size = _integer(params.get("PageSize", 10))
+        max_results = params.get("MaxResults")
+        token = params.get("NextToken") or None
+        after = 0
+        if token is not None:
+            text = str(token)
+            digits = text.removeprefix("fake-")
+            if digits == text or not digits.isdigit() or int(digits) > len(self.instances):
+                raise FakeEcsError(action, "InvalidParameter")
+            after = int(digits)
+        if (
+            number is None
+            or number < 1
+            or size is None
+            or not 1 <= size <= 100
+            or (max_results is not None and _integer(max_results) is None)
+            or _boolean(params.get("DryRun")) is None
+        ):
+            raise FakeEcsError(action, "InvalidParameter")
+        ids: list[str] | None = None
+        if params.get("InstanceIds") is not None:
+            try:
+                parsed = json.loads(str(params["InstanceIds"]))
+            except ValueError:
+                parsed = None
+            if not isinstance(parsed, list) or not all(isinstance(i, str) for i in parsed):
+                raise FakeEcsError(action, "Abs.InvalidInstanceIds.MalFormed")
+            if len(parsed) > 100:
+                raise FakeEcsError(action, "InvalidParameter.TooManyInstanceIds")
+            ids = parsed
+        for name, choices, code in (
+            ("Status", _STATUSES, "InvalidStatus.NotFound"),
+            ("InstanceChargeType", ("PostPaid", "PrePaid"), "InvalidInstanceChargeType.NotFound"),
+            ("LockReason", _LOCK_REASONS, "InvalidLockReason.NotFound"),
+        ):
+            if params.get(name) is not None and params[name] not in choices:
+                raise FakeEcsError(action, code)
+        self._fault_before(action, None)
+        if _boolean(params.get("DryRun")):
+            raise FakeEcsError(action, "DryRunOperation")
+        matched = [
+            (position, instance_id)
+            for position, (instance_id, instance) in enumerate(self.instances.items())
+            if (ids is None or instance_id in ids) and self._matches(instance, params)
+        ]
+        body: dict[str, object] = {
+            "RequestId": f"fake-{next(self._requests)}",
+            "TotalCount": len(matched),
+        }
+        if max_results is None and token is None:
+            assert number is not None
+            assert size is not None
+            page = matched[(number - 1) * size : number * size]
+            body.update(PageNumber=number, PageSize=size, NextToken="")
+        else:
+            # Token mode: "MaxResults ... less than 10 is 10; greater than 100 is 100".
+            size = min(max(_integer(max_results) or 10, 10), 100)
+            rest = [pair for pair in matched if pair[0] >= after]
+            page = rest[:size]
+            more = len(rest) > size
+            body.update(PageSize=size, NextToken=f"fake-{page[-1][0] + 1}" if more else "")
+        body["Instances"] = {"Instance": [self._attributes(i) for _, i in page]}
+        return body
+
+    def _matches(self, instance: _Instance, params: Mapping[str, object]) -> bool:
+        reasons = self._lock_reasons(instance)
+        tests = {
+            "Status": instance.status,
+            "InstanceChargeType": "PrePaid" if instance.prepaid else "PostPaid",
+            "InstanceType": instance.instance_type,
+            "InstanceTypeFamily": f"ecs.{instance.family}",
+            "ZoneId": ZONE,
+        }
+        if params.get("LockReason") is not None and params["LockReason"] not in reasons:
+            return False
+        return all(params.get(name) in (None, value) for name, value in tests.items())
+
+    def _lock_reasons(self, instance: _Instance) -> list[str]:
+        reasons = ["security"] if instance.locked else []
+        if not instance.prepaid and self.in_arrears:
+            reasons.append("financial")
+        return reasons
+
+    def _attributes(self, instance_id: str) -> dict[str, object]:
+        instance = self.instances[instance_id]
+        return {
+            "InstanceId": instance_id,
+            "Status": instance.status,
+            "InstanceChargeType": "PrePaid" if instance.prepaid else "PostPaid",
+            "InstanceType": instance.instance_type,
+            "OperationLocks": {
+                "LockReason": [{"LockReason": r} for r in self._lock_reasons(instance)]
+            },
+            "ZoneId": ZONE,
+        }
+
+    def _describe_attribute(self, params: Mapping[str, object]) -> dict[str, object]:
+        action = "DescribeInstanceAttribute"
+        instance_id = params.get("InstanceId")
+        if not instance_id:
+            raise FakeEcsError(action, "MissingParameter")
+        self._fault_before(action, str(instance_id))
+        if str(instance_id) not in self.instances:
+            raise FakeEcsError(action, "InvalidInstanceId.NotFound")
+        return {"RequestId": f"fake-{next(self._requests)}", **self._attributes(str(instance_id))}
+
+    def _batch(self, action: str, params: Mapping[str, object], now: float) -> dict[str, object]:
+        single, booleans = _BATCH[action]
+        ids = params.get("InstanceId")
+        if not params.get("RegionId") or not ids:
+            raise FakeEcsError(action, "MissingParameter")
+        assert isinstance(ids, list)
+        flags = {name: _boolean(params.get(name)) for name in booleans}
+        if (
+            None in flags.values()
+            or params.get("BatchOptimization", "AllTogether") not in ("AllTogether", "SuccessFirst")
+            or (action == "StopInstances" and params.get("StoppedMode") not in _STOPPED_MODES)
+        ):
+            raise FakeEcsError(action, "InvalidParameter")
+        if "" in ids or len(set(ids)) != len(ids):
+            raise FakeEcsError(action, "Abs.InvalidInstanceIds.MalFormed")
+        if len(ids) > 100:
+            raise FakeEcsError(action, "InvalidParameter.TooManyInstanceIds")
+        self._fault_before(action, None)
+        if flags["DryRun"]:
+            raise FakeEcsError(action, "DRYRUN.SUCCESS")
+        entries: list[dict[str, object]] = []
+        lost = False
+        if params.get("BatchOptimization") == "SuccessFirst":
+            for instance_id in ids:
+                code = self._batch_refusal(single, instance_id, now)
+                if code is None:
+                    entries.append(self._batch_move(action, single, instance_id, now))
+                    lost = self._hits("lost_response", action, instance_id) is not None or lost
+                    continue
+                entry: dict[str, object] = {
+                    "Code": code,
+                    "Message": lifecycle.error_table(single)[lifecycle.ErrorCode(code)].message,
+                    "InstanceId": instance_id,
+                }
+                if instance_id in self.instances:
+                    status = self.instances[instance_id].status
+                    entry.update(PreviousStatus=status, CurrentStatus=status)
+                entries.append(entry)
+        else:
+            # All together: every instance is checked before any moves.
+            for position, instance_id in enumerate(ids):
+                code = self._batch_refusal(single, instance_id, now)
+                if code is not None:
+                    if "partial_batch" in self.bugs:
+                        for moved in ids[:position]:  # BUG: not all or none
+                            self._batch_move(action, single, moved, now)
+                    if code == "InvalidInstanceId.NotFound":
+                        code = "InvalidInstanceIds.NotFound"
+                    raise FakeEcsError(action, code)
+            for instance_id in ids:
+                entries.append(self._batch_move(action, single, instance_id, now))
+                lost = self._hits("lost_response", action, instance_id) is not None or lost
+        if lost:
+            raise FakeEcsError(action, "InternalError")
+        return {
+            "RequestId": f"fake-{next(self._requests)}",
+            "InstanceResponses": {"InstanceResponse": entries},
+        }
+
+    def _batch_refusal(self, single: str, instance_id: str, now: float) -> str | None:
+        instance = self.instances.get(instance_id)
+        if instance is None:
+            return "InvalidInstanceId.NotFound"
+        return self._refusal(single, instance, now, {})
+
+    def _batch_move(
+        self, action: str, single: str, instance_id: str, now: float
+    ) -> dict[str, object]:
+        instance = self.instances[instance_id]
+        before = instance.status
+        delayed = self._hits("delay", action, instance_id)
+        extra = 0.0 if delayed is None else delayed.rule.delay
+        self._enter(instance, "Stopping" if single == "StopInstance" else "Starting", now, extra)
+        return {
+            "Code": "200",
+            "Message": "success",
+            "InstanceId": instance_id,
+            "PreviousStatus": before,
+            "CurrentStatus": instance.status,
         }
 
     # ------------------------------------------------------- time and faults

@@ -18,6 +18,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from examples.ensure_running import GaveUp, ensure_running, ensure_running_broken
 from examples.fake_ecs import BUGS, FakeEcs, FakeEcsError
 from lifecycle import (
+    Action,
     ApiError,
     Durations,
     ErrorCode,
@@ -28,6 +29,7 @@ from lifecycle import (
     Uniform,
 )
 from lifecycle.testing import (
+    ACTIONS,
     DifferentialMachine,
     Fleet,
     Implementation,
@@ -165,18 +167,30 @@ def test_ensure_running_gives_up_waiting_and_names_an_unknown_instance() -> None
 # -- the fake ---------------------------------------------------------------------
 
 
-def fake_machine(bugs: frozenset[str]) -> type[DifferentialMachine]:
-    class CheckTheFake(DifferentialMachine):
-        def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
-            return FakeEcs.from_fleet(fleet, clock, self.durations, bugs=bugs)
+def fake_machine(
+    bugs: frozenset[str], actions: tuple[Action, ...] | None = None
+) -> type[DifferentialMachine]:
+    """A harness for the fake with ``bugs``, sending ``actions`` (default: the machine's)."""
 
-    CheckTheFake.__name__ = CheckTheFake.__qualname__ = f"CheckTheFake{sorted(bugs)}"
-    return CheckTheFake
+    def make_implementation(
+        self: DifferentialMachine, fleet: Fleet, clock: ManualClock
+    ) -> Implementation:
+        return FakeEcs.from_fleet(fleet, clock, self.durations, bugs=bugs)
+
+    namespace: dict[str, object] = {"make_implementation": make_implementation}
+    if actions is not None:
+        namespace["actions"] = actions
+    return type(f"CheckTheFake{sorted(bugs)}", (DifferentialMachine,), namespace)
 
 
 @harness_settings(max_examples=60, stateful_step_count=30, database=None, derandomize=True)
 class CheckTheCorrectFake(DifferentialMachine):
-    """How a user checks a fake: subclass, adapt, and let pytest collect ``TestCase``."""
+    """How a user checks a fake: subclass, adapt, and let pytest collect ``TestCase``.
+
+    The fake answers every action, so it opts in to the fleet actions too.
+    """
+
+    actions = ACTIONS
 
     def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
         return FakeEcs.from_fleet(fleet, clock, self.durations)
@@ -185,11 +199,13 @@ class CheckTheCorrectFake(DifferentialMachine):
 TestTheCorrectFake = CheckTheCorrectFake.TestCase
 
 
-def shrunk_failure(bugs: frozenset[str]) -> tuple[str, list[str]]:
+def shrunk_failure(
+    bugs: frozenset[str], actions: tuple[Action, ...] | None = None
+) -> tuple[str, list[str]]:
     """Run the fake with ``bugs``; return the failure message and the reproduction's steps."""
     with pytest.raises(AssertionError) as failure:
         run_state_machine_as_test(
-            fake_machine(bugs),
+            fake_machine(bugs, actions),
             settings=harness_settings(
                 max_examples=60, stateful_step_count=20, database=None, derandomize=True
             ),
@@ -217,8 +233,19 @@ def test_a_reboot_accepted_on_stopped_is_caught_in_one_reboot() -> None:
     assert "InstanceCondition()" in message  # a plain Stopped instance
 
 
+def test_an_all_together_batch_that_moves_some_is_caught_in_one_batch() -> None:
+    message, steps = shrunk_failure(frozenset({"partial_batch"}), ACTIONS)
+    (step,) = steps
+    assert step.split("(")[0] in {
+        "state.start_instances",
+        "state.stop_instances",
+        "state.reboot_instances",
+    }
+    assert "implementation" in message
+
+
 def test_the_fake_names_its_bugs_and_supports_fixed_durations_only() -> None:
-    assert frozenset({"precedence", "reboot_stopped"}) == BUGS
+    assert frozenset({"precedence", "reboot_stopped", "partial_batch"}) == BUGS
     with pytest.raises(TypeError, match="Fixed durations only"):
         FakeEcs.from_fleet(Fleet(), ManualClock(), Durations(starting=Uniform(1, 2)))
 

@@ -410,3 +410,118 @@ def test_a_status_the_model_never_reaches_is_caught_in_a_recorded_history() -> N
     )
     genuine[1] = Call(genuine[1].request, Outcome.success(forged), genuine[1].time)
     assert check_history(genuine, STOPPED).first_disagreement == 1
+
+
+# -- the fleet actions ----------------------------------------------------------
+
+RUNNING_TWO = Fleet(
+    instances={
+        "i-1": InstanceCondition(status="Running"),
+        "i-2": InstanceCondition(status="Running"),
+    }
+)
+REGION = {"RegionId": "cn-hangzhou"}
+
+
+def listing(*items: tuple[str, str], total: int | None = None) -> Outcome:
+    """A DescribeInstances page (page mode, page 1 of 10) that observed ``items``."""
+    return Outcome.success(
+        {
+            "TotalCount": len(items) if total is None else total,
+            "PageNumber": 1,
+            "PageSize": 10,
+            "NextToken": "",
+            "Instances": {"Instance": [{"InstanceId": i, "Status": s} for i, s in items]},
+        }
+    )
+
+
+def test_a_batch_moves_every_instance_it_names_and_a_status_filter_sees_them_settle() -> None:
+    model = RUNNING_TWO.build()
+    client = ModelClient(model)
+    client.call("StopInstances", {**REGION, "InstanceId": ["i-1", "i-2"]})
+    client.sleep(60)
+    client.call("DescribeInstances", {**REGION, "Status": "Stopped"})
+    history = list(client.history)
+    assert check_history(history, RUNNING_TWO)
+    stopped = Request("DescribeInstances", {**REGION, "Status": "Stopped"})
+    # No duration is assumed: one may have settled and the other not yet.
+    only_one = [history[0], Call(stopped, listing(("i-2", "Stopped")), 60)]
+    assert check_history(only_one, RUNNING_TWO)
+    # But a Stopping instance never becomes Running, and nothing was ever stopped twice.
+    running = Request("DescribeInstances", {**REGION, "Status": "Running"})
+    wrong = [history[0], Call(running, listing(("i-1", "Running")), 60)]
+    verdict = check_history(wrong, RUNNING_TWO)
+    assert verdict.first_disagreement == 1
+    assert not check_history([history[0], *history], RUNNING_TWO)
+
+
+def test_a_batch_entry_is_checked_instance_by_instance() -> None:
+    fleet = Fleet(
+        instances={
+            "i-1": InstanceCondition(status="Running"),
+            "i-2": InstanceCondition(status="Running", security_locked=True),
+        }
+    )
+    client = ModelClient(fleet.build())
+    params = {**REGION, "InstanceId": ["i-1", "i-2"], "BatchOptimization": "SuccessFirst"}
+    client.call("RebootInstances", params)
+    (call,) = client.history
+    assert check_history([call], fleet)
+    body = call.outcome.body
+    assert body is not None
+    first, locked = body["InstanceResponses"]["InstanceResponse"]  # type: ignore[index]
+    assert locked["Code"] == ErrorCode.INSTANCE_LOCKED_FOR_SECURITY.value
+    # Another message is fine (messages are not compared); another code is not.
+    reworded = {**locked, "Message": "locked"}
+    moved = {**locked, "Code": "200", "CurrentStatus": "Starting"}
+    for entry, consistent in ((reworded, True), (moved, False)):
+        forged = {"InstanceResponses": {"InstanceResponse": [first, entry]}}
+        verdict = check_history([Call(call.request, Outcome.success(forged))], fleet)
+        assert bool(verdict) is consistent
+
+
+def test_a_timed_out_batch_may_take_effect_before_a_later_listing() -> None:
+    start = Request("StartInstances", {**REGION, "InstanceId": ["i-1", "i-2"]})
+    stopped = Fleet(instances={"i-1": InstanceCondition(), "i-2": InstanceCondition()})
+    everything = Request("DescribeInstances", REGION)
+    history = [
+        Call(start, Outcome.timeout(), 0),
+        Call(everything, listing(("i-1", "Running"), ("i-2", "Starting")), 30),
+    ]
+    verdict = check_history(history, stopped)
+    assert verdict.took_effect == (0,)
+    assert not check_history([history[1]], stopped)
+    miscounted = [history[0], Call(everything, listing(("i-1", "Running"), total=1), 30)]
+    assert not check_history(miscounted, stopped)
+
+
+def test_a_lost_batch_response_explains_the_instances_moving_anyway() -> None:
+    model = RUNNING_TWO.build()
+    model.add_fault(FaultRule(kind=FaultKind.LOST_RESPONSE, action="StopInstances", count=1))
+    client = ModelClient(model)
+    with pytest.raises(ApiError):
+        client.call("StopInstances", {**REGION, "InstanceId": ["i-1", "i-2"]})
+    client.call("DescribeInstanceAttribute", {"InstanceId": "i-2"})
+    assert check_history(client.history, RUNNING_TWO)
+    assert not check_history(client.history, RUNNING_TWO, faults=False)
+
+
+def test_an_attribute_read_observes_one_status_as_a_listing_does() -> None:
+    attribute = Request("DescribeInstanceAttribute", {"InstanceId": "i-1"})
+    history = [
+        Call(START, Outcome.success({}), 0),
+        Call(attribute, Outcome.success({"InstanceId": "i-1", "Status": "Running"}), 5),
+        Call(attribute, Outcome.success({"InstanceId": "i-1", "Status": "Stopping"}), 6),
+    ]
+    assert check_history(history[:2], STOPPED)
+    assert check_history(history, STOPPED).first_disagreement == 2
+    unknown = Request("DescribeInstanceAttribute", {"InstanceId": "i-9"})
+    not_found = Outcome.error(ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND)
+    assert check_history([Call(unknown, not_found)], STOPPED)
+    assert not check_history([Call(unknown, Outcome.success({}))], STOPPED)
+
+
+def test_a_timed_out_describe_of_the_fleet_actions_changes_nothing() -> None:
+    history = [Call(Request("DescribeInstances", REGION), Outcome.timeout())]
+    assert check_history(history, STOPPED).took_effect == ()

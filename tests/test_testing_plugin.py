@@ -20,6 +20,7 @@ import pytest
 
 from lifecycle import testing
 from lifecycle.testing import documented_outcomes, set_profile
+from lifecycle.testing._coverage import MACHINE_ACTIONS
 
 pytest_plugins = ["pytester"]
 
@@ -138,12 +139,17 @@ def test_the_summary_lists_each_collected_harness_once_and_only_those_that_answe
         """
         import pytest
         from hypothesis.stateful import RuleBasedStateMachine, rule
-        from lifecycle.testing import DifferentialMachine, documented_outcomes, harness_settings
+        from lifecycle.testing import (
+            ACTIONS, DifferentialMachine, documented_outcomes, harness_settings
+        )
 
         @harness_settings(max_examples=1)
         class Complete(DifferentialMachine):
             def make_implementation(self, fleet, clock):
                 return fleet.build(clock=clock, durations=self.durations)
+
+        class Fleetwide(Complete):
+            actions = ACTIONS
 
         class Skipped(DifferentialMachine):
             def make_implementation(self, fleet, clock):
@@ -159,18 +165,26 @@ def test_the_summary_lists_each_collected_harness_once_and_only_those_that_answe
         TestSkipped = Skipped.TestCase
         TestNotOurs = NotOurs.TestCase
 
+        TestFleetwide = Fleetwide.TestCase
+
         def test_fill():
-            for action, outcome in documented_outcomes():
+            # Both tallied the same: each is measured against its own actions.
+            for action, outcome in documented_outcomes(Complete.actions):
                 Complete.coverage.record(action, outcome)
+                Fleetwide.coverage.record(action, outcome)
         """
     )
     result = run(pytester)
-    result.assert_outcomes(passed=4, skipped=1)
+    result.assert_outcomes(passed=5, skipped=1)
+    four = len(documented_outcomes(MACHINE_ACTIONS))
     total = len(documented_outcomes())
     after = result.stdout.str().split("documented outcomes reached")[1].splitlines()[1:]
     end = next(n for n, text in enumerate(after) if text.startswith("="))
     listed = [text for text in after[:end] if text]
-    assert listed == [f"Complete: {total} of {total}"]
+    assert listed[0] == f"Complete: {four} of {four}"
+    assert listed[1].startswith(f"Fleetwide: {four} of {total}; not reached: DescribeInstance")
+    assert listed[1].endswith(f" and {total - four - 4} more")
+    assert len(listed) == 2
 
 
 def test_an_unknown_profile_is_a_usage_error(pytester: pytest.Pytester) -> None:

@@ -4,10 +4,13 @@ Four tools, for code that drives ECS or pretends to be it:
 
 * **Strategies** (Hypothesis): instance and account conditions drawn as whole
   vectors, fleets and worlds buildable into ``EcsModel`` objects, valid and
-  invalid requests for every action, and fault plans.
+  invalid requests for every action (``ACTIONS``: the single and batch
+  actions, DescribeInstanceStatus, DescribeInstances and
+  DescribeInstanceAttribute), and fault plans.
 * **DifferentialMachine**: a Hypothesis state machine; subclass it with one
   adapter method and it checks your fake, simulator or endpoint against the
-  model, call by call and status by status.
+  model, call by call and status by status. The fleet actions
+  (``FLEET_ACTIONS``) are opt-in: ``actions = ACTIONS``.
 * **Coverage**: ``OutcomeCoverage`` tallies the (action, outcome) pairs a run
   reached; ``assert_documented_outcomes_reached`` fails on any documented pair
   it missed.
@@ -32,13 +35,15 @@ import typing
 from ._client import ModelClient
 from ._conditions import AccountCondition, Fleet, InstanceCondition, World
 from ._coverage import (
+    ACTIONS,
+    FLEET_ACTIONS,
     SUCCESS,
     OutcomeCoverage,
     assert_documented_outcomes_reached,
     documented_outcomes,
 )
 from ._history import Call, HistoryCheck, check_history
-from ._outcomes import Outcome, Request
+from ._outcomes import Outcome, Request, documented_view
 
 if typing.TYPE_CHECKING:
     from ._differential import (
@@ -66,7 +71,9 @@ if typing.TYPE_CHECKING:
     )
 
 __all__ = [
+    "ACTIONS",
     "CLOCK_STEPS",
+    "FLEET_ACTIONS",
     "INSTANCE_TYPES",
     "PROFILES",
     "SUCCESS",
@@ -88,6 +95,7 @@ __all__ = [
     "assert_documented_outcomes_reached",
     "check_history",
     "documented_outcomes",
+    "documented_view",
     "fault_plans",
     "fault_rules",
     "fleets",

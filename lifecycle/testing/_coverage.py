@@ -2,7 +2,10 @@
 
 The documented pairs come from the package's own error tables
 (``lifecycle.error_table``): every code an action's table lists, plus
-``Success``. A pair is *reached* when some call answered it.
+``Success``. A pair is *reached* when some call answered it. A batch action
+(StartInstances, StopInstances, RebootInstances) answered with ``SuccessFirst``
+succeeds as a request and answers each instance on its own: every per-instance
+error code its ``InstanceResponses`` carry is reached too, as that action's pair.
 """
 
 from __future__ import annotations
@@ -15,18 +18,27 @@ from typing import Final
 from .. import Action, error_table
 from .._status import resolve_action
 from ..errors import InvalidArgument
+from ._outcomes import items_of
 
-#: The actions the strategies, the DifferentialMachine and the coverage report cover
-#: by default. DescribeInstances, DescribeInstanceAttribute and the batch actions are
-#: not in it yet: the model answers them, the harness does not generate them.
-COVERED: Final = (
-    Action.START_INSTANCE,
-    Action.REBOOT_INSTANCE,
-    Action.STOP_INSTANCE,
-    Action.DESCRIBE_INSTANCE_STATUS,
+#: Every action the model answers, in ``Action`` order: what the strategies draw,
+#: ``check_history`` understands and the coverage report lists by default.
+ACTIONS: Final = tuple(Action)
+#: The actions real clients watch and drive fleets with (issue #9). A
+#: ``DifferentialMachine`` sends them only when its ``actions`` include them: a
+#: fake written before them would fail on its first such call.
+FLEET_ACTIONS: Final = (
+    Action.DESCRIBE_INSTANCES,
+    Action.DESCRIBE_INSTANCE_ATTRIBUTE,
+    Action.START_INSTANCES,
+    Action.STOP_INSTANCES,
+    Action.REBOOT_INSTANCES,
 )
+#: The actions a ``DifferentialMachine`` sends unless its ``actions`` say otherwise.
+MACHINE_ACTIONS: Final = tuple(a for a in ACTIONS if a not in FLEET_ACTIONS)
 
 __all__ = [
+    "ACTIONS",
+    "FLEET_ACTIONS",
     "SUCCESS",
     "OutcomeCoverage",
     "assert_documented_outcomes_reached",
@@ -39,13 +51,30 @@ SUCCESS = "Success"
 Pair = tuple[Action, str]
 
 
+def resolve_actions(actions: Iterable[Action | str]) -> tuple[Action, ...]:
+    """``actions`` as distinct ``Action`` values, in ``Action`` order; at least one.
+
+    Raises:
+        InvalidArgument: for an empty choice, a str given as the whole choice, or
+            a name that is no action.
+    """
+    if isinstance(actions, str) or not isinstance(actions, Iterable):
+        raise InvalidArgument(
+            f"actions={actions!r}: expected a collection of actions, such as [{actions!r}]"
+        )
+    chosen = {resolve_action(a) for a in actions}
+    if not chosen:
+        raise InvalidArgument("actions: expected at least one action")
+    return tuple(a for a in ACTIONS if a in chosen)
+
+
 def documented_outcomes(actions: Iterable[Action | str] | None = None) -> frozenset[Pair]:
     """Every (action, outcome) pair the documents list: each error code, and ``Success``.
 
     Args:
-        actions: The actions to include (default: all four).
+        actions: The actions to include (default: ``ACTIONS``, every one).
     """
-    chosen = COVERED if actions is None else tuple(resolve_action(a) for a in actions)
+    chosen = ACTIONS if actions is None else resolve_actions(actions)
     return frozenset(
         (action, outcome)
         for action in chosen
@@ -58,11 +87,17 @@ class OutcomeCoverage:
 
     ``DifferentialMachine`` subclasses keep one as ``cls.coverage`` across every
     example of a run, recording what the *model* answered.
+
+    Args:
+        actions: The actions whose documented pairs ``missing``, ``report`` and
+            ``assert_documented_outcomes_reached`` compare against by default
+            (default: ``ACTIONS``). A machine's tally uses the machine's actions.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, actions: Iterable[Action | str] | None = None) -> None:
         self._counts: Counter[Pair] = Counter()
         self._lock = threading.Lock()
+        self.actions: tuple[Action, ...] = ACTIONS if actions is None else resolve_actions(actions)
 
     def record(self, action: Action | str, outcome: object) -> None:
         """Count one call of ``action`` that answered ``outcome``.
@@ -70,7 +105,9 @@ class OutcomeCoverage:
         Args:
             action: The action.
             outcome: An error code (``ErrorCode`` or its value), ``None`` or
-                ``"Success"`` for success, or an ``Outcome`` (its ``label``).
+                ``"Success"`` for success, or an ``Outcome`` (its ``label``). A
+                batch action's successful ``Outcome`` also counts each
+                per-instance error code its body carries.
         """
         resolved = resolve_action(action)
         label = getattr(outcome, "label", outcome)
@@ -78,8 +115,9 @@ class OutcomeCoverage:
             label = SUCCESS
         if not isinstance(label, str) or not label:
             raise InvalidArgument(f"outcome={outcome!r}: expected an error code or None")
+        labels = [str(label), *_per_instance_codes(getattr(outcome, "body", None))]
         with self._lock:
-            self._counts[(resolved, str(label))] += 1
+            self._counts.update((resolved, each) for each in labels)
 
     def update(self, other: OutcomeCoverage) -> None:
         """Add every count of ``other`` to this tally."""
@@ -104,8 +142,8 @@ class OutcomeCoverage:
             return frozenset(self._counts)
 
     def missing(self, documented: Iterable[Pair] | None = None) -> frozenset[Pair]:
-        """The documented pairs no call answered (default: ``documented_outcomes()``)."""
-        wanted = documented_outcomes() if documented is None else frozenset(documented)
+        """The documented pairs no call answered (default: those of ``self.actions``)."""
+        wanted = documented_outcomes(self.actions) if documented is None else frozenset(documented)
         return wanted - self.pairs
 
     def undocumented(self) -> frozenset[Pair]:
@@ -116,9 +154,10 @@ class OutcomeCoverage:
         """A table, one line per documented or answered pair, with its count.
 
         Unreached documented pairs show ``0`` and a ``MISSING`` mark; answered
-        pairs no table lists are marked ``UNDOCUMENTED``.
+        pairs no table lists are marked ``UNDOCUMENTED``. By default the
+        documented pairs are those of ``self.actions``.
         """
-        wanted = documented_outcomes() if documented is None else frozenset(documented)
+        wanted = documented_outcomes(self.actions) if documented is None else frozenset(documented)
         counts = self.counts()
         order = {action: n for n, action in enumerate(Action)}
         rows = sorted(wanted | set(counts), key=lambda p: (order[p[0]], p[1] != SUCCESS, p[1]))
@@ -151,7 +190,8 @@ def assert_documented_outcomes_reached(
 
     Args:
         coverage: The tally of a run.
-        actions: Only these actions' pairs (default: all four).
+        actions: Only these actions' pairs (default: ``coverage.actions``, which
+            for a ``DifferentialMachine``'s tally are the actions it sends).
         exclude: Pairs not to require, for example ones your run cannot reach
             by design, such as ``("DescribeInstanceStatus", "MissingParameter")``
             when nothing you call ever omits a required parameter.
@@ -160,10 +200,19 @@ def assert_documented_outcomes_reached(
         AssertionError: naming every pair that was not reached.
     """
     excluded = {(resolve_action(action), outcome) for action, outcome in exclude}
-    missing = coverage.missing(documented_outcomes(actions) - excluded)
+    wanted = documented_outcomes(coverage.actions if actions is None else actions) - excluded
+    missing = coverage.missing(wanted)
     if missing:
         names = ", ".join(f"{a.value} -> {o}" for a, o in sorted(missing))
         raise AssertionError(
             f"{len(missing)} documented outcome(s) never reached: {names}\n"
-            + coverage.report(documented_outcomes(actions) - excluded)
+            + coverage.report(wanted)
         )
+
+
+def _per_instance_codes(body: object) -> list[str]:
+    """The error codes of a batch response's ``InstanceResponses`` ("200" is success)."""
+    if not isinstance(body, Mapping):
+        return []
+    codes = (entry.get("Code") for entry in items_of(body, "InstanceResponses", "InstanceResponse"))
+    return [str(code) for code in codes if code is not None and str(code) != "200"]

@@ -9,9 +9,33 @@ Subclass it, implement ``make_implementation``, and collect ``.TestCase``::
     TestMyFake = CheckMyFake.TestCase
 
 Hypothesis then builds a fleet, sends the same requests (valid and invalid,
-every action) to the model and to your implementation, moves the shared clock
-and injects the same faults into both, and fails at the first answer or
-status that differs, shrunk to a few steps printed as Python you can paste.
+each action the machine sends) to the model and to your implementation, moves
+the shared clock and injects the same faults into both, and fails at the
+first answer or status that differs, shrunk to a few steps printed as Python
+you can paste.
+
+Which actions. ``actions`` (a class attribute) names the actions the machine
+sends; a fake that answers only some of them narrows it, and every rule, the
+malformed requests, the fault plans and the coverage tally follow.
+Decision: the default stays StartInstance, RebootInstance, StopInstance and
+DescribeInstanceStatus, and the fleet actions (``FLEET_ACTIONS``:
+DescribeInstances, DescribeInstanceAttribute, StartInstances, StopInstances,
+RebootInstances) are opt-in, ``actions = ACTIONS``. Sending them by default
+would break every fake written before the model answered them: such a fake
+answers an action it does not know with an exception that carries no ECS
+code (the example fake of this repository did: a ``KeyError``), or with an
+error the model does not give, and its harness, green until the upgrade,
+would fail on the first such call. Strategies, ``documented_outcomes`` and
+``check_history`` take all nine by default: they only generate or read values,
+and break no implementation.
+
+What is compared. An error: its code, and its HTTP status when both sides give
+one. A success: its body as ``documented_view`` reduces it (RequestId aside;
+a batch's per-instance entries; a DescribeInstances page's counts and each
+instance's id and status, not the times, which each side counts from its own
+epoch; a DescribeInstanceAttribute's id and status). A DescribeInstances with
+``MaxResults`` is walked to its last page, each side following its own
+``NextToken``, and every page compared.
 
 Settings. ``@settings(...)`` on a ``RuleBasedStateMachine`` is not inherited
 by subclasses, and Hypothesis's own default for state machines suppresses
@@ -32,8 +56,10 @@ are, outside Hypothesis, and fail the same way.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from typing import Any, ClassVar, Final, Protocol, runtime_checkable
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, ClassVar, Final, Protocol, TypeVar, runtime_checkable
 
 from hypothesis import Phase, currently_in_test_context, event, note
 from hypothesis import settings as Settings
@@ -49,10 +75,11 @@ from hypothesis.stateful import (
 )
 
 from .. import Action, Durations, EcsModel, FaultRule, ManualClock
+from .._spec import REGION_ID
 from ..errors import InvalidArgument
 from ._conditions import Fleet
-from ._coverage import OutcomeCoverage
-from ._outcomes import Outcome, Request
+from ._coverage import MACHINE_ACTIONS, OutcomeCoverage, resolve_actions
+from ._outcomes import Outcome, Request, documented_view
 from ._strategies import action_params, fault_rules, fleets, invalid_requests, valid_requests
 
 __all__ = [
@@ -171,32 +198,62 @@ class _ResolvedSettings:
 
 # ---------------------------------------------------------------- machine
 _INSTANCES: Final = Bundle("instances")
+#: The actions that name one instance: a well-formed call of each has its own rule.
+_SINGLE: Final = (Action.START_INSTANCE, Action.REBOOT_INSTANCE, Action.STOP_INSTANCE)
+_BATCH: Final = (Action.START_INSTANCES, Action.STOP_INSTANCES, Action.REBOOT_INSTANCES)
+#: The actions that refuse an id naming no instance.
+_REFUSE_UNKNOWN: Final = frozenset({*_SINGLE, *_BATCH, Action.DESCRIBE_INSTANCE_ATTRIBUTE})
 _VALID_PARAMS: Final = {
-    action: action_params(action, valid=True)
-    for action in (Action.START_INSTANCE, Action.REBOOT_INSTANCE, Action.STOP_INSTANCE)
+    **{action: action_params(action, valid=True) for action in _SINGLE},
+    # A batch names fleet instances, now and then an unknown one too.
+    **{action: action_params(action, valid=True, instance_ids=_INSTANCES) for action in _BATCH},
 }
 #: Clock steps: small ones that land inside a transitory status, the default
 #: durations, and long ones that cross PrePaid expiries.
 CLOCK_STEPS: Final = (1.0, 5.0, 15.0, 30.0, 60.0, 3_600.0, 86_400.0)
 #: DescribeInstanceStatus's largest page.
 _PAGE: Final = 50
+#: DescribeInstances' largest page (and most ids in one call).
+_INSTANCES_PAGE: Final = 100
+
+
+_Step = TypeVar("_Step", bound=Callable[..., Any])
+
+
+def _sends(action: Action) -> Callable[[_Step], _Step]:
+    """A rule's precondition: the machine's ``actions`` include ``action``."""
+    return precondition(lambda self: action in self.actions)
 
 
 class DifferentialMachine(RuleBasedStateMachine):
     """A Hypothesis state machine comparing your implementation of ECS with the model.
 
     Subclass it and implement ``make_implementation``. Class attributes you
-    may override: ``durations`` (what both sides are told transitory statuses
-    last) and ``fleet_strategy`` (the fleets drawn; default ``fleets()``).
+    may override: ``actions`` (the actions your implementation answers; see
+    below), ``durations`` (what both sides are told transitory statuses last)
+    and ``fleet_strategy`` (the fleets drawn; default ``fleets()``).
 
     Each example draws a ``Fleet`` and builds the model from it and your
-    implementation through ``make_implementation``. Rules: StartInstance,
-    RebootInstance, StopInstance and DescribeInstanceStatus with valid and
-    invalid parameters (also naming an unknown instance), clock steps, and
-    deterministic fault injections (when your implementation has
-    ``add_fault``). Each call must answer what the model answers (code, HTTP
-    status when given, body without RequestId); the invariant compares every
-    instance's status after every step.
+    implementation through ``make_implementation``. Rules: each action of
+    ``actions`` with valid and invalid parameters (also naming an unknown
+    instance), clock steps, and deterministic fault injections (when your
+    implementation has ``add_fault``). Each call must answer what the model
+    answers: the code and the HTTP status (when given) of an error; the body of
+    a success, as ``documented_view`` reduces it (RequestId aside; a batch
+    action's per-instance entries; a DescribeInstances page's ids and statuses,
+    every page of a ``MaxResults`` walk, each side following its own
+    ``NextToken``). The invariant compares every instance's status after every
+    step.
+
+    ``actions`` defaults to StartInstance, RebootInstance, StopInstance and
+    DescribeInstanceStatus. The fleet actions (``FLEET_ACTIONS``:
+    DescribeInstances, DescribeInstanceAttribute, StartInstances,
+    StopInstances, RebootInstances) are opt-in, ``actions = ACTIONS``, because
+    a fake written before the model answered them fails on its first such call.
+    Any subset works, for a fake that answers only some actions; the invariant
+    reads statuses through ``statuses()``, else the first of
+    DescribeInstanceStatus, DescribeInstances and DescribeInstanceAttribute in
+    ``actions``.
 
     Attributes:
         model: The reference ``EcsModel`` of the current example.
@@ -204,17 +261,25 @@ class DifferentialMachine(RuleBasedStateMachine):
         fleet: The fleet both were built from.
         clock: The ``ManualClock`` both read.
         coverage: Per subclass: the (action, outcome) pairs the model answered,
-            over every example run so far.
+            over every example run so far; its ``actions`` are the machine's.
     """
 
     instances = _INSTANCES
+    #: The actions the machine sends (names or ``Action``s; read as a tuple of ``Action``).
+    actions: ClassVar[Sequence[Action | str]] = MACHINE_ACTIONS
     durations: ClassVar[Durations] = Durations()
     fleet_strategy: ClassVar[st.SearchStrategy[Fleet]] = fleets()
-    coverage: ClassVar[OutcomeCoverage] = OutcomeCoverage()
+    coverage: ClassVar[OutcomeCoverage] = OutcomeCoverage(MACHINE_ACTIONS)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.coverage = OutcomeCoverage()
+        if "actions" in vars(cls):
+            try:
+                cls.actions = resolve_actions(cls.actions)
+            except InvalidArgument as error:
+                raise InvalidArgument(f"{cls.__name__}.actions: {error}") from None
+            _install_action_rules(cls)
+        cls.coverage = OutcomeCoverage(cls.actions)
         inherited = next(
             (
                 found
@@ -295,27 +360,39 @@ class DifferentialMachine(RuleBasedStateMachine):
                 f"make_implementation returned {implementation!r}, which has no call(action, "
                 "params) method"
             )
+        if not callable(getattr(implementation, "statuses", None)) and not (
+            set(self.actions) & set(_STATUS_READERS)
+        ):
+            raise InvalidArgument(
+                f"{type(self).__name__}: the implementation has no statuses(ids) and actions "
+                "include no describe action, so no status can be compared; add one of "
+                + ", ".join(a.value for a in _STATUS_READERS)
+            )
         self._implementation = implementation
         return multiple(*fleet.instance_ids)
 
     # Hypothesis picks among enabled rules evenly, so each kind of request has
     # its own rule: most steps are well-formed calls on fleet instances, which
     # get past the early checks to the rules late in the precedence.
+    @_sends(Action.START_INSTANCE)
     @rule(instance_id=_INSTANCES, params=_VALID_PARAMS[Action.START_INSTANCE])
     def start_instance(self, instance_id: str, params: dict[str, object]) -> None:
         """A well-formed StartInstance on a fleet instance."""
         self._compare(Request(Action.START_INSTANCE, {"InstanceId": instance_id, **params}))
 
+    @_sends(Action.REBOOT_INSTANCE)
     @rule(instance_id=_INSTANCES, params=_VALID_PARAMS[Action.REBOOT_INSTANCE])
     def reboot_instance(self, instance_id: str, params: dict[str, object]) -> None:
         """A well-formed RebootInstance on a fleet instance."""
         self._compare(Request(Action.REBOOT_INSTANCE, {"InstanceId": instance_id, **params}))
 
+    @_sends(Action.STOP_INSTANCE)
     @rule(instance_id=_INSTANCES, params=_VALID_PARAMS[Action.STOP_INSTANCE])
     def stop_instance(self, instance_id: str, params: dict[str, object]) -> None:
         """A well-formed StopInstance on a fleet instance."""
         self._compare(Request(Action.STOP_INSTANCE, {"InstanceId": instance_id, **params}))
 
+    @_sends(Action.DESCRIBE_INSTANCE_STATUS)
     @rule(
         params=action_params(Action.DESCRIBE_INSTANCE_STATUS, valid=True, instance_ids=_INSTANCES)
     )
@@ -323,39 +400,65 @@ class DifferentialMachine(RuleBasedStateMachine):
         """A well-formed DescribeInstanceStatus, listing fleet instances and an unknown one."""
         self._compare(Request(Action.DESCRIBE_INSTANCE_STATUS, params))
 
-    @rule(request=invalid_requests(instance_ids=_INSTANCES))
+    @_sends(Action.DESCRIBE_INSTANCES)
+    @rule(params=action_params(Action.DESCRIBE_INSTANCES, valid=True, instance_ids=_INSTANCES))
+    def describe_instances(self, params: dict[str, object]) -> None:
+        """A well-formed DescribeInstances: filters, and a page by number or every page by token.
+
+        With ``MaxResults`` (token mode) each side's ``NextToken`` is followed
+        while both give one, and every page is compared.
+        """
+        request = Request(Action.DESCRIBE_INSTANCES, params)
+        expected, actual = self._compare(request)
+        while "MaxResults" in params and _token(expected) and _token(actual):
+            expected, actual = self._compare(
+                Request(Action.DESCRIBE_INSTANCES, {**params, "NextToken": _token(expected)}),
+                Request(Action.DESCRIBE_INSTANCES, {**params, "NextToken": _token(actual)}),
+            )
+
+    @_sends(Action.DESCRIBE_INSTANCE_ATTRIBUTE)
+    @rule(instance_id=_INSTANCES)
+    def describe_instance_attribute(self, instance_id: str) -> None:
+        """A DescribeInstanceAttribute of a fleet instance."""
+        self._compare(Request(Action.DESCRIBE_INSTANCE_ATTRIBUTE, {"InstanceId": instance_id}))
+
+    @_sends(Action.START_INSTANCES)
+    @rule(params=_VALID_PARAMS[Action.START_INSTANCES])
+    def start_instances(self, params: dict[str, object]) -> None:
+        """A well-formed StartInstances, AllTogether or SuccessFirst."""
+        self._compare(Request(Action.START_INSTANCES, params))
+
+    @_sends(Action.STOP_INSTANCES)
+    @rule(params=_VALID_PARAMS[Action.STOP_INSTANCES])
+    def stop_instances(self, params: dict[str, object]) -> None:
+        """A well-formed StopInstances, AllTogether or SuccessFirst."""
+        self._compare(Request(Action.STOP_INSTANCES, params))
+
+    @_sends(Action.REBOOT_INSTANCES)
+    @rule(params=_VALID_PARAMS[Action.REBOOT_INSTANCES])
+    def reboot_instances(self, params: dict[str, object]) -> None:
+        """A well-formed RebootInstances, AllTogether or SuccessFirst."""
+        self._compare(Request(Action.REBOOT_INSTANCES, params))
+
+    # malformed_request, unknown_instance and inject_fault draw from the machine's
+    # actions: _install_action_rules adds them to each class that sets ``actions``.
     def malformed_request(self, request: Request) -> None:
-        """Any action with one or more parameter defects."""
+        """Any of the machine's actions with one or two parameter defects."""
         self._compare(request)
 
-    @rule(
-        request=valid_requests(
-            (Action.START_INSTANCE, Action.REBOOT_INSTANCE, Action.STOP_INSTANCE),
-            instance_ids=(),
-        )
-    )
     def unknown_instance(self, request: Request) -> None:
         """A well-formed call naming an instance that does not exist."""
         self._compare(request)
+
+    def inject_fault(self, fault: FaultRule) -> None:
+        """Add the same fault rule to both sides (probability 1, counted: deterministic)."""
+        self.model.add_fault(fault)
+        self.implementation.add_fault(fault)
 
     @rule(seconds=st.sampled_from(CLOCK_STEPS))
     def advance_clock(self, seconds: float) -> None:
         """Move the shared clock: transitory statuses settle, subscriptions expire."""
         self.clock.advance(seconds)
-
-    @precondition(lambda self: callable(getattr(self.implementation, "add_fault", None)))
-    @rule(
-        fault=fault_rules(
-            deterministic=True,
-            # Mostly for any instance: a rule limited to instances never hits
-            # DescribeInstanceStatus.
-            instance_ids=st.none() | st.frozensets(_INSTANCES, min_size=1, max_size=2),
-        )
-    )
-    def inject_fault(self, fault: FaultRule) -> None:
-        """Add the same fault rule to both sides (probability 1, counted: deterministic)."""
-        self.model.add_fault(fault)
-        self.implementation.add_fault(fault)
 
     @invariant()
     def statuses_agree(self) -> None:
@@ -365,11 +468,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         if not callable(reader):
             # Through calls, both sides: when both answer, the listings must be equal
             # (a fault may refuse the read on both sides alike).
-            for first in range(0, len(ids), _PAGE):
-                request = Request(
-                    Action.DESCRIBE_INSTANCE_STATUS,
-                    {"InstanceId": ids[first : first + _PAGE], "PageSize": _PAGE},
-                )
+            for request in self._status_reads(ids):
                 self._check(
                     request,
                     Outcome.of(functools.partial(request.send, self.model)),
@@ -395,18 +494,44 @@ class DifferentialMachine(RuleBasedStateMachine):
             close()
 
     # ------------------------------------------------------------ internals
-    def _compare(self, request: Request) -> None:
+    def _status_reads(self, ids: list[str]) -> list[Request]:
+        """The calls that read every status, with the first describe action in ``actions``."""
+        reader = next(a for a in _STATUS_READERS if a in self.actions)
+        if reader is Action.DESCRIBE_INSTANCE_STATUS:
+            return [
+                Request(reader, {"InstanceId": ids[first : first + _PAGE], "PageSize": _PAGE})
+                for first in range(0, len(ids), _PAGE)
+            ]
+        if reader is Action.DESCRIBE_INSTANCES:
+            return [
+                Request(
+                    reader,
+                    {
+                        "RegionId": REGION_ID,
+                        "InstanceIds": json.dumps(ids[first : first + _INSTANCES_PAGE]),
+                        "PageSize": _INSTANCES_PAGE,
+                    },
+                )
+                for first in range(0, len(ids), _INSTANCES_PAGE)
+            ]
+        return [Request(reader, {"InstanceId": instance_id}) for instance_id in ids]
+
+    def _compare(self, request: Request, sent: Request | None = None) -> tuple[Outcome, Outcome]:
+        """Send ``request`` to the model and ``sent`` (default: the same) to the
+        implementation; check that they agree; return both outcomes."""
         before = _views(self.model, request)  # for the failure message: why the model answered
         model_outcome = Outcome.of(lambda: request.send(self.model))
         type(self).coverage.record(request.action, model_outcome)
         if currently_in_test_context():  # a pasted reproduction runs outside Hypothesis
             event(f"{request.action.value} -> {model_outcome.label}")
-        outcome = Outcome.of(lambda: request.send(self.implementation))
+        outcome = Outcome.of(lambda: (request if sent is None else sent).send(self.implementation))
         self._check(request, model_outcome, outcome, before)
+        return model_outcome, outcome
 
     def _check(
         self, request: Request, expected: Outcome, actual: Outcome, before: str | None = None
     ) -> None:
+        expected, actual = _documented(request, expected), _documented(request, actual)
         line = f"t={self.clock.now()} {request!r}: model {expected}, implementation {actual}"
         if currently_in_test_context():
             note(line)
@@ -415,6 +540,79 @@ class DifferentialMachine(RuleBasedStateMachine):
             + _body_difference(expected, actual)
             + ("" if before is None else f"\n  before the call, the model had: {before}")
         )
+
+
+#: The actions that read statuses, in the order the invariant prefers them.
+_STATUS_READERS: Final = (
+    Action.DESCRIBE_INSTANCE_STATUS,
+    Action.DESCRIBE_INSTANCES,
+    Action.DESCRIBE_INSTANCE_ATTRIBUTE,
+)
+
+
+def _install_action_rules(cls: type[DifferentialMachine]) -> None:
+    """Give ``cls`` the rules that draw from its ``actions``: malformed requests,
+    unknown instances and fault injections."""
+    actions = cls.actions
+    unknown = [a for a in actions if a in _REFUSE_UNKNOWN]
+    cls.malformed_request = rule(  # type: ignore[method-assign]
+        request=invalid_requests(actions, instance_ids=_INSTANCES)
+    )(_plain(DifferentialMachine.malformed_request))
+    if unknown:
+        cls.unknown_instance = rule(  # type: ignore[method-assign]
+            request=valid_requests(unknown, instance_ids=())
+        )(_plain(DifferentialMachine.unknown_instance))
+    else:  # none of its actions refuses an unknown id: no rule (a plain method hides it)
+        cls.unknown_instance = _plain(  # type: ignore[method-assign]
+            DifferentialMachine.unknown_instance
+        )
+    cls.inject_fault = precondition(  # type: ignore[method-assign]
+        lambda self: callable(getattr(self.implementation, "add_fault", None))
+    )(
+        rule(
+            fault=fault_rules(
+                actions=(None, *actions),
+                deterministic=True,
+                # Mostly for any instance: a rule limited to instances never hits
+                # the listing or batch actions.
+                instance_ids=st.none() | st.frozensets(_INSTANCES, min_size=1, max_size=2),
+            )
+        )(_plain(DifferentialMachine.inject_fault))
+    )
+
+
+def _plain(method: Any) -> Any:
+    """A fresh function calling ``method``, for one class's own rule decoration.
+
+    Named as ``method`` (a reproduction prints ``state.<name>(...)``), but without
+    its attributes: Hypothesis keeps a rule's marker there, and refuses a second.
+    """
+
+    def step(self: DifferentialMachine, *args: Any, **kwargs: Any) -> Any:
+        return method(self, *args, **kwargs)
+
+    step.__name__, step.__qualname__, step.__doc__ = (
+        method.__name__,
+        method.__qualname__,
+        method.__doc__,
+    )
+    return step
+
+
+_install_action_rules(DifferentialMachine)
+
+
+def _token(outcome: Outcome) -> str:
+    """The ``NextToken`` of a DescribeInstances page ("" when none, or not a page)."""
+    token = outcome.body.get("NextToken") if outcome.body is not None else None
+    return token if isinstance(token, str) else ""
+
+
+def _documented(request: Request, outcome: Outcome) -> Outcome:
+    """``outcome`` with its body reduced to what the documents fix (``documented_view``)."""
+    if outcome.body is None:
+        return outcome
+    return replace(outcome, body=documented_view(request, outcome.body))
 
 
 def _body_difference(expected: Outcome, actual: Outcome) -> str:
@@ -429,13 +627,15 @@ def _views(model: EcsModel, request: Request) -> str:
         f"balance={account.balance} minimum_start_balance={account.minimum_start_balance} "
         f"in_arrears={account.in_arrears}"
     )
-    instance_id = request.instance_id
-    if instance_id is None or instance_id not in model:
-        return shown
-    view = model.instance(instance_id)
-    return (
-        f"{instance_id} {view.status.value} {view.instance_type} {view.charge_type.value} "
-        f"expired_time={view.expired_time} locks={list(view.lock_reasons)} "
-        f"cloud_disk_abnormal={view.cloud_disk_abnormal} "
-        f"local_disk_abnormal={view.local_disk_abnormal}; " + shown
-    )
+    views = []
+    for instance_id in dict.fromkeys(request.instance_ids):
+        if instance_id not in model:
+            continue
+        view = model.instance(instance_id)
+        views.append(
+            f"{instance_id} {view.status.value} {view.instance_type} {view.charge_type.value} "
+            f"expired_time={view.expired_time} locks={list(view.lock_reasons)} "
+            f"cloud_disk_abnormal={view.cloud_disk_abnormal} "
+            f"local_disk_abnormal={view.local_disk_abnormal}; "
+        )
+    return "".join(views) + shown

@@ -10,7 +10,9 @@ What the model allows, beyond its rules:
 * **Timing.** The documents give no durations, so the checker assumes none:
   a transitory status (Pending, Starting, Stopping) may end at any moment
   after it began. An instance's settling is decided lazily, when a call
-  touches the instance or a DescribeInstanceStatus lists it.
+  touches the instance (a batch call touches each it names) or a describe
+  call (DescribeInstanceStatus, DescribeInstances, DescribeInstanceAttribute)
+  shows its status.
 * **Faults** (``faults=True``): any call may be answered ``Throttling`` or
   ``InternalError`` with nothing changed, and a call that would succeed may
   be answered ``InternalError`` after its change was made (a lost response).
@@ -21,18 +23,25 @@ What the model allows, beyond its rules:
 The search. A node is ``(position in the history, the instances' conditions,
 the pending unknown calls)``. From a node the checker may apply one pending
 call (if it would succeed then), or explain the next observed call: settled or
-not (if the instance is transitory), and for an observed ``InternalError``
-with or without its change. Each edge evaluates one call on a one-instance
-model built from the node's conditions (the model itself decides; nothing
-here re-implements a rule). Visited nodes are remembered, so each is expanded
-once.
+not (for each transitory instance it names), and for an observed
+``InternalError`` with or without its change. A batch call changes every
+instance it moved under its one request. Each edge evaluates one call on a
+model built from the node's conditions of the instances the call names (all of
+them for a listing; the model itself decides, nothing here re-implements a
+rule). A success is compared as ``documented_view`` reduces it: a batch's
+per-instance entries, a listing's ids, page fields and statuses. Visited nodes
+are remembered, so each is expanded once.
 
 Complexity. With ``n`` calls of which ``u`` have unknown outcomes, a node has
 at most ``2 + 2u`` successors, and there are at most ``n * 2**u * S`` nodes,
 where ``S`` is the number of distinct fleet conditions the calls can reach
 (small: each instance changes only its status and, through ``InitLocalDisk``,
 its local-disk fault). Without unknown outcomes the search is linear in ``n``
-up to the factor ``S``; each unknown call can double it. ``max_states`` caps
+up to the factor ``S``; each unknown call can double it. A call naming ``k``
+transitory instances tries up to ``2**k`` settlings, and so does a
+DescribeInstances filtered by ``Status`` for the ``k`` transitory instances
+whose status or next status is the one it filters by (settling decides which
+of them it lists); other listings are matched status by status, linearly. ``max_states`` caps
 the nodes expanded; when the cap is hit the answer is "undecided", never a
 guess.
 """
@@ -48,7 +57,7 @@ from typing import Any, Final
 from .. import Action, Durations, EcsModel, ErrorCode, Fixed, InstanceStatus, ManualClock
 from ..errors import InvalidArgument
 from ._conditions import AccountCondition, Fleet, InstanceCondition
-from ._outcomes import Outcome, Request
+from ._outcomes import Outcome, Request, documented_view
 
 __all__ = ["Call", "HistoryCheck", "check_history"]
 
@@ -59,6 +68,10 @@ _THROTTLING: Final = ErrorCode.THROTTLING.value
 _TRANSITORY: Final = frozenset(
     {InstanceStatus.PENDING, InstanceStatus.STARTING, InstanceStatus.STOPPING}
 )
+#: The actions that list instances: their answer depends on every instance.
+_LISTINGS: Final = frozenset({Action.DESCRIBE_INSTANCE_STATUS, Action.DESCRIBE_INSTANCES})
+#: The actions that change nothing: they only observe statuses.
+_OBSERVERS: Final = _LISTINGS | {Action.DESCRIBE_INSTANCE_ATTRIBUTE}
 
 
 @dataclass(frozen=True)
@@ -68,9 +81,12 @@ class Call:
     Args:
         request: The call (``Request(action, params)``).
         outcome: What came back: ``Outcome.success(body)``,
-            ``Outcome.error(code)`` or ``Outcome.timeout()``. A
-            DescribeInstanceStatus success should carry its body (the statuses
-            are what it observed); without one only the code is checked.
+            ``Outcome.error(code)`` or ``Outcome.timeout()``. A describe
+            success (DescribeInstanceStatus, DescribeInstances,
+            DescribeInstanceAttribute) should carry its body (the statuses are
+            what it observed), and so should a batch success (its per-instance
+            entries); without one only the code is checked. A ``NextToken`` in
+            a request must be one the model gave (``ModelClient`` records such).
         time: The model time the call was made at, in seconds from the fleet's
             build; ``None``: the previous call's time (0 for the first).
     """
@@ -229,7 +245,7 @@ class _Search:
         self.possible: dict[int, set[str]] = {}
         self._answers: dict[
             tuple[int, tuple[tuple[str, InstanceCondition], ...], float],
-            tuple[Outcome, InstanceCondition | None],
+            tuple[Outcome, dict[str, InstanceCondition]],
         ] = {}
 
     # ------------------------------------------------------------ successors
@@ -240,7 +256,7 @@ class _Search:
         for index in sorted(node.pending):
             rest = node.pending - {index}
             request = self.history[index].request
-            for instances in self._settle_choices(node.instances, request.instance_id):
+            for instances in self._settle_choices(node.instances, request.instance_ids):
                 outcome, after = self._evaluate(request, instances, time)
                 if outcome.ok and after != instances:
                     found.append(_Node(node.position, after, rest, (*node.applied, index)))
@@ -257,13 +273,14 @@ class _Search:
         if observed.unknown:
             pending = node.pending | {position} if _may_change(call.request) else node.pending
             return [_Node(nxt, node.instances, pending, node.applied)]
-        if call.request.action is Action.DESCRIBE_INSTANCE_STATUS:
+        if call.request.action in _OBSERVERS:
             return self._explain_describe(node, call, time)
+        seen = _documented(call.request, observed)
         found = []
-        for instances in self._settle_choices(node.instances, call.request.instance_id):
+        for instances in self._settle_choices(node.instances, call.request.instance_ids):
             outcome, after = self._evaluate(call.request, instances, time)
             self._saw(position, outcome)
-            if observed.agrees_with(outcome):
+            if seen.agrees_with(outcome):
                 found.append(_Node(nxt, after, node.pending, node.applied))
             elif self.faults and observed.code in (_INTERNAL_ERROR, _THROTTLING):
                 found.append(_Node(nxt, instances, node.pending, node.applied))
@@ -274,7 +291,8 @@ class _Search:
     def _explain_describe(self, node: _Node, call: Call, time: float) -> list[_Node]:
         position = node.position
         observed = call.outcome
-        outcome, _ = self._evaluate(call.request, node.instances, time)
+        request = call.request
+        outcome, _ = self._evaluate(request, node.instances, time)
         self._saw(position, outcome)
         nxt = _Node(position + 1, node.instances, node.pending, node.applied)
         if observed.code is not None:
@@ -286,12 +304,13 @@ class _Search:
             return []
         if observed.body is None or outcome.body is None:
             return [nxt]
+        seen = documented_view(request, observed.body)
+        if request.action is Action.DESCRIBE_INSTANCES and request.params.get("Status"):
+            return self._explain_filtered(node, request, seen, time)
         # The listing must match; each status may be the model's, or the one it settles to.
-        settled = _listed(observed.body)
-        model_listed = _listed(outcome.body)
-        if _page_fields(observed.body) != _page_fields(outcome.body) or [i for i, _ in settled] != [
-            i for i, _ in model_listed
-        ]:
+        settled, fields = _listed(request.action, seen)
+        model_listed, model_fields = _listed(request.action, outcome.body)
+        if fields != model_fields or [i for i, _ in settled] != [i for i, _ in model_listed]:
             return []
         instances = dict(node.instances)
         for instance_id, status in settled:
@@ -304,6 +323,25 @@ class _Search:
             return []
         return [_Node(position + 1, tuple(instances.items()), node.pending, node.applied)]
 
+    def _explain_filtered(
+        self, node: _Node, request: Request, seen: Mapping[str, object], time: float
+    ) -> list[_Node]:
+        """A DescribeInstances filtered by Status: which instances it lists depends on
+        which have settled, so each settling that could change the listing is tried."""
+        wanted = request.params.get("Status")
+        relevant = [
+            instance_id
+            for instance_id, condition in node.instances
+            if condition.status in _TRANSITORY
+            and wanted in (condition.status.value, _settles_to(condition.status).value)
+        ]
+        found = []
+        for instances in self._settle_choices(node.instances, relevant):
+            outcome, _ = self._evaluate(request, instances, time)
+            if outcome.body == seen:
+                found.append(_Node(node.position + 1, instances, node.pending, node.applied))
+        return found
+
     # ---------------------------------------------------------------- helpers
     def _saw(self, position: int, outcome: Outcome) -> None:
         self.possible.setdefault(position, set()).add(outcome.label)
@@ -312,16 +350,18 @@ class _Search:
 
     @staticmethod
     def _settle_choices(
-        instances: tuple[tuple[str, InstanceCondition], ...], instance_id: str | None
+        instances: tuple[tuple[str, InstanceCondition], ...], instance_ids: Iterable[str]
     ) -> list[tuple[tuple[str, InstanceCondition], ...]]:
-        """The instances as they are, and with ``instance_id`` settled if it is transitory."""
+        """The instances as they are, and with each transitory one of ``instance_ids``
+        settled or not: every combination."""
+        named = set(instance_ids)
         choices = [instances]
         for position, (known, condition) in enumerate(instances):
-            if known == instance_id and condition.status in _TRANSITORY:
-                settled = replace(condition, status=_settles_to(condition.status))
-                choices.append(
-                    (*instances[:position], (known, settled), *instances[position + 1 :])
-                )
+            if known in named and condition.status in _TRANSITORY:
+                settled = (known, replace(condition, status=_settles_to(condition.status)))
+                choices += [
+                    (*choice[:position], settled, *choice[position + 1 :]) for choice in choices
+                ]
         return choices
 
     def _evaluate(
@@ -330,12 +370,13 @@ class _Search:
         instances: tuple[tuple[str, InstanceCondition], ...],
         time: float,
     ) -> tuple[Outcome, tuple[tuple[str, InstanceCondition], ...]]:
-        """What the model answers ``request`` at ``time``, and the instances after it."""
-        target = request.instance_id
-        if request.action is Action.DESCRIBE_INSTANCE_STATUS:
+        """What the model answers ``request`` at ``time`` (its body as ``documented_view``
+        reduces it), and the instances after it."""
+        if request.action in _LISTINGS:
             subset = instances
         else:
-            subset = tuple(pair for pair in instances if pair[0] == target)
+            named = set(request.instance_ids)
+            subset = tuple(pair for pair in instances if pair[0] in named)
         # Many nodes differ only in instances this call does not touch: the model is
         # asked once per (call, the instances it reads, time).
         key = (id(request), subset, time)
@@ -344,16 +385,16 @@ class _Search:
             model = Fleet(instances=subset, account=self.account).build(
                 clock=ManualClock(time), durations=_NEVER
             )
-            outcome = Outcome.of(lambda: request.send(model))
-            changed = None
-            if outcome.ok and request.action is not Action.DESCRIBE_INSTANCE_STATUS and subset:
-                changed = _condition_of(model, subset[0][1], subset[0][0])
+            outcome = _documented(request, Outcome.of(lambda: request.send(model)))
+            changed: dict[str, InstanceCondition] = {}
+            if outcome.ok and request.action not in _OBSERVERS:
+                changed = {i: _condition_of(model, c, i) for i, c in subset}
             known = self._answers[key] = (outcome, changed)
         outcome, changed = known
-        if changed is None:
+        if not changed:
             return outcome, instances
         return outcome, tuple(
-            (instance_id, changed if instance_id == target else condition)
+            (instance_id, changed.get(instance_id, condition))
             for instance_id, condition in instances
         )
 
@@ -383,7 +424,7 @@ def _as_built(fleet: Fleet) -> tuple[tuple[str, InstanceCondition], ...]:
 
 def _may_change(request: Request) -> bool:
     """Whether a call could ever change anything (a timed-out one may be pending)."""
-    if request.action is Action.DESCRIBE_INSTANCE_STATUS:
+    if request.action in _OBSERVERS:
         return False
     dry_run = request.params.get("DryRun")
     return not (dry_run is True or (isinstance(dry_run, str) and dry_run.lower() == "true"))
@@ -409,15 +450,29 @@ def _settles_to(status: InstanceStatus) -> InstanceStatus:
     return model.status(model.create_instance(status=status))
 
 
-def _listed(body: Mapping[str, object]) -> list[tuple[str, str]]:
-    wrapper = body.get("InstanceStatuses")
-    items: Any = wrapper.get("InstanceStatus", []) if isinstance(wrapper, Mapping) else []
-    return [
+def _documented(request: Request, outcome: Outcome) -> Outcome:
+    if outcome.body is None:
+        return outcome
+    return replace(outcome, body=documented_view(request, outcome.body))
+
+
+def _listed(
+    action: Action, view: Mapping[str, object]
+) -> tuple[list[tuple[str, str]], tuple[object, ...]]:
+    """A describe's ``documented_view`` as its (id, status) listing and its other fields."""
+    if action is Action.DESCRIBE_INSTANCE_ATTRIBUTE:
+        return [(str(view.get("InstanceId")), str(view.get("Status")))], ()
+    fields: tuple[object, ...]
+    if action is Action.DESCRIBE_INSTANCES:
+        items: Any = view.get("Instances")
+        fields = tuple(sorted((k, str(v)) for k, v in view.items() if k != "Instances"))
+    else:
+        wrapper = view.get("InstanceStatuses")
+        items = wrapper.get("InstanceStatus", []) if isinstance(wrapper, Mapping) else []
+        fields = tuple(str(view.get(key)) for key in ("TotalCount", "PageNumber", "PageSize"))
+    listing = [
         (str(item.get("InstanceId")), str(item.get("Status")))
         for item in items
         if isinstance(item, Mapping)
     ]
-
-
-def _page_fields(body: Mapping[str, object]) -> tuple[object, ...]:
-    return tuple(str(body.get(key)) for key in ("TotalCount", "PageNumber", "PageSize"))
+    return listing, fields

@@ -6,19 +6,30 @@ fix: the error code (and HTTP status when the answerer gives one), or success
 with the response body. Outcomes of the model, of a fake, of an HTTP endpoint
 or of a recorded production call compare equal when the documents say they
 should, RequestIds aside.
+
+``documented_view`` reduces a success body to what the documents fix and two
+correct answerers share: a batch action's per-instance entries, the ids and
+statuses of a DescribeInstances page (not the times, which each answerer
+counts from its own epoch), a DescribeInstanceAttribute's id and status.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from .. import Action
 from .._status import resolve_action
 from ..errors import InvalidArgument
 
 __all__ = ["Outcome", "Request"]
+
+
+_BATCH_ACTIONS: Final = frozenset(
+    {Action.START_INSTANCES, Action.STOP_INSTANCES, Action.REBOOT_INSTANCES}
+)
 
 
 @dataclass(frozen=True, eq=True, repr=False, init=False)
@@ -53,6 +64,32 @@ class Request:
         """The ``InstanceId`` parameter, when it is a single non-empty id."""
         value = self.params.get("InstanceId")
         return value if isinstance(value, str) and value else None
+
+    @property
+    def instance_ids(self) -> tuple[str, ...]:
+        """Every instance id the call names, in order: its ``InstanceId``, the
+        ``InstanceId`` list (or ``InstanceId.N`` values) of a batch action or of
+        DescribeInstanceStatus, or DescribeInstances' ``InstanceIds`` JSON array.
+        Ids it cannot read (a malformed list) are left out."""
+        single = self.instance_id
+        if single is not None:
+            return (single,)
+        value: object = self.params.get("InstanceIds" if self.action is _DESCRIBE else "InstanceId")
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return ()
+        elif value is None:
+            numbered = sorted(
+                (int(key[len(_NUMBERED) :]), item)
+                for key, item in self.params.items()
+                if key.startswith(_NUMBERED) and key[len(_NUMBERED) :].isdigit()
+            )
+            value = [item for _, item in numbered]
+        if not isinstance(value, list | tuple):
+            return ()
+        return tuple(item for item in value if isinstance(item, str) and item)
 
     def send(self, target: Any) -> Any:
         """``target.call(action, params)``: send it to a model or anything shaped like one."""
@@ -191,3 +228,58 @@ class Outcome:
 
 def _stable(body: Mapping[str, object]) -> dict[str, object]:
     return {key: value for key, value in body.items() if key not in _VOLATILE_KEYS}
+
+
+_DESCRIBE: Final = Action.DESCRIBE_INSTANCES
+_NUMBERED: Final = "InstanceId."
+
+
+def documented_view(request: Request, body: Mapping[str, object]) -> dict[str, object]:
+    """The part of a success ``body`` of ``request`` that two correct answerers share.
+
+    * Batch actions: the ``InstanceResponses`` entries, each as its
+      ``InstanceId``, ``Code``, ``PreviousStatus`` and ``CurrentStatus`` (the
+      message of a per-instance error is not compared, as a request-level
+      error's is not).
+    * DescribeInstances: ``TotalCount``, ``PageSize``, ``PageNumber`` (page
+      mode only), whether ``NextToken`` is set (each answerer writes its own
+      tokens), and each listed instance's ``InstanceId`` and ``Status``.
+    * DescribeInstanceAttribute: ``InstanceId`` and ``Status``.
+    * Every other action: the whole body but ``RequestId``.
+    """
+    action = request.action
+    if action in _BATCH_ACTIONS:
+        return {
+            "InstanceResponses": [
+                {
+                    key: entry.get(key)
+                    for key in ("InstanceId", "Code", "PreviousStatus", "CurrentStatus")
+                }
+                for entry in items_of(body, "InstanceResponses", "InstanceResponse")
+            ]
+        }
+    if action is _DESCRIBE:
+        view: dict[str, object] = {
+            "TotalCount": body.get("TotalCount"),
+            "PageSize": body.get("PageSize"),
+            "NextToken": bool(body.get("NextToken")),
+            "Instances": [
+                {"InstanceId": item.get("InstanceId"), "Status": item.get("Status")}
+                for item in items_of(body, "Instances", "Instance")
+            ],
+        }
+        if not ({"MaxResults", "NextToken"} & set(request.params)):
+            view["PageNumber"] = body.get("PageNumber")
+        return view
+    if action is Action.DESCRIBE_INSTANCE_ATTRIBUTE:
+        return {"InstanceId": body.get("InstanceId"), "Status": body.get("Status")}
+    return _stable(body)
+
+
+def items_of(body: Mapping[str, object], outer: str, inner: str) -> list[Mapping[str, object]]:
+    """``body[outer][inner]``, the API's twice-wrapped list, keeping its mappings."""
+    wrapper = body.get(outer)
+    items = wrapper.get(inner) if isinstance(wrapper, Mapping) else None
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, Mapping)]

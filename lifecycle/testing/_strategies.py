@@ -10,19 +10,30 @@ a failure needs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from hypothesis import strategies as st
 
 from .. import Action, ChargeType, FaultKind, FaultRule, InstanceStatus
 from .._rules import family_of, init_local_disk_applies
-from .._spec import ACTION_TRIGGERS, MAX_DESCRIBE_IDS, PARAMETERS
+from .._spec import (
+    MAX_BATCH_IDS,
+    MAX_DESCRIBE_IDS,
+    PARAMETERS,
+    PRECEDENCE,
+    REGION_ID,
+    ZONE_ID,
+    Check,
+    Param,
+    ParamType,
+)
 from .._status import resolve_action
 from ..errors import InvalidArgument
 from ._conditions import AccountCondition, Fleet, InstanceCondition, World
-from ._coverage import COVERED
+from ._coverage import ACTIONS, resolve_actions
 from ._outcomes import Request
 
 __all__ = [
@@ -73,14 +84,17 @@ _GOOD_BOOLEANS: Final[tuple[object, ...]] = (False, "false", "FALSE", True, "tru
 _BAD_BOOLEANS: Final = ("yes", "1", "on", "maybe")
 # The parameter tables are the model's own (lifecycle._spec.PARAMETERS): one
 # definition of each documented name, type, choice and limit.
-_PARAMS: Final = {action: {p.name: p for p in params} for action, params in PARAMETERS.items()}
 #: The optional parameters of each mutating action, in the order the model checks them.
-_OPTIONAL_PARAMS: Final[dict[Action, tuple[str, ...]]] = {
-    action: tuple(name for name, p in _PARAMS[action].items() if not p.required)
-    for action in ACTION_TRIGGERS
-}
-_MAX_DESCRIBE_IDS: Final = MAX_DESCRIBE_IDS
-_MAX_PAGE_SIZE: Final = cast(int, _PARAMS[Action.DESCRIBE_INSTANCE_STATUS]["PageSize"].maximum)
+_MAX_BATCH_IDS: Final = max(MAX_DESCRIBE_IDS, MAX_BATCH_IDS)
+#: The actions that only read: a delay or a lost response cannot hit them.
+_OBSERVERS: Final = frozenset(
+    a.value
+    for a in (
+        Action.DESCRIBE_INSTANCE_STATUS,
+        Action.DESCRIBE_INSTANCES,
+        Action.DESCRIBE_INSTANCE_ATTRIBUTE,
+    )
+)
 
 
 def _sample(
@@ -287,83 +301,186 @@ def worlds(
 
 
 # ---------------------------------------------------------------- requests
-def _good_value(action: Action, name: str) -> st.SearchStrategy[object]:
-    choices = _PARAMS[action][name].choices
-    if choices:
-        return st.sampled_from(choices)
-    # DryRun=true answers DryRunOperation before any condition is checked:
-    # mostly false, so that calls reach the rest of the precedence.
-    return st.sampled_from(_GOOD_BOOLEANS[:4] if name == "DryRun" else _GOOD_BOOLEANS)
-
-
-def _bad_value(action: Action, name: str) -> st.SearchStrategy[object]:
-    if name == "InstanceId":
-        return st.sampled_from((None, ""))  # missing, or empty
-    choices = _PARAMS[action][name].choices
-    if choices:
-        # Not one of the documented values: a near miss and a stranger.
-        return st.sampled_from((choices[0] + "Now", "Hibernate"))
-    return st.sampled_from(_BAD_BOOLEANS)
-
-
-def _merged(base: dict[str, object], defects: dict[str, object]) -> dict[str, object]:
-    return {**base, **defects}
-
-
-def _mutating_params(action: Action, valid: bool) -> st.SearchStrategy[dict[str, object]]:
-    """Parameters of Start/Reboot/Stop other than a valid InstanceId.
-
-    An invalid set has at least one defect, often several (the precedence
-    between MissingParameter and InvalidParameter, and between two invalid
-    parameters, is part of what is checked).
-    """
-    names = _OPTIONAL_PARAMS[action]
-    good = st.fixed_dictionaries({}, optional={name: _good_value(action, name) for name in names})
-    if valid:
-        return good
-    defective = ("InstanceId", *names)
-    defects = st.one_of(
-        [
-            st.fixed_dictionaries(
-                {first: _bad_value(action, first)},
-                optional={n: _bad_value(action, n) for n in defective if n != first},
-            )
-            for first in defective
-        ]
-    )
-    return st.builds(_merged, good, defects)
-
-
+# Every value below is read off the model's own parameter tables (PARAMETERS): the
+# choices, the Boolean and Integer types, the limits, which parameters are required
+# and which name the instances. Only strings the tables leave free (a region, an
+# instance type, a zone) take their plausible values from _FREE_STRINGS.
+_FREE_STRINGS: Final[dict[str, tuple[str, ...]]] = {
+    "RegionId": (REGION_ID,),
+    "InstanceType": (*INSTANCE_TYPES, "ecs.g8.large"),
+    "InstanceTypeFamily": (
+        *sorted({f"ecs.{family_of(t)}" for t in INSTANCE_TYPES}),
+        "ecs.g8",
+    ),
+    "ZoneId": (ZONE_ID, "cn-hangzhou-k"),
+}
+#: DescribeInstances' paging parameters, by mode: a request uses one mode or none.
+_PAGE_MODE: Final = ("PageNumber", "PageSize")
+_TOKEN_MODE: Final = ("MaxResults",)
+#: A token only a page can give: requests never draw one (the machine walks pages).
+_FROM_A_PAGE: Final = frozenset({"NextToken"})
 _IDS_LIST_MAX: Final = 5
+_TOO_MANY_IDS: Final = tuple(f"i-many-{n}" for n in range(_MAX_BATCH_IDS + 1))
 
 
-def _describe_params(
-    ids: st.SearchStrategy[str], valid: bool
-) -> st.SearchStrategy[dict[str, object]]:
-    good = st.fixed_dictionaries(
-        {},
-        optional={
-            "InstanceId": st.lists(ids, max_size=_IDS_LIST_MAX),
-            "PageNumber": st.sampled_from((1, 2, "1", "2")),
-            "PageSize": st.sampled_from((1, 2, 10, _MAX_PAGE_SIZE, str(_MAX_PAGE_SIZE))),
-            "RegionId": st.just("cn-hangzhou"),
-        },
+def _id_param(action: Action) -> Param:
+    """The parameter that names the instances of ``action``."""
+    (param,) = (p for p in PARAMETERS[action] if p.python_name in ("instance_id", "instance_ids"))
+    return param
+
+
+def _names_one_instance(action: Action) -> bool:
+    """Whether ``action`` names one instance by ``InstanceId`` (the caller adds it)."""
+    return _id_param(action).type is ParamType.STRING
+
+
+def _good_value(param: Param) -> st.SearchStrategy[object]:
+    if param.choices:
+        return st.sampled_from(param.choices)
+    if param.type is ParamType.BOOLEAN:
+        # DryRun=true answers before any condition is checked: mostly false, so
+        # that calls reach the rest of the precedence.
+        return st.sampled_from(_GOOD_BOOLEANS[:4] if param.name == "DryRun" else _GOOD_BOOLEANS)
+    if param.type is ParamType.INTEGER:
+        if param.minimum is None:
+            # No limits: clamped, never refused (DescribeInstances' MaxResults).
+            return st.sampled_from((0, 5, 10, 20, 100, 101, "20"))
+        low, high = param.minimum, param.maximum
+        values: list[object] = [low, low + 1, str(low + 1)]
+        if high is not None:
+            values += [high, str(high), *([10] if low <= 10 <= high else [])]
+        return st.sampled_from(tuple(dict.fromkeys(values)))
+    return st.sampled_from(_FREE_STRINGS[param.name])
+
+
+def _bad_value(param: Param) -> st.SearchStrategy[object] | None:
+    """Values a parameter check refuses, or ``None`` when the table allows any value."""
+    if param.required and param.type is ParamType.STRING:
+        return st.sampled_from((None, ""))  # missing, or empty
+    if param.choices:
+        # Not one of the documented values: a near miss and a stranger.
+        return st.sampled_from((param.choices[0] + "Now", "Hibernate"))
+    if param.type is ParamType.BOOLEAN:
+        return st.sampled_from(_BAD_BOOLEANS)
+    if param.type is ParamType.INTEGER:
+        bad: list[object] = ["x", "1.5"]
+        if param.minimum is not None:
+            bad.append(param.minimum - 1)
+        if param.maximum is not None:
+            bad.append(param.maximum + 1)
+        return st.sampled_from(tuple(bad))
+    if param.name in _FROM_A_PAGE:
+        return st.just("not-a-token")
+    return None
+
+
+def _json_ids(ids: list[str], spaced: bool) -> str:
+    """A JSON array as clients send it: compact (Terraform) or with spaces (json.dumps)."""
+    return json.dumps(ids, separators=(", " if spaced else ",", ":"))
+
+
+def _good_ids(param: Param, ids: st.SearchStrategy[str]) -> st.SearchStrategy[object]:
+    if param.type is ParamType.JSON_LIST:
+        return st.builds(_json_ids, st.lists(ids, max_size=_IDS_LIST_MAX), st.booleans())
+    # A batch names each instance once; a listing may name none (all instances).
+    return st.lists(
+        ids, min_size=int(param.required), max_size=_IDS_LIST_MAX, unique=param.required
     )
+
+
+def _bad_ids(
+    action: Action, param: Param, ids: st.SearchStrategy[str]
+) -> st.SearchStrategy[object]:
+    # More than 100 ids is one choice among several: rare, as it costs a long request.
+    if param.type is ParamType.JSON_LIST:
+        return st.one_of(
+            ids.map(lambda i: f"{i},{i}-other"),  # a comma list, not JSON
+            ids.map(lambda i: json.dumps({"InstanceIds": [i]})),
+            ids.map(lambda i: json.dumps([i, 3])),
+            st.just(json.dumps(list(_TOO_MANY_IDS))),
+        )
+    if not param.required:
+        # An empty id is malformed where the action checks its ids are well formed.
+        checked = Check.INSTANCE_IDS_WELL_FORMED in {rule.check for rule in PRECEDENCE[action]}
+        empty = [ids.map(lambda i: [i, ""])] if checked else []
+        return st.one_of(*empty, st.just(list(_TOO_MANY_IDS)))
+    return st.one_of(
+        st.just([]),  # no InstanceId.N at all: missing
+        ids.map(lambda i: [i, i]),  # the same id twice: malformed
+        ids.map(lambda i: [i, ""]),  # an empty id: malformed
+        st.just(list(_TOO_MANY_IDS)),
+    )
+
+
+def _merged(*parts: dict[str, object]) -> dict[str, object]:
+    merged: dict[str, object] = {}
+    for part in parts:
+        merged.update(part)
+    return merged
+
+
+def _good_params(
+    action: Action, ids: st.SearchStrategy[str]
+) -> st.SearchStrategy[dict[str, object]]:
+    """Well-formed parameters of ``action`` (without the one ``InstanceId`` a caller adds)."""
+    required: dict[str, st.SearchStrategy[object]] = {}
+    optional: dict[str, st.SearchStrategy[object]] = {}
+    id_param = _id_param(action)
+    for param in PARAMETERS[action]:
+        if param.name in _FROM_A_PAGE:
+            continue
+        if param is id_param:
+            if _names_one_instance(action):
+                continue
+            strategy = _good_ids(param, ids)
+        else:
+            strategy = _good_value(param)
+        (required if param.required else optional)[param.name] = strategy
+    if action is not Action.DESCRIBE_INSTANCES:
+        return st.fixed_dictionaries(required, optional=optional)
+    # DescribeInstances: no filter, one, or two (more almost always match nothing),
+    # and page mode, token mode or neither.
+    paging = {name: optional.pop(name) for name in (*_PAGE_MODE, *_TOKEN_MODE)}
+    filters = {
+        name: optional.pop(name) for name in list(optional) if name not in ("DryRun", id_param.name)
+    }
+    one_filter = st.one_of([st.fixed_dictionaries({n: s}) for n, s in filters.items()])
+    return st.builds(
+        _merged,
+        st.fixed_dictionaries(required, optional=optional),
+        st.one_of(st.just({}), one_filter, st.builds(_merged, one_filter, one_filter)),
+        st.one_of(
+            st.fixed_dictionaries({}, optional={n: paging[n] for n in _PAGE_MODE}),
+            st.fixed_dictionaries({n: paging[n] for n in _TOKEN_MODE}),
+        ),
+    )
+
+
+def _action_params(
+    action: Action, ids: st.SearchStrategy[str], valid: bool
+) -> st.SearchStrategy[dict[str, object]]:
+    """Parameters of ``action``; an invalid set has one defect or two.
+
+    The precedence between MissingParameter and InvalidParameter, and between two
+    invalid parameters, is part of what is checked.
+    """
+    good = _good_params(action, ids)
     if valid:
         return good
-    bad = {
-        "InstanceId": st.just([f"i-many-{n}" for n in range(_MAX_DESCRIBE_IDS + 1)]),
-        "PageNumber": st.sampled_from((0, -1, "x", "1.5")),
-        "PageSize": st.sampled_from((0, _MAX_PAGE_SIZE + 1, "ten")),
-    }
-    defects = st.one_of(
-        [
-            st.fixed_dictionaries(
-                {first: strategy}, optional={k: v for k, v in bad.items() if k != first}
-            )
-            for first, strategy in bad.items()
-        ]
-    )
+    id_param = _id_param(action)
+    defective: dict[str, st.SearchStrategy[object]] = {}
+    for param in PARAMETERS[action]:
+        bad = (
+            _bad_ids(action, param, ids)
+            if param is id_param and param.type is not ParamType.STRING
+            else _bad_value(param)
+        )
+        if bad is not None:
+            defective[param.name] = bad
+    # One defect half the time, so that each check late in the request stage
+    # (malformed ids, too many) answers; two otherwise, so that precedence shows.
+    one_defect = st.one_of([st.fixed_dictionaries({n: b}) for n, b in defective.items()])
+    defects = one_defect | st.builds(_merged, one_defect, one_defect)
     return st.builds(_merged, good, defects)
 
 
@@ -388,25 +505,29 @@ def action_params(
     valid: bool = True,
     instance_ids: Iterable[str] | st.SearchStrategy[str] | None = None,
 ) -> st.SearchStrategy[dict[str, object]]:
-    """Parameters for ``action`` *without* a valid ``InstanceId`` (Start, Reboot, Stop).
+    """Parameters for ``action``, drawn from the model's own parameter tables.
 
-    For those actions the caller adds the id, so that a state machine can draw it
-    from a ``Bundle``: ``{"InstanceId": some_id, **params}``. An invalid set may
-    itself set ``InstanceId`` to ``None`` (left out) or ``""`` (empty), which must
-    win over the caller's. For DescribeInstanceStatus the ids come from
-    ``instance_ids``.
+    For an action that names one instance (StartInstance, RebootInstance,
+    StopInstance, DescribeInstanceAttribute) the parameters come *without* a
+    valid ``InstanceId``: the caller adds it, so that a state machine can draw
+    it from a ``Bundle``: ``{"InstanceId": some_id, **params}``. An invalid set
+    may itself set ``InstanceId`` to ``None`` (left out) or ``""`` (empty),
+    which must win over the caller's. For the actions that name a list
+    (DescribeInstanceStatus, DescribeInstances' JSON ``InstanceIds``, the batch
+    actions' ``InstanceId.N``) the ids come from ``instance_ids``, with an
+    unknown id now and then.
 
     Args:
         action: The action.
-        valid: Well-formed parameters (no ``MissingParameter``, ``InvalidParameter``
-            or ``TooManyInstanceIds``), or ones with at least one such defect.
-        instance_ids: DescribeInstanceStatus only: the ids (or a strategy of ids)
-            to list; default: an unknown id.
+        valid: Well-formed parameters, or ones with at least one defect a
+            parameter check refuses (``MissingParameter``, ``InvalidParameter``,
+            ``Abs.InvalidInstanceIds.MalFormed``, ``TooManyInstanceIds``, a
+            DescribeInstances filter's ``...NotFound``).
+        instance_ids: For the list actions: the ids (or a strategy of ids) to
+            name; default: an unknown id.
     """
     resolved = resolve_action(action)
-    if resolved is Action.DESCRIBE_INSTANCE_STATUS:
-        return _describe_params(_ids_strategy(instance_ids, unknown_ids=True), valid)
-    return _mutating_params(resolved, valid)
+    return _action_params(resolved, _ids_strategy(instance_ids, unknown_ids=True), valid)
 
 
 def _requests(
@@ -415,27 +536,19 @@ def _requests(
     unknown_ids: bool,
     valid: bool,
 ) -> st.SearchStrategy[Request]:
-    chosen = tuple(resolve_action(a) for a in (COVERED if actions is None else actions))
-    if not chosen:
-        raise InvalidArgument("actions: expected at least one action")
+    chosen = ACTIONS if actions is None else resolve_actions(actions)
     ids = _ids_strategy(instance_ids, unknown_ids)
     options = []
     for action in chosen:
-        if action is Action.DESCRIBE_INSTANCE_STATUS:
-            options.append(st.builds(Request, st.just(action), _describe_params(ids, valid)))
+        params = _action_params(action, ids, valid)
+        if _names_one_instance(action):
+            options.append(st.builds(_single_request, st.just(action), ids, params))
         else:
-            options.append(
-                st.builds(
-                    _mutating_request,
-                    st.just(action),
-                    ids,
-                    _mutating_params(action, valid),
-                )
-            )
+            options.append(st.builds(Request, st.just(action), params))
     return st.one_of(options)
 
 
-def _mutating_request(action: Action, instance_id: str, params: dict[str, object]) -> Request:
+def _single_request(action: Action, instance_id: str, params: dict[str, object]) -> Request:
     return Request(action, {"InstanceId": instance_id, **params})
 
 
@@ -448,10 +561,13 @@ def valid_requests(
     """Well-formed requests: they pass every parameter check.
 
     They may still be refused for the instance's condition, name an unknown
-    instance (when ``unknown_ids``), or ask for a dry run.
+    instance (when ``unknown_ids``), or ask for a dry run. Batch requests name
+    1 to 5 distinct ids, ``AllTogether`` or ``SuccessFirst``; DescribeInstances
+    requests filter by zero to two fields and page by number, by token
+    (``MaxResults``) or not at all.
 
     Args:
-        actions: The actions to draw from (default: all four).
+        actions: The actions to draw from (default: ``ACTIONS``, all nine).
         instance_ids: The ids to name (a collection or a strategy).
         unknown_ids: Sometimes name ``UNKNOWN_INSTANCE_ID`` instead.
     """
@@ -466,10 +582,12 @@ def invalid_requests(
 ) -> st.SearchStrategy[Request]:
     """Malformed requests: each has one or more defects a parameter check refuses.
 
-    A missing or empty ``InstanceId``, a Boolean that is not true or false, an
-    unknown ``StoppedMode``, a bad page number or size, more than 100 ids. The
-    model answers ``MissingParameter``, ``InvalidParameter`` or
-    ``InvalidParameter.TooManyInstanceIds``, whichever its precedence puts first.
+    A missing or empty ``InstanceId`` or ``RegionId``, a Boolean that is not
+    true or false, a value outside its documented choices, a page number or
+    size out of range, a batch with no id, an empty id or the same id twice,
+    an ``InstanceIds`` that is no JSON array of strings, more than 100 ids
+    (rarely), a ``NextToken`` no page gave. The model answers the parameter
+    check its precedence puts first.
     """
     return _requests(actions, instance_ids, unknown_ids, valid=False)
 
@@ -503,7 +621,8 @@ def fault_rules(
 
     Args:
         actions: The actions a rule may target; ``None`` in it means "any
-            action" (default: each action and ``None``).
+            action" (default: each of ``ACTIONS`` and ``None``). Delays and
+            lost responses never target a describe action, which changes nothing.
         kinds: The kinds to draw (default: all four).
         instance_ids: Ids a rule may be limited to (a rule then hits only calls
             naming one of them), or a strategy of such sets; default: any instance.
@@ -519,7 +638,7 @@ def fault_rules(
     if not max_delay >= 1:
         raise InvalidArgument(f"max_delay={max_delay!r}: expected at least 1 second")
     action_choices: tuple[str | None, ...] = (
-        (None, *(a.value for a in COVERED))
+        (None, *(a.value for a in ACTIONS))
         if actions is None
         else tuple(None if a is None else resolve_action(a).value for a in actions)
     )
@@ -542,8 +661,8 @@ def fault_rules(
     def of_kind(kind: FaultKind) -> st.SearchStrategy[FaultRule] | None:
         targets = action_choices
         if kind in (FaultKind.DELAY, FaultKind.LOST_RESPONSE):
-            # DescribeInstanceStatus changes nothing: it can only be throttled or fail.
-            targets = tuple(a for a in targets if a != Action.DESCRIBE_INSTANCE_STATUS.value)
+            # The describe actions change nothing: they can only be throttled or fail.
+            targets = tuple(a for a in targets if a not in _OBSERVERS)
         if not targets:
             return None
         # st.builds with plain values prints as the call that builds the rule.
@@ -561,8 +680,8 @@ def fault_rules(
     options = [s for s in map(of_kind, map(FaultKind, kind_choices)) if s is not None]
     if not options:
         raise InvalidArgument(
-            "actions and kinds: only DescribeInstanceStatus with delay or lost_response; "
-            "it changes nothing, so neither can hit it"
+            "actions and kinds: only describe actions with delay or lost_response; "
+            "a describe changes nothing, so neither can hit it"
         )
     return st.one_of(options)
 
