@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from lifecycle import Durations, Fixed
+from lifecycle import Durations, Fixed, InstanceStatus
 from lifecycle.simulation import Account, Group, Platform, Simulation, Summary, Workload
 
 
@@ -33,7 +33,12 @@ def run(work: Workload) -> tuple[Summary, list[dict[str, object]]]:
 def test_a_priced_group_that_starts_stopped_is_never_billed() -> None:
     summary, trace = run(
         workload(
-            Group(name="spare", count=10, status="Stopped", price_per_hour=Decimal("0.25")),
+            Group(
+                name="spare",
+                count=10,
+                status=InstanceStatus.STOPPED,
+                price_per_hour=Decimal("0.25"),
+            ),
             balance=Decimal(1),
         )
     )
@@ -48,7 +53,9 @@ def test_beside_a_running_group_only_the_running_one_is_billed() -> None:
     summary, trace = run(
         workload(
             Group(name="web", count=10, price_per_hour=Decimal("0.25")),
-            Group(name="spare", count=4, status="Stopped", price_per_hour=Decimal("1.00")),
+            Group(
+                name="spare", count=4, status=InstanceStatus.STOPPED, price_per_hour=Decimal("1.00")
+            ),
         )
     )
     # 10 Running instances * 0.25 an hour * 24 hours; the 4 Stopped ones cost nothing.
