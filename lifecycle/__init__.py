@@ -7,6 +7,7 @@ private and may change without notice. ``lifecycle.errors`` is public too.
 from ._clock import Clock, ManualClock
 from ._faults import FaultKind, FaultRule, FaultState
 from ._machine import mermaid_diagram, reference_transition
+from ._mock import MockEcs, UnservedRequest, mock_ecs
 from ._model import EcsModel, Response, Subscriber
 from ._rules import error_table, precedence
 from ._spec import Check, ErrorEntry
@@ -63,6 +64,7 @@ __all__ = [
     "InvalidArgument",
     "LifecycleError",
     "ManualClock",
+    "MockEcs",
     "Response",
     "SnapshotError",
     "SpecError",
@@ -70,9 +72,11 @@ __all__ = [
     "Subscriber",
     "TransitionEvent",
     "Uniform",
+    "UnservedRequest",
     "__version__",
     "error_table",
     "mermaid_diagram",
+    "mock_ecs",
     "precedence",
     "reference_transition",
 ]
