@@ -166,7 +166,9 @@ class MockEcs:
 
     Attributes:
         app: The ``lifecycle.wire.WireApp`` that answers every request.
-        refused: The requests refused since the block was entered.
+        refused: The requests refused since the block was entered (each an
+            ``UnservedRequest``). A test that expected them clears the list,
+            and the block then ends quietly.
     """
 
     _active: MockEcs | None = None
