@@ -107,13 +107,12 @@ def _within(param: Param, value: int) -> bool:
 
 
 def flag(name: str, value: object) -> bool | None:
-    """A documented Boolean: ``True``/``False``, or ``"true"``/``"false"`` in any case.
+    """A documented Boolean given as a string: ``"true"``/``"false"`` in any case.
 
-    Returns ``None`` for a string that is not a boolean (the API's
-    ``InvalidParameter``); raises for a value no request could carry.
+    ``read`` takes a Python ``bool`` as it is before asking. Returns ``None``
+    for a string that is not a boolean (the API's ``InvalidParameter``);
+    raises for a value no request could carry.
     """
-    if value is True or value is False:
-        return value
     if isinstance(value, str):
         lowered = value.lower()
         if lowered == "true":

@@ -399,3 +399,22 @@ def test_an_empty_filter_is_as_if_not_sent(name: str) -> None:
     model, ids = fleet(3)
     page = model.call("DescribeInstances", {"RegionId": REGION, name: ""})
     assert page.to_dict()["TotalCount"] == len(ids)
+
+
+def test_a_snapshot_from_before_creation_and_start_times_reads_as_created_at_zero() -> None:
+    """Format 1 gained the two columns as optional keys: an older body has neither."""
+    from tests.test_snapshot import body_of, reseal  # noqa: PLC0415
+
+    model = EcsModel(clock=ManualClock(600.0))
+    model.create_instance("i-1", status="Running")
+    document = json.loads(body_of(model.snapshot()))
+    del document["instances"]["created"], document["instances"]["started"]
+    older = reseal(json.dumps(document, separators=(",", ":")).encode())
+    (item,) = EcsModel.restore(older).describe_instances().instances
+    assert (item.creation_time, item.start_time) == ("2026-01-01T00:00Z", None)
+
+
+def test_call_without_params_reads_every_default() -> None:
+    model, ids = fleet(2)
+    answer = model.call("DescribeInstanceStatus")
+    assert answer.to_dict()["TotalCount"] == len(ids)
