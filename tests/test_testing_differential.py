@@ -319,7 +319,7 @@ def test_a_run_reaches_every_documented_outcome_the_model_can_give() -> None:
     class CheckEverything(CheckTheModel):
         pass
 
-    run(CheckEverything, max_examples=200, stateful_step_count=40)
+    run(CheckEverything, max_examples=300, stateful_step_count=40)
     assert CheckEverything.actions == MACHINE_ACTIONS  # the default: the fleet actions opt in
     assert_documented_outcomes_reached(
         CheckEverything.coverage,

@@ -108,8 +108,9 @@ class Implementation(Protocol):
     * ``add_fault(rule)``: inject a ``lifecycle.FaultRule``. Without it, the
       harness injects no faults.
     * ``statuses(instance_ids) -> list[str]``: read statuses without a call
-      (no fault can hit it). Without it, the status check is a
-      DescribeInstanceStatus call to both sides.
+      (no fault can hit it). Without it, the status check calls both sides
+      with the first of DescribeInstanceStatus, DescribeInstances and
+      DescribeInstanceAttribute the machine's ``actions`` include.
     * ``close()``: called when an example ends.
     """
 
