@@ -15,7 +15,14 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from examples.ensure_running import GaveUp, ensure_running, ensure_running_broken
+from examples.ensure_running import (
+    GaveUp,
+    RefusedError,
+    ensure_all_running,
+    ensure_all_running_broken,
+    ensure_running,
+    ensure_running_broken,
+)
 from examples.fake_ecs import BUGS, FakeEcs, FakeEcsError
 from lifecycle import (
     Action,
@@ -162,6 +169,102 @@ def test_ensure_running_gives_up_waiting_and_names_an_unknown_instance() -> None
         ensure_running(client, "i-1", sleep=client.sleep, max_wait=60)
     with pytest.raises(LookupError, match="i-9 does not exist"):
         ensure_running(client, "i-9", sleep=client.sleep)
+
+
+# -- the fleet routine: StartInstances and DescribeInstances ---------------------
+
+#: Up to four instances, none expiring while the routine works (as ONE_INSTANCE).
+FEW = fleets(
+    max_instances=4,
+    conditions=instance_conditions(
+        statuses=("Stopped", "Stopped", "Pending", "Stopping", "Starting", "Running")
+    ).filter(lambda c: c.expired_time is None or c.expired_time <= 0 or c.expired_time >= DAY),
+)
+FLEET_PLANS = fault_plans(
+    max_rules=2,
+    max_count=2,
+    deterministic=True,
+    actions=("StartInstances", "DescribeInstances", None),
+)
+
+
+def refusals(fleet: Fleet) -> dict[str, str]:
+    """The instances the documents say will never run, and why (StartInstance's code)."""
+    model = fleet.build()
+    model.advance(3_600)  # past any transitory status, inside every subscription
+    found = {}
+    for instance_id in fleet.instance_ids:
+        code = model.check("StartInstance", instance_id)
+        if model.status(instance_id) is not InstanceStatus.RUNNING and code is not None:
+            found[instance_id] = code.value
+    return found
+
+
+def fleet_violation(routine: Routine, fleet: Fleet, plan: list[FaultRule]) -> str | None:
+    """Why ``routine`` broke its contract on every instance of ``fleet``, or ``None``."""
+    model = fleet.build()
+    for rule in plan:
+        model.add_fault(rule)
+    client = ModelClient(model)
+    want = refusals(fleet)
+    try:
+        routine(client, list(fleet.instance_ids), sleep=client.sleep, attempts=ATTEMPTS)
+    except RefusedError as refused:
+        # Refused at once: the ones it names, each for its documented reason.
+        if not refused.refused or refused.refused.items() - want.items():
+            return f"refused {refused.refused}, the documents say {want}"
+    except (GaveUp, LookupError) as error:
+        return f"{type(error).__name__}: {error}"
+    else:
+        if want:
+            return f"claimed all Running, the documents say {want} never will"
+        assert set(model.statuses()) == {InstanceStatus.RUNNING}
+    verdict = check_history(client.history, fleet)
+    assert verdict, verdict.explain(client.history)  # the model can produce what it saw
+    return None
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(fleet=FEW, plan=FLEET_PLANS)
+def test_ensure_all_running_starts_a_fleet_through_every_fault_plan(
+    fleet: Fleet, plan: list[FaultRule]
+) -> None:
+    assert fleet_violation(ensure_all_running, fleet, plan) is None
+
+
+def test_the_broken_fleet_routine_is_found_and_shrunk_to_eleven_instances() -> None:
+    fleet = find(
+        fleets(min_instances=1, max_instances=12, conditions=st.just(InstanceCondition())),
+        lambda f: fleet_violation(ensure_all_running_broken, f, []) is not None,
+        settings=settings(max_examples=200, database=None, derandomize=True),
+    )
+    assert len(fleet) == 11  # one more than the first page holds
+    assert "LookupError: i-10 do not exist" in str(
+        fleet_violation(ensure_all_running_broken, fleet, [])
+    )
+    assert fleet_violation(ensure_all_running, fleet, []) is None
+
+
+def test_the_fleet_routine_names_what_will_not_start_and_what_does_not_exist() -> None:
+    locked = Fleet(
+        instances={"i-0": InstanceCondition(), "i-1": InstanceCondition(security_locked=True)}
+    )
+    assert refusals(locked) == {"i-1": ErrorCode.INSTANCE_LOCKED_FOR_SECURITY.value}
+    assert fleet_violation(ensure_all_running, locked, []) is None
+    client = ModelClient(locked.build())
+    with pytest.raises(LookupError, match="i-9 do not exist"):
+        ensure_all_running(client, ["i-0", "i-9"], sleep=client.sleep)
+    forever = [FaultRule(kind="throttle", action="DescribeInstances")]
+    assert "GaveUp: 5 failures" in str(fleet_violation(ensure_all_running, locked, forever))
+    starting = Fleet(instances={"i-0": InstanceCondition(status="Starting")})
+    model = starting.build()
+    model.add_fault(FaultRule(kind="delay", delay=10_000))
+    model.create_instance("i-1", status="Stopped")
+    client = ModelClient(model)
+    with pytest.raises(GaveUp, match="not all Running after"):
+        ensure_all_running(client, ["i-1"], sleep=client.sleep, max_wait=60)
+    stranger = [FaultRule(kind="error", action="StartInstances", count=1)]
+    assert fleet_violation(ensure_all_running, locked, stranger) is None  # retried
 
 
 # -- the fake ---------------------------------------------------------------------
