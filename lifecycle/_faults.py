@@ -47,6 +47,14 @@ class FaultKind(StrEnum):
 BEFORE_KINDS = (FaultKind.THROTTLE, FaultKind.ERROR)
 #: The kinds that only apply to a call that changed an instance.
 AFTER_KINDS = (FaultKind.DELAY, FaultKind.LOST_RESPONSE)
+#: The actions that only read: a fault of an ``AFTER_KINDS`` kind could never fire on them.
+READ_ONLY = frozenset(
+    {
+        Action.DESCRIBE_INSTANCE_STATUS,
+        Action.DESCRIBE_INSTANCES,
+        Action.DESCRIBE_INSTANCE_ATTRIBUTE,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -110,9 +118,9 @@ class FaultRule:
             raise InvalidArgument(f"delay={delay!r}: a DELAY fault needs delay > 0 seconds")
         if resolved_kind is not FaultKind.DELAY and delay != 0:
             raise InvalidArgument(f"delay={delay!r}: only a DELAY fault takes a delay")
-        if resolved_kind in AFTER_KINDS and resolved_action is Action.DESCRIBE_INSTANCE_STATUS:
+        if resolved_kind in AFTER_KINDS and resolved_action in READ_ONLY:
             raise InvalidArgument(
-                f"kind={resolved_kind.value!r}: DescribeInstanceStatus changes nothing, so it "
+                f"kind={resolved_kind.value!r}: {resolved_action.value} changes nothing, so it "
                 "can be throttled or fail, but not be delayed or lose a change"
             )
         object.__setattr__(self, "kind", resolved_kind)

@@ -418,3 +418,14 @@ def test_call_without_params_reads_every_default() -> None:
     model, ids = fleet(2)
     answer = model.call("DescribeInstanceStatus")
     assert answer.to_dict()["TotalCount"] == len(ids)
+
+
+@pytest.mark.parametrize("action", ["DescribeInstances", "DescribeInstanceAttribute"])
+@pytest.mark.parametrize("kind", ["delay", "lost_response"])
+def test_a_fault_that_could_never_fire_on_a_describe_action_is_refused(
+    action: str, kind: str
+) -> None:
+    from lifecycle import FaultRule, InvalidArgument  # noqa: PLC0415
+
+    with pytest.raises(InvalidArgument, match=f"{action} changes nothing"):
+        FaultRule(kind=kind, action=action, delay=5 if kind == "delay" else 0)
