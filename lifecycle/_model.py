@@ -361,8 +361,9 @@ class EcsModel(FleetMixin, ConditionsMixin, ObservationMixin, PlatformMixin):
         order, paged by ``page_number`` (from 1) and ``page_size`` (1 to 50).
 
         Raises:
-            ApiError: ``InvalidParameter.TooManyInstanceIds`` for more than 100 ids,
-                ``InvalidParameter`` for a bad page number or size.
+            ApiError: ``InvalidParameter`` for a bad page number or size,
+                ``Abs.InvalidInstanceIds.MalFormed`` for an empty id,
+                ``InvalidParameter.TooManyInstanceIds`` for more than 100 ids.
             InvalidArgument: for arguments of the wrong Python type.
         """
         return self._run(  # type: ignore[return-value]
@@ -379,8 +380,12 @@ class EcsModel(FleetMixin, ConditionsMixin, ObservationMixin, PlatformMixin):
         """Call an action by its documented name with documented parameter names.
 
         ``model.call("StartInstance", {"InstanceId": "i-1", "InitLocalDisk": "True"})``
-        is ``model.start_instance("i-1", init_local_disk="True")``. List parameters
-        may be given as a list or as ``InstanceId.1``, ``InstanceId.2``, ... keys.
+        is ``model.start_instance("i-1", init_local_disk="True")``. Every action
+        the model answers is callable so (``lifecycle.Action`` lists them). List
+        parameters may be given as a list or as ``InstanceId.1``,
+        ``InstanceId.2``, ... keys; DescribeInstances' ``InstanceIds`` as the
+        JSON array string the API takes, or a list. Every response has
+        ``to_dict()``, the documented body.
 
         Raises:
             ApiError: as the action documents.
