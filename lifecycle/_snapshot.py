@@ -193,7 +193,7 @@ def load(data: bytes, clock: Clock | None, model_type: type[EcsModel]) -> EcsMod
     try:
         document = json.loads(inflate(body), parse_constant=_not_finite, parse_float=_finite)
         now = _float(document["now"], "now")
-    except (KeyError, TypeError, ValueError, zlib.error) as error:
+    except (KeyError, TypeError, ValueError) as error:
         raise SnapshotError(f"malformed snapshot body: {type(error).__name__}: {error}") from None
     if clock is not None and clock.now() < now:
         raise InvalidArgument(
@@ -211,8 +211,8 @@ def load(data: bytes, clock: Clock | None, model_type: type[EcsModel]) -> EcsMod
         TypeError,
         ValueError,
         AttributeError,
+        OverflowError,  # an int past what an array or a float holds (found by fuzzing)
         binascii.Error,
-        zlib.error,
     ) as error:
         raise SnapshotError(f"malformed snapshot body: {type(error).__name__}: {error}") from None
 

@@ -178,3 +178,20 @@ def test_a_restored_snapshot_snapshots_again() -> None:
     columns = document(restored)["instances"]
     settles = array("d", base64.b64decode(columns["settles_at"]))
     assert sum(1 for value in settles if value != float("inf")) == 2
+
+
+@pytest.mark.parametrize(
+    "path",
+    [("instances", "count"), ("rng", "request", 1, 0), ("durations", "starting", "seconds")],
+)
+def test_an_int_too_large_for_an_array_or_a_float_is_a_snapshot_error(
+    path: tuple[Any, ...],
+) -> None:
+    # Found by tests/test_fuzz_snapshot.py: OverflowError escaped.
+    doc = document()
+    target: Any = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = 10**400
+    with pytest.raises(SnapshotError, match="OverflowError"):
+        EcsModel.restore(seal(doc))

@@ -480,3 +480,43 @@ def test_a_body_that_inflates_past_the_limit_is_refused_without_inflating_it() -
 def test_a_stream_cut_short_or_padded_is_refused(body: bytes, message: str) -> None:
     with pytest.raises(SnapshotError, match=message):
         Simulation.restore(framed(body))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # Found by tests/test_fuzz_snapshot.py: TypeError and ValueError escaped.
+        (lambda d: d["accounts"][0].update(account=[]), "not a list of accounts"),
+        (lambda d: d["accounts"][0].update(model={"\xa1": None}), r"model: expected base64"),
+        (lambda d: d.update(workload=None), "workload: expected the workload as TOML"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_a_snapshot_error(
+    saved: bytes, change: Any, message: str
+) -> None:
+    with pytest.raises(SnapshotError, match=message):
+        Simulation.restore(reframed(saved, change))
+
+
+@pytest.mark.parametrize("version", [[], {}, True, "1", 1.0])
+def test_a_format_field_of_the_wrong_type_is_a_snapshot_error(version: object) -> None:
+    # Found by tests/test_fuzz_snapshot.py: an unhashable format raised TypeError.
+    body = zlib.compress(json.dumps({"format": version, "accounts": []}).encode())
+    with pytest.raises(SnapshotError, match="format field disagrees"):
+        Simulation.restore(framed(body))
+
+
+@pytest.mark.parametrize("until", [math.nan, math.inf, -1.0, True, "1"])
+def test_a_checkpoint_time_that_is_not_finite_is_refused(tmp_path: Path, until: Any) -> None:
+    # Found by planting: checkpoint(until=nan) saved "day nan", and an interruptible
+    # run toward nan never reached it.
+    with pytest.raises(InvalidArgument, match="until="):
+        checkpoint(BUSY, 1, until=until, path=tmp_path / "s")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_checkpoint_past_the_run_s_end_stops_at_the_end(tmp_path: Path) -> None:
+    # Found by planting: an interruptible run toward a time past the end never got there.
+    result = checkpoint(BUSY, 1, until=3 * DAY, path=tmp_path / "s", interrupt=threading.Event())
+    assert result.summary.elapsed == DAY
+    assert result == checkpoint(BUSY, 1, until=3 * DAY, path=tmp_path / "t")

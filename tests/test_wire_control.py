@@ -638,3 +638,20 @@ def test_the_event_feed_s_next_is_read_with_its_events(
     assert landed
     assert numbers == list(range(second["next"]))
     assert numbers[-1] == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"balance": "5", "minimum_start_balance": "x"},
+        {"balance": "5", "in_arrears": "maybe"},
+        {"minimum_start_balance": "2", "in_arrears": 3},
+    ],
+)
+def test_a_billing_change_with_one_bad_field_changes_nothing(
+    app: WireApp, body: dict[str, object]
+) -> None:
+    # Found by tests/test_fuzz_wire.py: the balance was set, then the bad field refused.
+    before = app.accounts["alice"].model.account
+    refused(app, 400, "POST", "/accounts/alice/billing", body)
+    assert app.accounts["alice"].model.account == before

@@ -552,3 +552,22 @@ def test_a_refusal_whose_client_vanished_still_closes_and_frees_its_slot(app: Wi
         assert vanished.closed
         assert httpd.refusers.acquire(blocking=False)  # the slot was given back
         httpd.refusers.release()
+
+
+def test_an_http_0_9_request_is_answered_with_a_status_line(server: WireServer) -> None:
+    # Found by tests/test_fuzz_wire.py: "GET /" alone got a bare body, no status line.
+    status, headers, body = split(raw_exchange(server, b"GET /\r\n\r\n"))
+    assert (status, headers["connection"]) == (505, "close")
+    assert "HTTP/0.9" in envelope(body)["Message"]
+
+
+def test_a_refused_body_still_being_sent_does_not_lose_the_answer(server: WireServer) -> None:
+    # Found by tests/test_fuzz_wire.py: the server closed with the client's bytes
+    # unread, the connection was reset, and the client could lose the 413.
+    head = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9000000\r\n\r\n"
+    with socket.create_connection((server.host, server.port), timeout=20) as connection:
+        connection.sendall(head + b"x" * 6_000_000)  # more than the server lingers for
+        received = b""
+        while b"\r\n\r\n" not in received:
+            received += connection.recv(65536)
+    assert split(received)[0] == WIRE["limits"]["body_status"]

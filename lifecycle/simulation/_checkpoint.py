@@ -85,8 +85,12 @@ def decode(data: object) -> dict[str, Any]:
         document = json.loads(inflate(body), parse_constant=_no_constant)
     except ValueError as error:
         raise SnapshotError(f"malformed snapshot body: {error}") from None
-    if not isinstance(document, dict) or document.get("format") not in READABLE:
-        raise SnapshotError("malformed snapshot body: the format field disagrees with the header")
+    disagrees = "malformed snapshot body: the format field disagrees with the header"
+    if not isinstance(document, dict):
+        raise SnapshotError(disagrees)
+    version = document.get("format")
+    if isinstance(version, bool) or not isinstance(version, int) or version not in READABLE:
+        raise SnapshotError(disagrees)
     _check_document(document)
     return document
 
@@ -182,6 +186,8 @@ def _check_document(document: dict[str, Any]) -> None:
 
     entries = document.get("accounts")
     text = document.get("workload")
+    if "workload" in document and not isinstance(text, str):
+        raise _bad("workload", "the workload as TOML", text)
     if not isinstance(entries, list) or not isinstance(text, str):
         return
     try:
@@ -191,18 +197,19 @@ def _check_document(document: dict[str, Any]) -> None:
     _int(document.get("seed"), "seed", None)
     names = {account.name for account in workload.accounts}
     for number, entry in enumerate(entries):
-        if not isinstance(entry, dict) or entry.get("account") not in names:
+        name = entry.get("account") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or name not in names:
             return
         where = f"accounts[{number}]"
         model = entry.get("model")
         try:
             base64.b64decode(str(model), validate=True)
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # ValueError: characters beyond ASCII
             raise _bad(f"{where}.model", "base64 of a model snapshot", model) from None
         engine = entry.get("engine")
         if not isinstance(engine, dict):
             raise _bad(f"{where}.engine", "an object", engine)
-        groups = workload.groups_of(entry["account"])
+        groups = workload.groups_of(name)
         _check_engine(engine, f"{where}.engine", workload.seconds, workload.samples, groups)
 
 

@@ -12,6 +12,7 @@ side, trace files merged in time order.
 from __future__ import annotations
 
 import heapq
+import math
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -82,7 +83,8 @@ def _run(
     while True:
         stop = min(simulation.now + step, until)
         result = simulation.run(stop)
-        if stop >= until:
+        # Done at ``until``, or at the run's own end when ``until`` is past it.
+        if stop >= until or simulation.now < stop:
             return result
         if interrupt.is_set():
             if trace is not None:
@@ -308,10 +310,13 @@ def checkpoint(
         The result so far.
 
     Raises:
-        InvalidArgument: for a trace of a workload with several accounts (their
-            traces are merged only at the end of a run).
+        InvalidArgument: for an ``until`` that is not a finite number >= 0, or a
+            trace of a workload with several accounts (their traces are merged
+            only at the end of a run).
         Interrupted: when ``interrupt`` is set before ``until`` (nothing is saved).
     """
+    if isinstance(until, bool) or not isinstance(until, int | float) or not 0 <= until < math.inf:
+        raise InvalidArgument(f"until={until!r}: expected a finite number of seconds >= 0")
     accounts = [a.name for a in workload.accounts]
     _check_trace(trace, accounts)
     with ExitStack() as stack:

@@ -409,12 +409,15 @@ def _billing(call: _Call) -> object:
     def update(
         balance: object = None, minimum_start_balance: object = None, in_arrears: object = None
     ) -> None:
-        if balance is not None:
-            model.set_balance(balance)  # type: ignore[arg-type]
-        if minimum_start_balance is not None:
-            model.set_minimum_start_balance(minimum_start_balance)  # type: ignore[arg-type]
-        if in_arrears is not None:
-            model.set_in_arrears(in_arrears)  # type: ignore[arg-type]
+        # All or nothing: every value is tried on a scratch model first, so a bad
+        # second field never leaves the first applied (found by tests/test_fuzz_wire.py).
+        for target in (EcsModel(), model):
+            if balance is not None:
+                target.set_balance(balance)  # type: ignore[arg-type]
+            if minimum_start_balance is not None:
+                target.set_minimum_start_balance(minimum_start_balance)  # type: ignore[arg-type]
+            if in_arrears is not None:
+                target.set_in_arrears(in_arrears)  # type: ignore[arg-type]
 
     call.apply(update)
     return jsonable(model.account)

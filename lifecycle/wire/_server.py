@@ -52,6 +52,10 @@ MAX_CONNECTIONS: Final = 256
 _REFUSERS: Final = 8
 #: How long a refusal waits for the request it answers, and for the client to close.
 _REFUSAL_TIMEOUT: Final = 2.0
+#: A closing connection reads at most this much of what the client still sends...
+_LINGER_BYTES: Final = 4 * 1024 * 1024
+#: ...waiting at most this long for each read.
+_LINGER_SECONDS: Final = 2.0
 #: Methods whose requests carry a body: they must say how long it is.
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 
@@ -112,7 +116,18 @@ class _HTTPServer(ThreadingHTTPServer):
     def shutdown_request(self, request: Any) -> None:
         with self.connections_lock:
             self.connections.discard(request)
-        super().shutdown_request(request)
+        try:
+            request.shutdown(socket.SHUT_WR)  # the answer is sent in full
+            # A lingering close: read what the client is still sending (a refused
+            # body, a header block cut short), within bounds, so that closing with
+            # unread bytes does not reset the connection and lose the answer.
+            request.settimeout(_LINGER_SECONDS)
+            received = 0
+            while received < _LINGER_BYTES and (chunk := request.recv(65_536)):
+                received += len(chunk)
+        except OSError:
+            pass  # the client is gone, or silent past the linger
+        self.close_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A connection that broke mid-exchange (the peer went away): log, don't print."""
@@ -149,6 +164,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         app = self.server.app
         try:
+            if self.request_version == "HTTP/0.9":
+                # "GET /" alone: HTTP/0.9 answers have no status line; answer as HTTP/1.0.
+                self.request_version = "HTTP/1.0"
+                raise WireError(
+                    "InvalidParameter", 505, "HTTP/0.9 requests are not accepted; send HTTP/1.1."
+                )
             length = self._body_length()
         except WireError as error:
             # Where this request's body ends is unknown, or it is not read: the
