@@ -1,14 +1,16 @@
-"""Regenerate the README's generated blocks from ``specs/`` and the state machine.
+"""Regenerate the generated blocks of the README and the docs from ``specs/`` and the machine.
 
 Usage::
 
-    python -m tools.readme          # rewrite README.md in place
-    python -m tools.readme --check  # exit 1 if README.md is out of date
+    python -m tools.readme          # rewrite every page that holds a block, in place
+    python -m tools.readme --check  # exit 1 if any page is out of date
 
-Each block sits between ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``.
-The state diagram comes from the ``transitions`` machine (its mermaid
-backend); the error and precedence tables come from ``specs/``, the reviewed
-source of truth. ``tests/test_readme.py`` fails when the README is stale.
+Each block sits between ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``,
+in ``README.md`` or any page under ``docs/`` (today all four are in
+``docs/rules.md``); every block must stand somewhere. The state diagram comes
+from the ``transitions`` machine (its mermaid backend); the error and
+precedence tables come from ``specs/``, the reviewed source of truth.
+``tests/test_readme.py`` fails when a page is stale.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from typing import Any
 import lifecycle
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
 ACTIONS = tuple(action.value for action in lifecycle.Action)
 SINGLES = ("StartInstance", "RebootInstance", "StopInstance")
 #: The actions whose precedence is a request stage only (instances follow their single's).
@@ -99,31 +100,52 @@ def _replacement(block: str) -> Callable[[re.Match[str]], str]:
     return lambda match: match.group(1) + block + match.group(2)
 
 
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(<!-- generated:{name} -->\n).*?(\n<!-- /generated:{name} -->)", re.DOTALL)
+
+
 def render(text: str) -> str:
-    """``text`` with every generated block replaced by its current content."""
+    """``text`` with every generated block it holds replaced by its current content."""
     for name, make in BLOCKS.items():
-        pattern = re.compile(
-            rf"(<!-- generated:{name} -->\n).*?(\n<!-- /generated:{name} -->)", re.DOTALL
-        )
-        if not pattern.search(text):
-            raise SystemExit(f"README.md has no generated:{name} block")
-        text = pattern.sub(_replacement(make()), text)
+        pattern = _pattern(name)
+        if pattern.search(text):
+            text = pattern.sub(_replacement(make()), text)
     return text
 
 
+def pages(root: Path = ROOT) -> list[Path]:
+    """The pages that may hold generated blocks: the README and every page under ``docs/``."""
+    return [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+
+
+def render_pages(texts: dict[Path, str]) -> dict[Path, str]:
+    """Each page's text with its blocks regenerated.
+
+    Raises:
+        SystemExit: if some block stands on none of the pages.
+    """
+    for name in BLOCKS:
+        if not any(_pattern(name).search(text) for text in texts.values()):
+            raise SystemExit(f"no page holds a generated:{name} block (README.md, docs/)")
+    return {path: render(text) for path, text in texts.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Rewrite README.md, or with ``--check`` report whether it is current."""
+    """Rewrite the stale pages, or with ``--check`` report which are stale."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check; exit 1 if stale")
+    parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    current = README.read_text(encoding="utf-8")
-    fresh = render(current)
+    current = {path: path.read_text(encoding="utf-8") for path in pages(args.root)}
+    fresh = render_pages(current)
+    stale = [path for path in current if fresh[path] != current[path]]
     if args.check:
-        if fresh != current:
-            print("README.md is out of date: run python -m tools.readme", file=sys.stderr)
-            return 1
-        return 0
-    README.write_text(fresh, encoding="utf-8")
+        for path in stale:
+            name = path.relative_to(args.root)
+            print(f"{name} is out of date: run python -m tools.readme", file=sys.stderr)
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(fresh[path], encoding="utf-8")
     return 0
 
 
