@@ -372,12 +372,28 @@ def test_a_broken_connection_is_logged_not_printed(
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="lifecycle.wire"):
         try:
+            raise RuntimeError("a bug")
+        except RuntimeError:
+            server._httpd.handle_error(None, ("127.0.0.1", 9))
+    assert "ended abnormally" in caplog.text
+    assert "a bug" in caplog.text
+    assert "Traceback" in caplog.text
+    assert capsys.readouterr().err == ""
+
+
+def test_a_peer_that_went_away_is_one_info_line_without_a_traceback(
+    server: WireServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 128 clients giving up on a backlog of 5 logged 128 tracebacks (issue 10, item 6).
+    with caplog.at_level(logging.INFO, logger="lifecycle.wire"):
+        try:
             raise ConnectionResetError("peer went away")
         except ConnectionResetError:
             server._httpd.handle_error(None, ("127.0.0.1", 9))
-    assert "ended abnormally" in caplog.text
-    assert "peer went away" in caplog.text
-    assert capsys.readouterr().err == ""
+    (record,) = caplog.records
+    assert record.levelno == logging.INFO
+    assert record.getMessage() == "connection from 127.0.0.1 ended early: peer went away"
+    assert record.exc_info is None
 
 
 # ------------------------------------------------- framing: nothing smuggled

@@ -130,7 +130,15 @@ class _HTTPServer(ThreadingHTTPServer):
         self.close_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """A connection that broke mid-exchange (the peer went away): log, don't print."""
+        """A connection that broke mid-exchange: log, don't print.
+
+        A peer that reset or closed its end is the peer's doing: one INFO line.
+        Anything else is a bug worth a WARNING and its traceback.
+        """
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            logger.info("connection from %s ended early: %s", client_address[0], error)
+            return
         logger.warning("connection from %s ended abnormally", client_address[0], exc_info=True)
 
     def close_connections(self) -> None:
