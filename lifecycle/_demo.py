@@ -6,10 +6,12 @@ model's own ``ManualClock``, so the same seed always gives the same lines
 (request ids are drawn from the seed). ``lifecycle demo`` prints them.
 
 Layout: a numbered title per step, then one row per call, clock advance and
-status change::
+status change, each ending with the RequestId it carries; notes (messages,
+conditions, listings) go on indented lines of their own, so no line is wider
+than ``WIDTH``::
 
-    t=+30s   StartInstance   i-web       HTTP 200 OK  RequestId=...
-    t=+30s     event         i-web       Stopped -> Starting   start  RequestId=...
+    t=+30s   StartInstance   i-web           HTTP 200 OK  81CB9E50-3EDF-A981-F67B-D79194A5D3D6
+    t=+30s     event         i-web           Stopped -> Starting   start            81CB9E50-...
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from .errors import ApiError
 
 __all__ = ["demo_lines"]
 
+#: No line of the demo is wider than this (a terminal of 120 columns).
+WIDTH: Final = 120
 _TIME_WIDTH: Final = 7
 _ACTION_WIDTH: Final = 14
-_SUBJECT_WIDTH: Final = 24
+_SUBJECT_WIDTH: Final = 16
 _LEFT_WIDTH: Final = _ACTION_WIDTH + 2 + _SUBJECT_WIDTH
 _INDENT: Final = " " * (_TIME_WIDTH + 2)
 
@@ -85,23 +89,34 @@ class _Trace:
         self.lines.append(f"[{self._steps:>2}] {title}")
 
     def note(self, text: str) -> None:
-        self.lines.append(f"{_INDENT}{text}")
+        """An indented line of its own, wrapped (hanging indent) to ``WIDTH``."""
+        lead = len(text) - len(text.lstrip())
+        self.lines.extend(
+            textwrap.wrap(
+                text,
+                width=WIDTH,
+                initial_indent=_INDENT,
+                subsequent_indent=_INDENT + " " * (lead + 2),
+                break_on_hyphens=False,
+            )
+        )
 
     def _flush(self, description: str = "") -> None:
         for event in self._events:
             if isinstance(event, FaultEvent):
                 extra = f" +{_seconds(event.delay)}s" if event.delay else ""
                 what = f"{event.kind.value}{extra}"
-                rest = f"{what:<20}  fault #{event.fault_id:<8}  RequestId={event.request_id}"
+                rest = f"{what:<20}  fault #{event.fault_id:<8}  {event.request_id}"
                 self.row(event.time, "  fault", event.instance_id or "(all)", rest)
                 continue
             source = "(new)" if event.source is None else event.source.value
             change = f"{source} -> {event.dest.value}"
-            extra = f"  DataLoss({event.data_loss.value})" if event.data_loss else ""
-            if event.source is None and description:
-                extra += f"  [{description}]"
-            rest = f"{change:<20}  {event.cause:<15}  RequestId={event.request_id}{extra}"
+            rest = f"{change:<20}  {event.cause:<15}  {event.request_id}"
             self.row(event.time, "  event", event.instance_id, rest)
+            if event.data_loss:
+                self.note(f"  DataLoss({event.data_loss.value})")
+            if event.source is None and description:
+                self.note(f"  [{description}]")
         self._events.clear()
 
     def created(self, instance_id: str, description: str) -> str:
@@ -121,11 +136,11 @@ class _Trace:
         try:
             response = call()
         except ApiError as error:
-            outcome = f"HTTP {error.http_status} {error.code.value}  RequestId={error.request_id}"
+            outcome = f"HTTP {error.http_status} {error.code.value}  {error.request_id}"
             self.row(now, action.value, request, outcome)
             self.note(f"  Message: {error.message}")
         else:
-            self.row(now, action.value, request, f"HTTP 200 OK  RequestId={response.request_id}")
+            self.row(now, action.value, request, f"HTTP 200 OK  {response.request_id}")
             if isinstance(response, BatchResponse):
                 for item in response.instance_responses:
                     moved = f"{item.previous_status} -> {item.current_status}"
@@ -136,8 +151,9 @@ class _Trace:
         """One DescribeInstances call, as a client's wait loop makes it."""
         page = self.model.describe_instances(**filters)
         listed = ", ".join(f"{i.instance_id}={i.status.value}" for i in page.instances)
-        rest = f"TotalCount={page.total_count} [{listed}]  RequestId={page.request_id}"
+        rest = f"TotalCount={page.total_count}  {page.request_id}"
         self.row(self.model.now, "DescribeInstances", what, rest)
+        self.note(f"  [{listed}]")
 
 
 # ---------------------------------------------------------------------------
@@ -298,8 +314,7 @@ def _precedence(trace: _Trace) -> None:
     )
     trace.created(tangle, "locked, PrePaid expired, cloud disk abnormal")
     order = " > ".join(check.value for check, _ in precedence(_START))
-    for text in textwrap.wrap(f'lifecycle.precedence("{_START.value}"): {order}', width=90):
-        trace.note(text)
+    trace.note(f'lifecycle.precedence("{_START.value}"): {order}')
     trace.call(_START, tangle, lambda: model.start_instance(tangle))
     model.unlock(tangle)
     trace.note(f"after unlock({tangle!r}) the next failing check answers:")
@@ -310,20 +325,24 @@ def _fleet(trace: _Trace) -> None:
     model = trace.model
     trace.step("Batch actions: AllTogether is all or nothing; SuccessFirst answers each instance")
     apps = model.create_instances(2, id_prefix="i-app-", status="Running")
-    trace.created(apps[0], "a fleet of two")
+    trace.created(apps[0], "one of a fleet of two")
     batch = [*apps, _LOCKED]
-    listed = ",".join(batch)
-    trace.call(Action.STOP_INSTANCES, listed, lambda: model.stop_instances(batch))
+    subject = f"{len(batch)} instances"
+    trace.note(f"InstanceId.N = {', '.join(batch)}; BatchOptimization=AllTogether (the default)")
+    trace.call(Action.STOP_INSTANCES, subject, lambda: model.stop_instances(batch))
+    trace.note("the same ids; BatchOptimization=SuccessFirst")
     trace.call(
         Action.STOP_INSTANCES,
-        f"{listed} SuccessFirst",
+        subject,
         lambda: model.stop_instances(batch, batch_optimization="SuccessFirst"),
     )
     trace.step("DescribeInstances: the wait loop real clients run, by the Status filter")
     trace.poll("Status=Stopped", status="Stopped", instance_ids=json.dumps(apps))
     trace.advance(15)
     trace.poll("Status=Stopped", status="Stopped", instance_ids=json.dumps(apps))
-    trace.call(Action.START_INSTANCES, ",".join(apps), lambda: model.start_instances(apps))
+    trace.call(
+        Action.START_INSTANCES, f"{len(apps)} instances", lambda: model.start_instances(apps)
+    )
     trace.advance(30)
     trace.poll("Status=Running", status="Running", instance_ids=json.dumps(apps))
 
@@ -332,13 +351,13 @@ def _describe(trace: _Trace) -> None:
     model = trace.model
     trace.step("DescribeInstanceStatus: every instance; unknown ids are simply absent")
     every = model.describe_instance_status(page_size=50)
-    rest = f"TotalCount={every.total_count}  RequestId={every.request_id}"
+    rest = f"TotalCount={every.total_count}  {every.request_id}"
     trace.row(model.now, _DESCRIBE.value, "(all)", rest)
     for item in every.instance_statuses:
         trace.note(f"{item.instance_id:<10}  {item.status.value}")
     some = model.describe_instance_status([_WEB, _UNKNOWN])
     found = ", ".join(f"{item.instance_id}={item.status.value}" for item in some.instance_statuses)
-    rest = f"TotalCount={some.total_count} [{found}]  RequestId={some.request_id}"
+    rest = f"TotalCount={some.total_count} [{found}]  {some.request_id}"
     trace.row(model.now, _DESCRIBE.value, f"{_WEB},{_UNKNOWN}", rest)
 
 
@@ -388,6 +407,9 @@ def demo_lines(seed: int = 42) -> list[str]:
         f"lifecycle demo, seed={seed}: model clock from t=+0s; Pending lasts "
         f"{_duration(durations.pending)}, Starting {_duration(durations.starting)}, "
         f"Stopping {_duration(durations.stopping)}"
+    )
+    trace.lines.append(
+        "each row: time, action (or event, clock, fault), instance, outcome, RequestId"
     )
     for step in _STEPS:
         step(trace)

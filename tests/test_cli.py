@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import runpy
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 import lifecycle
 from lifecycle import Action, ErrorCode
 from lifecycle._cli import main
-from lifecycle._demo import demo_lines
+from lifecycle._demo import WIDTH, demo_lines
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,7 +70,7 @@ def test_the_demo_shows_every_start_instance_error_as_a_start_instance_call(
     _, out, _ = run(capsys, "demo")
     rejected = [line for line in out.splitlines() if Action.START_INSTANCE.value in line]
     for code, entry in lifecycle.error_table(Action.START_INSTANCE).items():
-        answer = f"HTTP {entry.http_status} {code.value}  RequestId="
+        answer = f"HTTP {entry.http_status} {code.value}  "
         assert any(answer in line for line in rejected), answer
 
 
@@ -77,13 +78,24 @@ def test_the_demo_shows_the_three_disk_error_variants(capsys: pytest.CaptureFixt
     _, out, _ = run(capsys, "demo")
     for action in (Action.START_INSTANCE, Action.REBOOT_INSTANCE, Action.STOP_INSTANCE):
         entry = lifecycle.error_table(action)[ErrorCode.DISK_ERROR]
-        answer = f"HTTP {entry.http_status} {ErrorCode.DISK_ERROR.value}  RequestId="
+        answer = f"HTTP {entry.http_status} {ErrorCode.DISK_ERROR.value}  "
         lines = out.splitlines()
         # The call's line, then its message on the next line.
         assert any(
             action.value in line and answer in line and f"Message: {entry.message}" in after
             for line, after in itertools.pairwise(lines)
         )
+
+
+def test_every_demo_line_fits_its_width_and_every_row_ends_with_a_request_id(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "demo")
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= WIDTH
+    rows = [line for line in lines if line.startswith("t=+") and " clock " not in line]
+    assert rows
+    assert all(re.search(r"  [0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}$", row) for row in rows)
 
 
 def test_the_demo_records_both_kinds_of_data_loss(capsys: pytest.CaptureFixture[str]) -> None:
