@@ -167,6 +167,30 @@ def _rng_tuple(state: list[Any]) -> tuple[Any, ...]:
     return (version, tuple(internal), gauss)
 
 
+def _platform_samples(saved: object, samples: list[Any]) -> list[tuple[int, ...]] | None:
+    """The platform counters per sample from a snapshot (``None`` where an older one has none).
+
+    Raises:
+        SnapshotError: for counters that are not one row of counts per sample.
+    """
+    if saved is None:
+        return None
+    rows = saved if isinstance(saved, list) else None
+    if rows is None or len(rows) != len(samples):
+        raise SnapshotError("malformed snapshot body: sample_platform: expected a row per sample")
+    width = len(PLATFORM_EVENTS)
+    if not all(
+        isinstance(row, list)
+        and len(row) == width
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in row)
+        for row in rows
+    ):
+        raise SnapshotError(
+            f"malformed snapshot body: sample_platform: expected rows of {width} counts"
+        )
+    return [tuple(row) for row in rows]
+
+
 def account_seed(seed: int, account: str) -> int:
     """The model seed of ``account`` in a run seeded ``seed``: stable across runs and machines."""
     digest = hashlib.sha256(f"{seed}/{account}".encode()).digest()
@@ -360,6 +384,8 @@ class Simulation:
         self._transitions = 0
         self._samples: list[tuple[tuple[int, ...], ...]] = []
         self._sample_arrears: list[int] = []
+        # Platform counters at each sample (None: a restored run that did not record them).
+        self._sample_platform: list[tuple[int, ...]] | None = []
         # The instance mirror, and the schedule.
         self._ids: list[str] = []
         self._status = bytearray()
@@ -641,6 +667,7 @@ class Simulation:
             "transitions": self._transitions,
             "samples": self._samples,
             "sample_arrears": self._sample_arrears,
+            "sample_platform": self._sample_platform,
             "status": pack(self._status),
             "flags": pack(self._flags),
             "entered": pack(self._entered),
@@ -691,6 +718,7 @@ class Simulation:
         self._events, self._transitions = int(engine["events"]), int(engine["transitions"])
         self._samples = [tuple(tuple(c) for c in sample) for sample in engine["samples"]]
         self._sample_arrears = [int(n) for n in engine["sample_arrears"]]
+        self._sample_platform = _platform_samples(engine.get("sample_platform"), self._samples)
         self._status = bytearray(unpack(engine["status"], "B").tobytes())
         self._flags = bytearray(unpack(engine["flags"], "B").tobytes())
         self._entered = unpack(engine["entered"], "d")
@@ -750,6 +778,8 @@ class Simulation:
     def _sample(self, t: float, k: int, _: int) -> None:
         self._samples.append(tuple(tuple(c) for c in self._counts))
         self._sample_arrears.append(int(self._in_arrears))
+        if self._sample_platform is not None:
+            self._sample_platform.append(tuple(self._platform[e] for e in PLATFORM_EVENTS))
         if k + 1 < len(self._sample_times):
             self._push(self._sample_times[k + 1], _SAMPLE, k + 1, 0)
 
@@ -979,6 +1009,9 @@ class Simulation:
             groups=tuple(g.spec.name for g in self._groups),
             counts=tuple(self._samples),
             arrears=tuple(self._sample_arrears),
+            accounts=(self._account,),
+            account_arrears=(tuple(self._sample_arrears),),
+            platform=() if self._sample_platform is None else tuple(self._sample_platform),
         )
         assert set(summary.longest) == set(TRANSITORY)
         return SimulationResult(summary, samples)

@@ -364,12 +364,21 @@ class Samples:
             in status ``s`` (in ``InstanceStatus`` order).
         arrears: ``arrears[k]``: how many accounts were in arrears at ``times[k]``
             (empty when not recorded).
+        accounts: The accounts sampled, in the order their groups appear.
+        account_arrears: ``account_arrears[a][k]``: 1 if ``accounts[a]`` was in
+            arrears at ``times[k]``, else 0 (empty when not recorded).
+        platform: ``platform[k][e]``: how many platform events of kind
+            ``PLATFORM_EVENTS[e]`` happened up to ``times[k]``, over every
+            account (empty when not recorded).
     """
 
     times: tuple[float, ...]
     groups: tuple[str, ...]
     counts: tuple[tuple[tuple[int, ...], ...], ...]
     arrears: tuple[int, ...] = ()
+    accounts: tuple[str, ...] = ()
+    account_arrears: tuple[tuple[int, ...], ...] = ()
+    platform: tuple[tuple[int, ...], ...] = ()
 
     def totals(self) -> list[tuple[int, ...]]:
         """Per sample, the instances in each status over every group."""
@@ -388,11 +397,23 @@ class Samples:
             raise InvalidArgument("combine: expected samples taken at the same times")
         samples = range(len(parts[0].times))
         recorded = all(len(p.arrears) == len(p.times) for p in parts)
+        per_account = all(len(p.account_arrears) == len(p.accounts) for p in parts)
+        events = all(len(p.platform) == len(p.times) for p in parts)
         return cls(
             times=parts[0].times,
             groups=tuple(g for p in parts for g in p.groups),
             counts=tuple(tuple(c for p in parts for c in p.counts[k]) for k in samples),
             arrears=tuple(sum(p.arrears[k] for p in parts) for k in samples) if recorded else (),
+            accounts=tuple(a for p in parts for a in p.accounts),
+            account_arrears=tuple(r for p in parts for r in p.account_arrears)
+            if per_account
+            else (),
+            platform=tuple(
+                tuple(sum(column) for column in zip(*(p.platform[k] for p in parts), strict=True))
+                for k in samples
+            )
+            if events
+            else (),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -403,6 +424,10 @@ class Samples:
             "statuses": list(STATUS_NAMES),
             "counts": [[list(c) for c in sample] for sample in self.counts],
             "arrears": list(self.arrears),
+            "accounts": list(self.accounts),
+            "account_arrears": [list(row) for row in self.account_arrears],
+            "platform_events": list(PLATFORM_EVENTS),
+            "platform": [list(row) for row in self.platform],
         }
 
 
