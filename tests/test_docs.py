@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -213,3 +214,48 @@ def test_ci_builds_the_site_in_strict_mode() -> None:
     assert re.search(r"^strict: true$", config, re.MULTILINE)
     for page in PAGES[1:]:
         assert page.relative_to(ROOT / "docs").as_posix() in config, page
+
+
+def _build(root: Path) -> subprocess.CompletedProcess[str]:
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    env = _env() | {"NO_MKDOCS_2_WARNING": "1"}
+    args = ["-m", "mkdocs", "build", "--strict", "--site-dir", str(root / "site")]
+    return _run(args, root, env)
+
+
+@pytest.fixture
+def site_source(tmp_path: Path) -> Path:
+    """A copy of ``mkdocs.yml`` and ``docs/`` outside the repository, to build or break."""
+    pytest.importorskip("mkdocs", reason='the docs extra: pip install -e ".[docs]"')
+    pytest.importorskip("mkdocstrings_handlers.python")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    return tmp_path
+
+
+def test_the_site_builds_in_strict_mode(site_source: Path) -> None:
+    result = _build(site_source)
+    assert result.returncode == 0, result.stderr
+    reference = (site_source / "site" / "reference" / "testing" / "index.html").read_text("utf-8")
+    assert 'id="lifecycle.testing.DifferentialMachine"' in reference
+    assert 'class="mermaid"' in (site_source / "site" / "rules" / "index.html").read_text("utf-8")
+
+
+def test_a_broken_link_anchor_or_cross_reference_fails_the_strict_build(
+    site_source: Path,
+) -> None:
+    index = site_source / "docs" / "index.md"
+    broken = "\n[a](nowhere.md) [b](sdk.md#no-such-anchor) [c][lifecycle.NoSuchName]\n"
+    index.write_text(index.read_text(encoding="utf-8") + broken, encoding="utf-8")
+    result = _build(site_source)
+    assert result.returncode != 0
+    assert "'nowhere.md'" in result.stderr
+    assert "'#no-such-anchor'" in result.stderr
+    assert "'lifecycle.NoSuchName'" in result.stderr
+
+
+def test_a_reference_to_a_missing_object_fails_the_strict_build(site_source: Path) -> None:
+    page = site_source / "docs" / "reference" / "lifecycle.md"
+    page.write_text("# gone\n\n::: lifecycle.NoSuchName\n", encoding="utf-8")
+    result = _build(site_source)
+    assert result.returncode != 0
+    assert "lifecycle.NoSuchName" in result.stderr
