@@ -318,3 +318,35 @@ def test_ctrl_c_is_only_caught_on_the_main_thread() -> None:
     worker.start()
     worker.join()
     assert seen == [signal.default_int_handler]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--instances", "100000000000"], "--instances 100,000,000,000: expected at most"),
+        (["--instances", "10", "--days", "1e12"], "days=1e+12: expected at most 36,500 days"),
+    ],
+)
+def test_a_fleet_or_a_run_too_large_to_finish_is_refused_before_any_work(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    # Found trying careless values: a MemoryError traceback, and a run that never ended.
+    code, out, err = run(capsys, "simulate", "--no-progress", *argv)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+    assert message in err
+
+
+def test_running_out_of_memory_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def too_big(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(simulation_cli, "simulate", too_big)
+    code, out, err = run(capsys, *SMALL)
+    assert (code, out) == (1, "")
+    assert (
+        err
+        == "lifecycle simulate: error: not enough memory for 400 instances; try fewer --instances\n"
+    )

@@ -40,6 +40,10 @@ __all__ = ["ProgressBar", "add_parser", "run_command"]
 DEFAULT_INSTANCES = 10_000
 #: The most seeds one command runs (each is a whole run; the list is made up front).
 MAX_SEEDS = 10_000
+#: The largest fleet and the longest run the command takes (a careless 10**11
+#: instances was a MemoryError traceback; 10**12 days never ended).
+MAX_INSTANCES = 10_000_000
+MAX_DAYS = 36_500
 
 
 class ProgressBar:
@@ -181,7 +185,21 @@ def _check_snapshot_flags(args: argparse.Namespace) -> None:
             )
 
 
+def _check_counts(args: argparse.Namespace) -> None:
+    if args.seeds < 1 or args.seeds > MAX_SEEDS:
+        raise InvalidArgument(f"--seeds {args.seeds}: expected 1 to {MAX_SEEDS:,}")
+    if args.jobs < 0:
+        raise InvalidArgument(f"--jobs {args.jobs}: expected 0 (one per CPU) or more")
+
+
 def _check_values(args: argparse.Namespace, workload: Workload) -> None:
+    if args.instances is not None and args.instances > MAX_INSTANCES:
+        raise InvalidArgument(
+            f"--instances {args.instances:,}: expected at most {MAX_INSTANCES:,} "
+            "(a million instances take about 3 GB)"
+        )
+    if workload.days > MAX_DAYS:
+        raise InvalidArgument(f"days={workload.days:g}: expected at most {MAX_DAYS:,} days")
     if args.until is not None and not 0 <= args.until < workload.days:
         raise InvalidArgument(
             f"--until {args.until:g}: expected a day from 0 to before the run's end "
@@ -233,10 +251,7 @@ def run_command(
     out = sys.stdout if stdout is None else stdout
     err = sys.stderr if stderr is None else stderr
     try:
-        if args.seeds < 1 or args.seeds > MAX_SEEDS:
-            raise InvalidArgument(f"--seeds {args.seeds}: expected 1 to {MAX_SEEDS:,}")
-        if args.jobs < 0:
-            raise InvalidArgument(f"--jobs {args.jobs}: expected 0 (one per CPU) or more")
+        _check_counts(args)
         _check_snapshot_flags(args)
         workload = _workload(args)
         _check_values(args, workload)
@@ -280,14 +295,7 @@ def run_command(
         err.write(f"lifecycle simulate: error: cannot write {named}: {error.strerror}\n")
         return 2
     except Interrupted as stopped:
-        _write_results(args, out, [stopped.result])
-        err.write(
-            f"lifecycle simulate: interrupted at day {stopped.seconds / 86_400:.4g} of "
-            f"{stopped.end / 86_400:g} ({stopped.where}): the summary above is partial"
-            f"{'; the trace ends with a line marking it partial' if args.trace else ''}. "
-            "Nothing was saved to resume from: a run started with --snapshot FILE --until DAY "
-            "saves one, and --resume FILE carries it on.\n"
-        )
+        _write_interrupted(args, out, err, stopped)
         return 130
     except KeyboardInterrupt:
         err.write(
@@ -295,6 +303,12 @@ def run_command(
             "partial summary (run with --jobs 1 to get one)\n"
         )
         return 130
+    except MemoryError:
+        err.write(
+            f"lifecycle simulate: error: not enough memory for {workload.instances:,} "
+            "instances; try fewer --instances\n"
+        )
+        return 1
     if args.snapshot is not None:
         err.write(
             f"saved the run at day {args.until:g} to {args.snapshot}; "
@@ -303,6 +317,19 @@ def run_command(
     _write_results(args, out, results)
     _write_timing(args, err, results, took)
     return 0
+
+
+def _write_interrupted(
+    args: argparse.Namespace, out: TextIO, err: TextIO, stopped: Interrupted
+) -> None:
+    _write_results(args, out, [stopped.result])
+    err.write(
+        f"lifecycle simulate: interrupted at day {stopped.seconds / 86_400:.4g} of "
+        f"{stopped.end / 86_400:g} ({stopped.where}): the summary above is partial"
+        f"{'; the trace ends with a line marking it partial' if args.trace else ''}. "
+        "Nothing was saved to resume from: a run started with --snapshot FILE --until DAY "
+        "saves one, and --resume FILE carries it on.\n"
+    )
 
 
 def _write_timing(
