@@ -166,3 +166,25 @@ def test_a_documented_view_keeps_what_two_correct_answerers_share() -> None:
     assert documented_view(batch, {"InstanceResponses": "none"}) == {"InstanceResponses": []}
     odd = documented_view(page, {"Instances": {"Instance": ["i-1"]}})
     assert odd["Instances"] == []
+
+
+def test_a_tally_leaves_out_pairs_with_their_reason_and_counts_them_apart() -> None:
+    coverage = OutcomeCoverage(["StopInstance"])
+    throttled = (Action.STOP_INSTANCE, ErrorCode.THROTTLING.value)
+    failed = (Action.STOP_INSTANCE, ErrorCode.INTERNAL_ERROR.value)
+    coverage.leave_out([("StopInstance", ErrorCode.THROTTLING.value)], "no faults")
+    coverage.leave_out([throttled, failed], "no add_fault")  # the first reason stays
+    assert coverage.left_out == {throttled: "no faults", failed: "no add_fault"}
+    assert coverage.expected() == documented_outcomes(["StopInstance"]) - {throttled, failed}
+    coverage.record("StopInstance", ErrorCode.INTERNAL_ERROR)  # reached after all: counted
+    coverage.record("StopInstance", None)
+    report = coverage.report()
+    assert "StopInstance -> Throttling" in report
+    assert report.count("LEFT OUT") == 1
+    assert "  LEFT OUT: no faults" in report
+    last = report.splitlines()[-1]
+    total = len(coverage.expected())
+    assert last == f"1 of {total} documented outcomes reached; 2 left out (no add_fault, no faults)"
+    assert throttled not in coverage.missing()
+    coverage.clear()
+    assert coverage.left_out  # they describe the run, not its counts

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
+import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import FailedHealthCheck, Unsatisfiable
 from hypothesis.errors import InvalidArgument as HypothesisInvalidArgument
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -29,6 +33,8 @@ from lifecycle.testing import (
     set_profile,
 )
 from lifecycle.testing._coverage import MACHINE_ACTIONS
+from lifecycle.testing._differential import _body_difference
+from lifecycle.testing._differential import _present_failure as present
 
 EXAMPLES = 25
 QUICK = {"max_examples": EXAMPLES, "stateful_step_count": 15, "database": None, "derandomize": True}
@@ -194,11 +200,54 @@ class CheckWrongBody(DifferentialMachine):
         return WrongBody(fleet.build(clock=clock, durations=self.durations))
 
 
-def test_a_wrong_response_body_is_shown_beside_the_models() -> None:
+def test_a_wrong_response_body_names_the_key_that_differs_then_shows_both_bodies() -> None:
     message, steps = failure_of(CheckWrongBody)
-    assert "model body:" in message
-    assert "implementation body:" in message
+    first, named, *rest = message.splitlines()
+    assert first.endswith("model Success, implementation Success, but the bodies differ:")
+    assert re.fullmatch(r"  TotalCount: model [1-9]\d*, implementation 0", named)
+    assert rest[0].startswith("  model body: {")
+    assert rest[1].startswith("  implementation body: {")
     assert steps == [s for s in steps if "describe_instance_status" in s]
+
+
+def test_a_body_difference_names_each_path_absent_keys_and_extra_entries() -> None:
+    model = Outcome.success(
+        {
+            "TotalCount": 2,
+            "InstanceStatuses": {"InstanceStatus": [{"InstanceId": "i-0", "Status": "Running"}]},
+            "Gone": None,
+        }
+    )
+    theirs = Outcome.success(
+        {
+            "TotalCount": 2,
+            "InstanceStatuses": {
+                "InstanceStatus": [
+                    {"InstanceId": "i-0", "Status": "Stopped"},
+                    {"InstanceId": "i-9", "Status": "Running"},
+                ]
+            },
+            "Extra": "x",
+        }
+    )
+    lines = _body_difference(model, theirs).splitlines()[1:]
+    assert lines[:4] == [
+        "  InstanceStatuses.InstanceStatus[0].Status: model 'Running', implementation 'Stopped'"
+        " (InstanceId 'i-0')",
+        "  InstanceStatuses.InstanceStatus[1]: model (absent), implementation"
+        " {'InstanceId': 'i-9', 'Status': 'Running'}",
+        "  Gone: model None, implementation (absent)",
+        "  Extra: model (absent), implementation 'x'",
+    ]
+    assert lines[4].startswith("  model body: ")
+    many = {f"K{n}": n for n in range(200)}
+    lines = _body_difference(Outcome.success(many), Outcome.success({})).splitlines()[1:]
+    assert len(lines) == 12
+    assert lines[10] == "  ... and 190 more differences"
+    assert re.fullmatch(r"  \(the whole bodies are not shown: \d+ characters\)", lines[11])
+    # Different codes, or a side without a body: nothing to compare key by key.
+    assert _body_difference(model, Outcome.error("DiskError")) == ""
+    assert _body_difference(model, Outcome.success()) == ""
 
 
 # -- definitions ------------------------------------------------------------------
@@ -468,7 +517,7 @@ def test_a_machine_that_can_read_no_status_is_told_which_actions_would() -> None
 
 @pytest.mark.parametrize(
     ("actions", "complaint"),
-    [((), "Empty.actions: actions: expected at least one"), ("StartInstance", "such as")],
+    [((), "Empty.actions: expected at least one"), ("StartInstance", "such as")],
 )
 def test_a_machine_refuses_a_choice_of_actions_that_names_none(
     actions: object, complaint: str
@@ -504,8 +553,7 @@ def test_a_page_that_hides_the_next_one_is_caught() -> None:
     with pytest.raises(AssertionError) as failure:
         state.describe_instances(params={"RegionId": "cn-hangzhou", "MaxResults": 10})
     message = str(failure.value)
-    assert "'NextToken': True" in message
-    assert "'NextToken': False" in message
+    assert "\n  NextToken: model True, implementation False\n" in message
 
 
 class OwnTokens(ThroughCalls):
@@ -576,8 +624,11 @@ def test_a_wrong_per_instance_entry_is_caught_and_the_instances_shown() -> None:
     with pytest.raises(AssertionError) as failure:
         state.stop_instances(params=params)
     message = str(failure.value)
-    assert "'CurrentStatus': 'Stopping'" in message
-    assert "'CurrentStatus': 'Stopped'" in message
+    for n in (0, 1):
+        assert (
+            f"  InstanceResponses.InstanceResponse[{n}].CurrentStatus: model 'Stopping', "
+            f"implementation 'Stopped' (InstanceId 'i-{n}')\n"
+        ) in message
     assert "the model had: i-0 Running ecs.g7.large" in message
     assert "; i-1 Running ecs.g7.large" in message
 
@@ -599,3 +650,318 @@ def test_a_success_without_a_body_is_compared_by_its_code_alone() -> None:
     state.describe_instances(params={"RegionId": "cn-hangzhou", "MaxResults": 10})
     state.describe_instance_attribute(instance_id="i-0")
     state.statuses_agree()
+
+
+# -- narrowing: a fake that models only part of ECS ------------------------------------
+
+PARAMETER_CODES = {
+    ErrorCode.MISSING_PARAMETER.value,
+    ErrorCode.INVALID_PARAMETER.value,
+    ErrorCode.INVALID_INSTANCE_IDS_MALFORMED.value,
+    ErrorCode.TOO_MANY_INSTANCE_IDS.value,
+}
+
+
+class Partial(WithFaults):
+    """A model behind ``call`` that refuses what the machine promised not to send."""
+
+    kinds: frozenset[str] = frozenset()
+    most_ids = 100
+    check_parameters = True
+
+    def call(self, action: str, params: Mapping[str, object]) -> object:
+        assert len(Request(action, params).instance_ids) <= self.most_ids, "too many ids sent"
+        try:
+            return super().call(action, params)
+        except lifecycle.ApiError as error:
+            assert self.check_parameters or error.code.value not in PARAMETER_CODES, (
+                f"a malformed {action} was sent: {error.code.value}"
+            )
+            raise
+
+    def add_fault(self, rule: lifecycle.FaultRule) -> int:
+        assert rule.kind.value in self.kinds, f"a {rule.kind.value} fault was injected"
+        return super().add_fault(rule)
+
+
+class NoParameterChecks(Partial):
+    kinds = frozenset({"throttle"})
+    check_parameters = False
+
+
+class CheckNoParameterChecks(DifferentialMachine):
+    invalid_requests = False
+    fault_kinds = ("throttle",)
+
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        return NoParameterChecks(fleet.build(clock=clock, durations=self.durations))
+
+
+def test_a_fake_without_parameter_checks_is_sent_no_malformed_call_and_the_tally_says_so() -> None:
+    coverage = CheckNoParameterChecks.coverage
+    coverage.clear()
+    run(CheckNoParameterChecks, max_examples=60)
+    left_out = coverage.left_out
+    for action in MACHINE_ACTIONS:
+        assert left_out[action, ErrorCode.INVALID_PARAMETER.value] == "invalid_requests = False"
+        assert left_out[action, ErrorCode.INTERNAL_ERROR.value] == "fault_kinds = ('throttle',)"
+        assert (action, ErrorCode.THROTTLING.value) not in left_out
+    assert (Action.START_INSTANCE, ErrorCode.THROTTLING.value) in coverage.pairs
+    assert not coverage.pairs & set(left_out)  # nothing left out was answered after all
+    assert not coverage.missing() & set(left_out)
+    report = coverage.report()
+    assert re.search(
+        r"\nStartInstance -> MissingParameter +0  LEFT OUT: invalid_requests = False\n", report
+    )
+    assert report.splitlines()[-1].endswith(
+        f"; {len(left_out)} left out (fault_kinds = ('throttle',), invalid_requests = False)"
+    )
+    # Only what was reached or missed by chance is excused: the left-out pairs are not required.
+    assert_documented_outcomes_reached(coverage, exclude=coverage.missing())
+
+
+class FewIds(Partial):
+    kinds = frozenset(kind.value for kind in lifecycle.FaultKind)
+    most_ids = 100
+
+
+class CheckFewIds(DifferentialMachine):
+    actions = ("DescribeInstanceStatus", "StopInstances", "DescribeInstances")
+    too_many_ids = False
+    fleet_strategy = fleets(max_instances=2)
+
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        return FewIds(fleet.build(clock=clock, durations=self.durations))
+
+
+def test_a_fake_that_does_not_count_ids_is_sent_malformed_calls_of_at_most_100() -> None:
+    coverage = CheckFewIds.coverage
+    run(CheckFewIds, max_examples=60)
+    too_many = ErrorCode.TOO_MANY_INSTANCE_IDS.value
+    assert coverage.left_out == {
+        (Action(action), too_many): "too_many_ids = False" for action in CheckFewIds.actions
+    }
+    malformed = {ErrorCode.INVALID_INSTANCE_IDS_MALFORMED.value, ErrorCode.INVALID_PARAMETER.value}
+    assert malformed <= {outcome for _, outcome in coverage.pairs}  # still malformed calls
+
+
+@pytest.mark.parametrize(
+    ("kinds", "internal_error_left_out"),
+    [
+        ((), set(MACHINE_ACTIONS)),
+        (("lost_response",), {Action.DESCRIBE_INSTANCE_STATUS}),  # a describe loses nothing
+        (("delay", "error"), set()),
+    ],
+)
+def test_fault_kinds_narrow_the_faults_and_leave_out_the_codes_no_kind_left_gives(
+    kinds: tuple[str, ...], internal_error_left_out: set[Action]
+) -> None:
+    machine: type[DifferentialMachine] = type(
+        "CheckKinds", (CheckWithFaults,), {"fault_kinds": kinds}
+    )
+    chosen = tuple(kind.value for kind in lifecycle.FaultKind if kind.value in kinds)
+    assert machine.fault_kinds == tuple(lifecycle.FaultKind(kind) for kind in chosen)
+    left_out = machine.coverage.left_out
+    internal = ErrorCode.INTERNAL_ERROR.value
+    assert {a for (a, code) in left_out if code == internal} == internal_error_left_out
+    throttled = {a for (a, code) in left_out if code == ErrorCode.THROTTLING.value}
+    assert throttled == set(MACHINE_ACTIONS)  # no kind here throttles
+    assert set(left_out.values()) == {f"fault_kinds = {chosen!r}"}
+    assert ("inject_fault" in rule_names(machine)) == bool(kinds)
+    run(machine, max_examples=5)
+
+
+def test_an_implementation_without_add_fault_leaves_the_fault_codes_out() -> None:
+    state = CheckThroughCalls()
+    state.create_fleet(fleet=ONE_STOPPED)
+    why = "the implementation has no add_fault"
+    left_out = CheckThroughCalls.coverage.left_out
+    assert left_out[Action.STOP_INSTANCE, ErrorCode.THROTTLING.value] == why
+    assert left_out[Action.DESCRIBE_INSTANCE_STATUS, ErrorCode.INTERNAL_ERROR.value] == why
+    assert not CheckWithFaults.coverage.left_out
+
+
+@pytest.mark.parametrize(
+    ("attributes", "complaint"),
+    [
+        ({"invalid_requests": "no"}, "Bad.invalid_requests='no': expected True or False"),
+        ({"too_many_ids": 0}, "Bad.too_many_ids=0: expected True or False"),
+        ({"fault_kinds": "throttle"}, r"Bad.fault_kinds='throttle': .* such as \['throttle'\]"),
+        ({"fault_kinds": ("flood",)}, "expected some of error, lost_response, delay, throttle"),
+    ],
+)
+def test_a_narrowing_that_is_not_one_is_refused_by_name(
+    attributes: dict[str, object], complaint: str
+) -> None:
+    with pytest.raises(InvalidArgument, match=complaint):
+        type("Bad", (CheckTheModel,), attributes)
+
+
+def test_narrowing_is_inherited_by_a_subclass_of_a_subclass() -> None:
+    class Again(CheckNoParameterChecks):
+        pass
+
+    assert Again.coverage is not CheckNoParameterChecks.coverage
+    assert Again.coverage.left_out == CheckNoParameterChecks.coverage.left_out
+    assert "malformed_request" not in rule_names(Again)
+    assert "malformed_request" in rule_names(CheckTheModel)
+
+
+def rule_names(machine: type[DifferentialMachine]) -> set[str]:
+    """The names of the machine's rules (Hypothesis marks each rule function)."""
+    names = {name for klass in machine.__mro__ for name in vars(klass)}
+    return {n for n in names if hasattr(getattr(machine, n, None), "hypothesis_stateful_rule")}
+
+
+# -- failure reports: the calls first, the harness's frames gone -------------------------
+
+
+class TwoBugs(ThroughCalls):
+    """Answers StopInstance with the wrong code, and crashes on RebootInstance."""
+
+    def call(self, action: str, params: Mapping[str, object]) -> object:
+        if action == Action.STOP_INSTANCE:
+            raise lifecycle.ApiError(
+                action=Action.STOP_INSTANCE,
+                code=ErrorCode.DISK_ERROR,
+                http_status=403,
+                message="",
+                request_id="",
+            )
+        if action == Action.REBOOT_INSTANCE:
+            return self.crash(params)
+        return super().call(action, params)
+
+    def crash(self, params: Mapping[str, object]) -> object:
+        known: dict[object, object] = {}
+        return known[params["InstanceId"]]  # a bug in the fake itself
+
+
+class CheckTwoBugs(DifferentialMachine):
+    fleet_strategy = fleets(max_instances=1)
+
+    def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+        return TwoBugs(fleet.build(clock=clock, durations=self.durations))
+
+
+def frames(error: BaseException, names: bool = False) -> list[Any]:
+    """The files of a traceback's frames (with their function names if ``names``)."""
+    found: list[Any] = []
+    entry = error.__traceback__
+    while entry is not None:
+        code = entry.tb_frame.f_code
+        found.append((code.co_filename, code.co_name) if names else code.co_filename)
+        entry = entry.tb_next
+    return found
+
+
+def test_distinct_failures_print_each_ones_calls_first_and_no_harness_frames() -> None:
+    with pytest.raises(ExceptionGroup) as caught:
+        CheckTwoBugs.run_as_test(**QUICK)
+    group = caught.value
+    summary = group.__notes__[0]
+    assert summary.startswith(
+        "CheckTwoBugs: 2 distinct failures, each shrunk to the calls that reproduce it"
+    )
+    blocks = summary.split("\n\n")[1:]
+    assert [block.split(":")[0] for block in blocks] == ["Failure 1 of 2", "Failure 2 of 2"]
+    headlines = {block.splitlines()[0].split(": ", 1)[1] for block in blocks}
+    assert "KeyError: 'i-0'" in headlines
+    assert any(h.endswith("implementation 403 DiskError") for h in headlines)
+    for block in blocks:
+        calls = block.splitlines()[1:]
+        assert calls[0] == "    state = CheckTwoBugs()"
+        assert calls[-1] == "    state.teardown()"
+        assert all(c.startswith(("    state", "    (instances_0,) = ", "    # t=")) for c in calls)
+    # What a user sees: the message, then the calls, before any traceback.
+    shown = "".join(traceback.format_exception(group))
+    first_failure = shown.index("+-+----")  # where Python starts printing the members
+    assert shown.index("    state = CheckTwoBugs()") < first_failure
+    harness = os.path.join("lifecycle", "testing", "")
+    assert harness not in shown[:first_failure]  # the group shows no harness frame
+    crash = next(e for e in group.exceptions if isinstance(e, KeyError))
+    mismatch = next(e for e in group.exceptions if isinstance(e, AssertionError))
+    assert frames(mismatch) == []  # the harness's own frames say nothing about the fake
+    assert set(frames(crash)) == {__file__}  # the fake's frames are all that is left
+    assert harness not in shown
+    assert "hypothesis" not in shown.replace("hypothesis.readthedocs", "")
+
+
+def test_one_failure_is_its_message_then_its_calls_and_the_test_case_runs_it_so() -> None:
+    @harness_settings(**QUICK)
+    class CheckWrong(CheckWrongCode):
+        pass
+
+    assert CheckWrong.TestCase.runTest._hypothesis_state_machine_class is CheckWrong  # type: ignore[attr-defined]
+    with pytest.raises(AssertionError) as caught:
+        CheckWrong.TestCase().runTest()
+    failure = caught.value
+    entries = [(path, name) for path, name in frames(failure, names=True)]
+    # This test's frame, then the entry point pytest hides (__tracebackhide__).
+    assert entries[0] == (
+        __file__,
+        "test_one_failure_is_its_message_then_its_calls_and_the_test_case_runs_it_so",
+    )
+    assert [name for _, name in entries[1:]] == ["runTest"]
+    assert "implementation 403 DiskError" in str(failure).splitlines()[0]
+    notes = failure.__notes__
+    assert notes[notes.index("state = CheckWrong()") - 1].startswith("Failing test case")
+    assert notes[-1] == "state.teardown()"
+    assert any(n.startswith("# t=0.0 Request('StartInstance'") for n in notes)
+
+
+def test_what_is_no_shrunk_failure_is_raised_as_hypothesis_raised_it() -> None:
+    class CheckNothingDrawn(CheckTheModel):
+        fleet_strategy = fleets().filter(lambda fleet: False)
+
+    with pytest.raises((FailedHealthCheck, Unsatisfiable)) as caught:
+        CheckNothingDrawn.run_as_test(max_examples=5, database=None)
+    assert not getattr(caught.value, "__notes__", [])
+    assert any("hypothesis" in path for path in frames(caught.value))
+
+
+def test_a_reproduction_keeps_its_notes_as_comments_and_names_any_exception() -> None:
+    error = RuntimeError()
+    for text in (
+        "Failing test case: <state machine>",
+        "state = CheckX()",
+        "mine",
+        "state.teardown()",
+    ):
+        error.add_note(text)
+    other = ValueError("bad\nworse")
+    for text in (
+        "Failing test case: <state machine>",
+        "x_0 = state.make()",
+        "state.teardown()",
+        "after",
+    ):
+        other.add_note(text)
+    group = ExceptionGroup("Hypothesis found 2 distinct failures.", [error, other])
+    present(CheckTheModel, group)
+    blocks = group.__notes__[0].split("\n\n")[1:]
+    assert blocks[0].splitlines() == [
+        "Failure 1 of 2: RuntimeError",
+        "    state = CheckX()",
+        "    # mine",
+        "    state.teardown()",
+    ]
+    assert blocks[1].splitlines() == [
+        "Failure 2 of 2: ValueError: bad",
+        "    x_0 = state.make()",
+        "    state.teardown()",
+    ]
+    cut = AssertionError("no teardown printed")
+    for text in ("Failing test case: <state machine>", "state = CheckX()"):
+        cut.add_note(text)
+    present(CheckTheModel, cut)  # one failure: its notes stay as they are
+    assert cut.__notes__ == ["Failing test case: <state machine>", "state = CheckX()"]
+    unshrunk = ExceptionGroup("flaky", [ValueError("no notes")])
+    present(CheckTheModel, unshrunk)
+    assert not hasattr(unshrunk, "__notes__")
+
+
+def test_run_as_test_takes_settings_and_overrides() -> None:
+    ThroughCalls.made = 0
+    CheckThroughCalls.run_as_test(harness_settings(**QUICK), max_examples=3)
+    assert 3 <= ThroughCalls.made < EXAMPLES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -29,6 +30,7 @@ from lifecycle.testing import (
     ModelClient,
     Outcome,
     Request,
+    ResponseBody,
     check_history,
     fault_plans,
     fleets,
@@ -525,3 +527,28 @@ def test_an_attribute_read_observes_one_status_as_a_listing_does() -> None:
 def test_a_timed_out_describe_of_the_fleet_actions_changes_nothing() -> None:
     history = [Call(Request("DescribeInstances", REGION), Outcome.timeout())]
     assert check_history(history, STOPPED).took_effect == ()
+
+
+def test_both_paths_give_a_body_through_to_dict_and_the_client_a_dict_too() -> None:
+    """``EcsModel.call`` and ``ModelClient.call`` differ in type but share ``to_dict()``."""
+
+    def stopped_ids(ecs: Any) -> list[object]:  # written once, for either
+        body = ecs.call("DescribeInstances", {**REGION, "Status": "Stopped"}).to_dict()
+        return [item["InstanceId"] for item in body["Instances"]["Instance"]]
+
+    model = STOPPED.build()
+    client = ModelClient(STOPPED.build())
+    assert stopped_ids(model) == stopped_ids(client) == ["i-1"]
+    body = client.call("DescribeInstanceStatus", {"InstanceId": ["i-1"]})
+    assert isinstance(body, dict)
+    assert isinstance(body, ResponseBody)
+    plain = body.to_dict()
+    assert type(plain) is dict
+    assert plain == body
+    listed = [{"InstanceId": "i-1", "Status": "Stopped"}]
+    plain["InstanceStatuses"]["InstanceStatus"].clear()  # type: ignore[index]
+    assert body["InstanceStatuses"] == {"InstanceStatus": listed}  # to_dict() gave a copy
+    body["InstanceStatuses"]["InstanceStatus"].clear()
+    recorded = client.history[-1].outcome.body
+    assert recorded is not None
+    assert recorded["InstanceStatuses"] == {"InstanceStatus": listed}  # the history kept its own

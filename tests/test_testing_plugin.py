@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from lifecycle import testing
-from lifecycle.testing import documented_outcomes, set_profile
+from lifecycle.testing import DifferentialMachine, documented_outcomes, set_profile
 from lifecycle.testing._coverage import MACHINE_ACTIONS
 
 pytest_plugins = ["pytester"]
@@ -268,7 +268,7 @@ def test_a_name_that_needs_hypothesis_says_how_to_get_it(monkeypatch: pytest.Mon
     monkeypatch.delattr(testing, "worlds", raising=False)  # a name cached by an earlier use
     monkeypatch.delitem(sys.modules, "lifecycle.testing._strategies", raising=False)
     monkeypatch.setitem(sys.modules, "hypothesis", None)  # as if it were not installed
-    with pytest.raises(ImportError, match=r'pip install "lifecycle\[testing\]"'):
+    with pytest.raises(ImportError, match=r'pip install "ecs-lifecycle\[testing\]"'):
         testing.worlds  # noqa: B018
 
 
@@ -303,4 +303,35 @@ except ImportError as error:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert 'needs Hypothesis, an optional extra: pip install "lifecycle[testing]"' in done.stdout
+    advice = 'needs Hypothesis, an optional extra: pip install "ecs-lifecycle[testing]"'
+    assert advice in done.stdout
+
+
+def test_the_summary_counts_what_a_machines_narrowing_left_out_and_why(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        from lifecycle.testing import DifferentialMachine, harness_settings
+
+        @harness_settings(max_examples=2, database=None)
+        class Narrow(DifferentialMachine):
+            invalid_requests = False
+
+            def make_implementation(self, fleet, clock):
+                return fleet.build(clock=clock, durations=self.durations)
+
+        TestNarrow = Narrow.TestCase
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=1)
+    narrow: type[DifferentialMachine] = type(
+        "Narrow", (DifferentialMachine,), {"invalid_requests": False}
+    )
+    left_out = len(narrow.coverage.left_out)
+    expected = len(narrow.coverage.expected())
+    assert left_out + expected == len(documented_outcomes(MACHINE_ACTIONS))
+    result.stdout.fnmatch_lines(
+        [f"Narrow: * of {expected} ({left_out} left out: invalid_requests = False)*"]
+    )

@@ -341,6 +341,25 @@ def test_every_parameter_check_is_reached_by_invalid_requests(action: Action) ->
     assert reached == wanted
 
 
+@settings(max_examples=300, database=None, derandomize=True)
+@given(
+    request=invalid_requests(instance_ids=FLEET.instance_ids, too_many_ids=False),
+    params=action_params("StopInstances", valid=False, too_many_ids=False),
+)
+def test_without_too_many_ids_no_invalid_request_names_more_than_100(
+    request: Request, params: dict[str, object]
+) -> None:
+    assert len(request.instance_ids) <= 100
+    assert len(Request("StopInstances", params).instance_ids) <= 100
+
+
+def test_too_many_ids_is_a_flag() -> None:
+    with pytest.raises(InvalidArgument, match="too_many_ids='no': expected True or False"):
+        invalid_requests(too_many_ids="no")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match="too_many_ids=1"):
+        action_params("StartInstance", too_many_ids=1)  # type: ignore[arg-type]
+
+
 def test_a_request_names_its_instances_however_they_are_given() -> None:
     assert Request("StartInstance", {"InstanceId": "i-1"}).instance_ids == ("i-1",)
     numbered = Request("StopInstances", {"InstanceId.2": "i-2", "InstanceId.1": "i-1"})

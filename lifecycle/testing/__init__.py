@@ -10,7 +10,11 @@ Four tools, for code that drives ECS or pretends to be it:
 * **DifferentialMachine**: a Hypothesis state machine; subclass it with one
   adapter method and it checks your fake, simulator or endpoint against the
   model, call by call and status by status. The fleet actions
-  (``FLEET_ACTIONS``) are opt-in: ``actions = ACTIONS``.
+  (``FLEET_ACTIONS``) are opt-in: ``actions = ACTIONS``; a fake that models
+  only part of ECS narrows ``actions``, ``invalid_requests``,
+  ``too_many_ids`` and ``fault_kinds``, and the coverage tally says what was
+  left out. A failure shows the calls that reproduce it first (one block per
+  failure when there are several), then your own code's frames only.
 * **Coverage**: ``OutcomeCoverage`` tallies the (action, outcome) pairs a run
   reached; ``assert_documented_outcomes_reached`` fails on any documented pair
   it missed.
@@ -19,7 +23,12 @@ Four tools, for code that drives ECS or pretends to be it:
   not, which call no explanation gets past. ``ModelClient`` records such a
   history while your code runs against the model.
 
-Hypothesis is an optional extra (``pip install "lifecycle[testing]"``): the
+Response shapes: ``EcsModel.call`` returns typed responses and
+``ModelClient.call`` returns ``ResponseBody`` dicts (the body as an SDK's JSON);
+both have ``to_dict()``, the documented body as a plain dict, so code that
+reads bodies with ``.to_dict()`` runs against either.
+
+Hypothesis is an optional extra (``pip install "ecs-lifecycle[testing]"``): the
 strategies and the state machine import it when first used, everything else
 works without it, and so does ``import lifecycle``. The pytest plugin
 (``-p no:lifecycle`` turns it off) adds the fixtures ``lifecycle_model``,
@@ -32,7 +41,7 @@ from __future__ import annotations
 import importlib
 import typing
 
-from ._client import ModelClient
+from ._client import ModelClient, ResponseBody
 from ._conditions import AccountCondition, Fleet, InstanceCondition, World
 from ._coverage import (
     ACTIONS,
@@ -89,6 +98,7 @@ __all__ = [
     "Outcome",
     "OutcomeCoverage",
     "Request",
+    "ResponseBody",
     "World",
     "account_conditions",
     "action_params",
@@ -160,7 +170,7 @@ def __getattr__(name: str) -> typing.Any:
         if error.name is not None and error.name.split(".")[0] == "hypothesis":
             raise ImportError(
                 f"lifecycle.testing.{name} needs Hypothesis, an optional extra: "
-                'pip install "lifecycle[testing]"'
+                'pip install "ecs-lifecycle[testing]"'
             ) from error
         raise  # pragma: no cover - any other missing module is a broken install
     value = _present(getattr(module, name))

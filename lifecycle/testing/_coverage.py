@@ -6,6 +6,12 @@ The documented pairs come from the package's own error tables
 (StartInstances, StopInstances, RebootInstances) answered with ``SuccessFirst``
 succeeds as a request and answers each instance on its own: every per-instance
 error code its ``InstanceResponses`` carry is reached too, as that action's pair.
+
+A tally may *leave out* documented pairs its run cannot reach by design (a
+``DifferentialMachine`` that sends no invalid requests or injects no faults):
+``leave_out`` records them with the reason, ``missing`` and
+``assert_documented_outcomes_reached`` then do not expect them, and ``report``
+lists them as left out, saying why.
 """
 
 from __future__ import annotations
@@ -96,8 +102,32 @@ class OutcomeCoverage:
 
     def __init__(self, actions: Iterable[Action | str] | None = None) -> None:
         self._counts: Counter[Pair] = Counter()
+        self._left_out: dict[Pair, str] = {}
         self._lock = threading.Lock()
         self.actions: tuple[Action, ...] = ACTIONS if actions is None else resolve_actions(actions)
+
+    def leave_out(self, pairs: Iterable[tuple[Action | str, str]], why: str) -> None:
+        """Do not expect ``pairs``: the run cannot reach them by design, because ``why``.
+
+        ``missing``, ``report`` and ``assert_documented_outcomes_reached`` then
+        measure against the documented pairs without them; ``report`` lists
+        them as left out with ``why``. A pair already left out keeps its first
+        reason. ``clear`` keeps them: they describe the run, not its counts.
+        """
+        resolved = [(resolve_action(action), outcome) for action, outcome in pairs]
+        with self._lock:
+            for pair in resolved:
+                self._left_out.setdefault(pair, why)
+
+    @property
+    def left_out(self) -> Mapping[Pair, str]:
+        """The pairs ``leave_out`` took away, each with its reason."""
+        with self._lock:
+            return dict(self._left_out)
+
+    def expected(self) -> frozenset[Pair]:
+        """The documented pairs of ``self.actions`` but those left out: what a run should reach."""
+        return documented_outcomes(self.actions) - set(self.left_out)
 
     def record(self, action: Action | str, outcome: object) -> None:
         """Count one call of ``action`` that answered ``outcome``.
@@ -142,8 +172,8 @@ class OutcomeCoverage:
             return frozenset(self._counts)
 
     def missing(self, documented: Iterable[Pair] | None = None) -> frozenset[Pair]:
-        """The documented pairs no call answered (default: those of ``self.actions``)."""
-        wanted = documented_outcomes(self.actions) if documented is None else frozenset(documented)
+        """The documented pairs no call answered (default: ``expected()``)."""
+        wanted = self.expected() if documented is None else frozenset(documented)
         return wanted - self.pairs
 
     def undocumented(self) -> frozenset[Pair]:
@@ -154,9 +184,12 @@ class OutcomeCoverage:
         """A table, one line per documented or answered pair, with its count.
 
         Unreached documented pairs show ``0`` and a ``MISSING`` mark; answered
-        pairs no table lists are marked ``UNDOCUMENTED``. By default the
-        documented pairs are those of ``self.actions``.
+        pairs no table lists are marked ``UNDOCUMENTED``; unreached pairs
+        ``leave_out`` took away are marked ``LEFT OUT`` with the reason, and
+        the last line counts them. By default the documented pairs are those
+        of ``self.actions``.
         """
+        left_out = self.left_out
         wanted = documented_outcomes(self.actions) if documented is None else frozenset(documented)
         counts = self.counts()
         order = {action: n for n, action in enumerate(Action)}
@@ -169,11 +202,19 @@ class OutcomeCoverage:
             mark = ""
             if (action, outcome) not in known:
                 mark = "  UNDOCUMENTED"
+            elif not count and (action, outcome) in left_out:
+                mark = f"  LEFT OUT: {left_out[action, outcome]}"
             elif not count:
                 mark = "  MISSING"
             lines.append(f"{f'{action.value} -> {outcome}':<{width}}  {count:>7}{mark}")
-        reached = len(wanted & set(counts))
-        lines.append(f"{reached} of {len(wanted)} documented outcomes reached")
+        expected = wanted - set(left_out)
+        reached = len(expected & set(counts))
+        line = f"{reached} of {len(expected)} documented outcomes reached"
+        skipped = wanted & set(left_out)
+        if skipped:
+            reasons = ", ".join(sorted({left_out[pair] for pair in skipped}))
+            line += f"; {len(skipped)} left out ({reasons})"
+        lines.append(line)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -192,6 +233,7 @@ def assert_documented_outcomes_reached(
         coverage: The tally of a run.
         actions: Only these actions' pairs (default: ``coverage.actions``, which
             for a ``DifferentialMachine``'s tally are the actions it sends).
+            The pairs ``coverage.left_out`` are never required.
         exclude: Pairs not to require, for example ones your run cannot reach
             by design, such as ``("DescribeInstanceStatus", "MissingParameter")``
             when nothing you call ever omits a required parameter.
@@ -201,6 +243,7 @@ def assert_documented_outcomes_reached(
     """
     excluded = {(resolve_action(action), outcome) for action, outcome in exclude}
     wanted = documented_outcomes(coverage.actions if actions is None else actions) - excluded
+    wanted -= set(coverage.left_out)
     missing = coverage.missing(wanted)
     if missing:
         names = ", ".join(f"{a.value} -> {o}" for a, o in sorted(missing))

@@ -29,13 +29,30 @@ would fail on the first such call. Strategies, ``documented_outcomes`` and
 ``check_history`` take all nine by default: they only generate or read values,
 and break no implementation.
 
+What else a partial fake narrows. ``invalid_requests = False`` (no malformed
+requests, for a fake that does not check parameters), ``too_many_ids =
+False`` (malformed requests, but none of more than 100 ids) and
+``fault_kinds`` (the ``FaultKind`` values injected; ``()`` for none). Each
+leaves out of the coverage tally the documented pairs no remaining rule can
+reach, with the setting that took them away (``coverage.left_out``), so the
+report says what was not checked rather than counting it as missed. The
+pairs are read off the precedence tables: a code is left out when every
+check that answers it is switched off. Decision: class attributes, like
+``actions``, rather than per-rule overrides, because they are what a fake's
+author knows ("mine does not validate parameters") and they keep the rule
+set, the strategies and the tally in step.
+
 What is compared. An error: its code, and its HTTP status when both sides give
 one. A success: its body as ``documented_view`` reduces it (RequestId aside;
 a batch's per-instance entries; a DescribeInstances page's counts and each
 instance's id and status, not the times, which each side counts from its own
 epoch; a DescribeInstanceAttribute's id and status). A DescribeInstances with
 ``MaxResults`` is walked to its last page, each side following its own
-``NextToken``, and every page compared.
+``NextToken``, and every page compared. Two bodies that differ are reported
+key by key, as paths in the API's own nesting
+(``InstanceResponses.InstanceResponse[1].Code: model '200', implementation
+'IncorrectInstanceStatus' (InstanceId 'i-1')``), then as whole bodies when
+they are short enough to read.
 
 Settings. ``@settings(...)`` on a ``RuleBasedStateMachine`` is not inherited
 by subclasses, and Hypothesis's own default for state machines suppresses
@@ -48,19 +65,34 @@ and ``--hypothesis-profile`` apply), then the harness profile chosen with
 subclass replaces all of this, as in Hypothesis, and *is* inherited by its
 own subclasses here; ``@harness_settings(...)`` adjusts it instead.
 
-A failure prints the steps as calls on the machine (``state.start_instance(
-instance_id=instances_0, params={})``): pasted into a test they run as they
-are, outside Hypothesis, and fail the same way.
+Failure reports. A failure prints the steps as calls on the machine
+(``state.start_instance(instance_id=instances_0, params={})``), each call's
+two answers as a ``# t=...`` comment before it: pasted into a test they run
+as they are, outside Hypothesis, and fail the same way. ``TestCase`` (and
+``run_as_test``, the same outside pytest) raises the failure with the
+harness's and Hypothesis's frames cut from its traceback, so what is left is
+the message, the calls, and the frames of your own code if it raised. When
+Hypothesis finds several distinct failures (an ``ExceptionGroup``), the
+group's first note lists each one's headline and calls, one block per
+failure, and Python prints it before any member's traceback. Hypothesis
+tells failures apart by exception type and the line that raised it, so two
+wrong answers of your fake count as one failure: fix it, and the next shows.
+Hypothesis's own ``run_state_machine_as_test`` still works, with its own
+report.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Mapping, Sequence
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from types import TracebackType
 from typing import Any, ClassVar, Final, Protocol, TypeVar, runtime_checkable
 
+import hypothesis
 from hypothesis import Phase, currently_in_test_context, event, note
 from hypothesis import settings as Settings
 from hypothesis import strategies as st
@@ -72,15 +104,18 @@ from hypothesis.stateful import (
     multiple,
     precondition,
     rule,
+    run_state_machine_as_test,
 )
 
-from .. import Action, Durations, EcsModel, FaultRule, ManualClock
-from .._spec import REGION_ID
+from .. import Action, Durations, EcsModel, FaultKind, FaultRule, ManualClock
+from .._faults import READ_ONLY
+from .._spec import PRECEDENCE, REGION_ID, Check
 from ..errors import InvalidArgument
 from ._conditions import Fleet
 from ._coverage import MACHINE_ACTIONS, OutcomeCoverage, resolve_actions
 from ._outcomes import Outcome, Request, documented_view
-from ._strategies import action_params, fault_rules, fleets, invalid_requests, valid_requests
+from ._strategies import action_params, fault_rules, fleets, valid_requests
+from ._strategies import invalid_requests as _invalid_requests
 
 __all__ = [
     "PROFILES",
@@ -105,8 +140,9 @@ class Implementation(Protocol):
 
     Optional methods, used when present:
 
-    * ``add_fault(rule)``: inject a ``lifecycle.FaultRule``. Without it, the
-      harness injects no faults.
+    * ``add_fault(rule)``: inject a ``lifecycle.FaultRule`` (of the machine's
+      ``fault_kinds``). Without it, the harness injects no faults, and the
+      codes only faults give are left out of the coverage tally.
     * ``statuses(instance_ids) -> list[str]``: read statuses without a call
       (no fault can hit it). Without it, the status check calls both sides
       with the first of DescribeInstanceStatus, DescribeInstances and
@@ -256,6 +292,22 @@ class DifferentialMachine(RuleBasedStateMachine):
     DescribeInstanceStatus, DescribeInstances and DescribeInstanceAttribute in
     ``actions``.
 
+    A fake that models only part of ECS narrows the rest too:
+
+    * ``invalid_requests = False``: no malformed requests (it does not check
+      parameters); every parameter check's code is left out.
+    * ``too_many_ids = False``: malformed requests, but none naming more than
+      100 ids (it does not count them); ``TooManyInstanceIds`` is left out.
+    * ``fault_kinds``: the ``lifecycle.FaultKind`` values injected (default:
+      all four, when the implementation has ``add_fault``); ``()`` injects
+      none. A code only faults give (``Throttling``, ``InternalError``) is
+      left out when no kind left can give it, or when the implementation has
+      no ``add_fault``.
+
+    What is left out is not expected of the run: ``coverage.left_out`` names
+    each pair with the setting that took it away, ``coverage.report()`` marks
+    it ``LEFT OUT``, and the pytest summary counts it.
+
     Attributes:
         model: The reference ``EcsModel`` of the current example.
         implementation: What ``make_implementation`` returned.
@@ -270,17 +322,23 @@ class DifferentialMachine(RuleBasedStateMachine):
     actions: ClassVar[Sequence[Action | str]] = MACHINE_ACTIONS
     durations: ClassVar[Durations] = Durations()
     fleet_strategy: ClassVar[st.SearchStrategy[Fleet]] = fleets()
+    #: Whether to send malformed requests (``invalid_requests()``).
+    invalid_requests: ClassVar[bool] = True
+    #: Whether a malformed request may name more than 100 ids.
+    too_many_ids: ClassVar[bool] = True
+    #: The fault kinds injected when the implementation has ``add_fault``; ``()`` for none.
+    fault_kinds: ClassVar[Sequence[FaultKind | str]] = tuple(FaultKind)
     coverage: ClassVar[OutcomeCoverage] = OutcomeCoverage(MACHINE_ACTIONS)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "actions" in vars(cls):
-            try:
-                cls.actions = resolve_actions(cls.actions)
-            except InvalidArgument as error:
-                raise InvalidArgument(f"{cls.__name__}.actions: {error}") from None
+        own = vars(cls)
+        if _NARROWING & set(own):
+            _resolve_narrowing(cls)
             _install_action_rules(cls)
         cls.coverage = OutcomeCoverage(cls.actions)
+        for why, pairs in _left_out(cls).items():
+            cls.coverage.leave_out(pairs, why)
         inherited = next(
             (
                 found
@@ -292,6 +350,7 @@ class DifferentialMachine(RuleBasedStateMachine):
             None,
         )
         setattr(cls.TestCase, "settings", _ResolvedSettings(inherited))  # noqa: B010
+        setattr(cls.TestCase, "runTest", _run_test_of(cls))  # noqa: B010
         # Hypothesis marks a decorated class with an attribute that its subclasses
         # inherit, and then refuses @settings on them; each subclass starts fresh.
         cls._hypothesis_internal_settings_applied = False
@@ -311,6 +370,32 @@ class DifferentialMachine(RuleBasedStateMachine):
         self._model: EcsModel | None = None
         self._implementation: Any = None
         self._fleet: Fleet | None = None
+
+    @classmethod
+    def run_as_test(cls, settings: Settings | None = None, /, **overrides: Any) -> None:
+        """Run the machine as a test, outside pytest: what ``TestCase`` runs inside it.
+
+        Args:
+            settings: The settings (default: the class's, as ``TestCase`` resolves them).
+            **overrides: Settings to change on top of those, such as ``max_examples=100``.
+
+        Raises:
+            AssertionError: the one failure found (or the exception your
+                implementation raised), with the calls that reproduce it as its
+                notes and the harness's own frames trimmed from its traceback.
+            ExceptionGroup: several distinct failures, each as above; the
+                group's first note lists each failure's headline and its calls,
+                one block per failure, before any traceback.
+        """
+        __tracebackhide__ = True  # pytest: the failure is in the calls, not in this frame
+        resolved = cls.TestCase.settings if settings is None else settings
+        if overrides:
+            resolved = Settings(resolved, **overrides)
+        try:
+            run_state_machine_as_test(cls, settings=resolved)
+        except BaseException as failure:
+            _present_failure(cls, failure)
+            raise
 
     # ----------------------------------------------------------- the adapter
     def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
@@ -369,6 +454,12 @@ class DifferentialMachine(RuleBasedStateMachine):
                 "include no describe action, so no status can be compared; add one of "
                 + ", ".join(a.value for a in _STATUS_READERS)
             )
+        if self.fault_kinds and not callable(getattr(implementation, "add_fault", None)):
+            why = "the implementation has no add_fault"
+            unreachable = _unreachable(
+                resolve_actions(self.actions), lambda action: dict.fromkeys(_FAULTS, why)
+            )
+            type(self).coverage.leave_out(unreachable, why)
         self._implementation = implementation
         return multiple(*fleet.instance_ids)
 
@@ -474,19 +565,23 @@ class DifferentialMachine(RuleBasedStateMachine):
                     request,
                     Outcome.of(functools.partial(request.send, self.model)),
                     Outcome.of(functools.partial(request.send, self.implementation)),
+                    quiet=True,  # a read after every step: noted only if it disagrees
                 )
             return
         expected = [status.value for status in self.model.statuses(ids)]
         actual = [str(status) for status in reader(ids)]
-        assert actual == expected, (
-            f"statuses differ at t={self.clock.now()}: "
-            + ", ".join(
-                f"{i}: model {e}, implementation {a}"
-                for i, e, a in zip(ids, expected, actual, strict=False)
-                if e != a
+        # Raised, not asserted: pytest rewrites this package's asserts and would
+        # append its own introspection of the comparison to the message.
+        if actual != expected:
+            raise AssertionError(
+                f"statuses differ at t={self.clock.now()}: "
+                + ", ".join(
+                    f"{i}: model {e}, implementation {a}"
+                    for i, e, a in zip(ids, expected, actual, strict=False)
+                    if e != a
+                )
+                + ("" if len(actual) == len(expected) else f" (got {len(actual)} statuses)")
             )
-            + ("" if len(actual) == len(expected) else f" (got {len(actual)} statuses)")
-        )
 
     def teardown(self) -> None:
         """Close the implementation if it has ``close()``."""
@@ -530,17 +625,25 @@ class DifferentialMachine(RuleBasedStateMachine):
         return model_outcome, outcome
 
     def _check(
-        self, request: Request, expected: Outcome, actual: Outcome, before: str | None = None
+        self,
+        request: Request,
+        expected: Outcome,
+        actual: Outcome,
+        before: str | None = None,
+        *,
+        quiet: bool = False,
     ) -> None:
         expected, actual = _documented(request, expected), _documented(request, actual)
         line = f"t={self.clock.now()} {request!r}: model {expected}, implementation {actual}"
-        if currently_in_test_context():
-            note(line)
-        assert actual.agrees_with(expected), (
-            line
-            + _body_difference(expected, actual)
-            + ("" if before is None else f"\n  before the call, the model had: {before}")
-        )
+        agreed = actual.agrees_with(expected)
+        if currently_in_test_context() and not (quiet and agreed):
+            note(f"# {line}")  # a comment, so that the printed reproduction stays pasteable
+        if not agreed:
+            raise AssertionError(
+                line
+                + _body_difference(expected, actual)
+                + ("" if before is None else f"\n  before the call, the model had: {before}")
+            )
 
 
 #: The actions that read statuses, in the order the invariant prefers them.
@@ -551,14 +654,112 @@ _STATUS_READERS: Final = (
 )
 
 
+#: The class attributes that narrow what a machine sends.
+_NARROWING: Final = frozenset({"actions", "invalid_requests", "too_many_ids", "fault_kinds"})
+#: The checks only a malformed request fails.
+_PARAMETER_CHECKS: Final = frozenset(
+    {
+        Check.REQUIRED_PARAMETERS,
+        Check.VALID_PARAMETERS,
+        Check.INSTANCE_IDS_WELL_FORMED,
+        Check.INSTANCE_ID_COUNT,
+        Check.STATUS_FILTER,
+        Check.CHARGE_TYPE_FILTER,
+        Check.LOCK_REASON_FILTER,
+    }
+)
+#: The checks only an injected fault fails.
+_FAULTS: Final = (Check.THROTTLED, Check.INJECTED_FAULT)
+
+
+def _resolve_narrowing(cls: type[DifferentialMachine]) -> None:
+    """Check and normalise the narrowing attributes ``cls`` sets itself."""
+    own = vars(cls)
+    try:
+        if "actions" in own:
+            cls.actions = resolve_actions(cls.actions)
+        for name in ("invalid_requests", "too_many_ids"):
+            if name in own and not isinstance(own[name], bool):
+                raise InvalidArgument(f"{name}={own[name]!r}: expected True or False")
+        if "fault_kinds" in own:
+            kinds = own["fault_kinds"]
+            if isinstance(kinds, str) or not isinstance(kinds, Iterable):
+                raise InvalidArgument(
+                    f"fault_kinds={kinds!r}: expected a collection of kinds, such as [{kinds!r}]"
+                )
+            try:
+                chosen = {FaultKind(kind) for kind in kinds}
+            except ValueError:
+                names = ", ".join(kind.value for kind in FaultKind)
+                raise InvalidArgument(f"fault_kinds={kinds!r}: expected some of {names}") from None
+            cls.fault_kinds = tuple(kind for kind in FaultKind if kind in chosen)
+    except InvalidArgument as error:
+        raise InvalidArgument(f"{cls.__name__}.{error}") from None
+
+
+def _left_out(cls: type[DifferentialMachine]) -> dict[str, list[tuple[Action, str]]]:
+    """The documented pairs ``cls``'s narrowing makes unreachable, by the setting responsible."""
+    kinds = {FaultKind(kind) for kind in cls.fault_kinds}
+    kinds_set = f"fault_kinds = {tuple(kind.value for kind in FaultKind if kind in kinds)!r}"
+
+    def disabled(action: Action) -> dict[Check, str]:
+        off: dict[Check, str] = {}
+        if not cls.invalid_requests:
+            off.update(dict.fromkeys(_PARAMETER_CHECKS, "invalid_requests = False"))
+        elif not cls.too_many_ids:
+            off[Check.INSTANCE_ID_COUNT] = "too_many_ids = False"
+        if FaultKind.THROTTLE not in kinds:
+            off[Check.THROTTLED] = kinds_set
+        # A lost response hits only a call that changed something.
+        lost = FaultKind.LOST_RESPONSE in kinds and action not in READ_ONLY
+        if FaultKind.ERROR not in kinds and not lost:
+            off[Check.INJECTED_FAULT] = kinds_set
+        return off
+
+    by_reason: dict[str, list[tuple[Action, str]]] = {}
+    for action in resolve_actions(cls.actions):
+        off = disabled(action)
+        for pair, why in _unreachable_by_reason(action, off).items():
+            by_reason.setdefault(why, []).append(pair)
+    return by_reason
+
+
+def _unreachable(
+    actions: Iterable[Action], disabled: Callable[[Action], Mapping[Check, str]]
+) -> list[tuple[Action, str]]:
+    """The pairs of ``actions`` that no enabled check can answer."""
+    return [pair for action in actions for pair in _unreachable_by_reason(action, disabled(action))]
+
+
+def _unreachable_by_reason(
+    action: Action, off: Mapping[Check, str]
+) -> dict[tuple[Action, str], str]:
+    """Each code of ``action``'s precedence whose every check is in ``off``, with a reason."""
+    producers: dict[str, list[Check]] = {}
+    for each in PRECEDENCE[action]:
+        producers.setdefault(each.code.value, []).append(each.check)
+    return {
+        (action, code): off[checks[0]]
+        for code, checks in producers.items()
+        if all(check in off for check in checks)
+    }
+
+
 def _install_action_rules(cls: type[DifferentialMachine]) -> None:
-    """Give ``cls`` the rules that draw from its ``actions``: malformed requests,
-    unknown instances and fault injections."""
+    """Give ``cls`` the rules that draw from its ``actions`` and narrowing: malformed
+    requests, unknown instances and fault injections."""
     actions = cls.actions
     unknown = [a for a in actions if a in _REFUSE_UNKNOWN]
-    cls.malformed_request = rule(  # type: ignore[method-assign]
-        request=invalid_requests(actions, instance_ids=_INSTANCES)
-    )(_plain(DifferentialMachine.malformed_request))
+    if cls.invalid_requests:
+        cls.malformed_request = rule(  # type: ignore[method-assign]
+            request=_invalid_requests(
+                actions, instance_ids=_INSTANCES, too_many_ids=cls.too_many_ids
+            )
+        )(_plain(DifferentialMachine.malformed_request))
+    else:  # a plain method: no rule
+        cls.malformed_request = _plain(  # type: ignore[method-assign]
+            DifferentialMachine.malformed_request
+        )
     if unknown:
         cls.unknown_instance = rule(  # type: ignore[method-assign]
             request=valid_requests(unknown, instance_ids=())
@@ -567,12 +768,16 @@ def _install_action_rules(cls: type[DifferentialMachine]) -> None:
         cls.unknown_instance = _plain(  # type: ignore[method-assign]
             DifferentialMachine.unknown_instance
         )
+    if not cls.fault_kinds:
+        cls.inject_fault = _plain(DifferentialMachine.inject_fault)  # type: ignore[method-assign]
+        return
     cls.inject_fault = precondition(  # type: ignore[method-assign]
         lambda self: callable(getattr(self.implementation, "add_fault", None))
     )(
         rule(
             fault=fault_rules(
                 actions=(None, *actions),
+                kinds=cls.fault_kinds,
                 deterministic=True,
                 # Mostly for any instance: a rule limited to instances never hits
                 # the listing or batch actions.
@@ -580,6 +785,101 @@ def _install_action_rules(cls: type[DifferentialMachine]) -> None:
             )
         )(_plain(DifferentialMachine.inject_fault))
     )
+
+
+def _run_test_of(machine: type[DifferentialMachine]) -> Callable[[Any], None]:
+    """The ``runTest`` of ``machine.TestCase``: ``run_as_test`` with the case's settings."""
+
+    def runTest(self: Any) -> None:  # unittest's name
+        __tracebackhide__ = True
+        machine.run_as_test(self.settings)
+
+    # What Hypothesis marks its own runTest with: its pytest plugin and ours read them.
+    runTest.is_hypothesis_test = True  # type: ignore[attr-defined]
+    runTest._hypothesis_state_machine_class = machine  # type: ignore[attr-defined]
+    return runTest
+
+
+#: The first note Hypothesis gives a shrunk failure, before the steps.
+_FAILING: Final = "Failing test case"
+#: Frames in these directories are the harness's and Hypothesis's, never the user's.
+_NOT_YOURS: Final = tuple(
+    os.path.dirname(os.path.abspath(path)) + os.sep for path in (__file__, hypothesis.__file__)
+)
+
+
+def _present_failure(machine: type[DifferentialMachine], failure: BaseException) -> None:
+    """Make a shrunk failure show its calls first, and drop the harness's frames.
+
+    Leaves anything that is not shrunk failures (a health check, a flaky test,
+    a bad definition) as Hypothesis raised it.
+    """
+    group = type(failure) in (ExceptionGroup, BaseExceptionGroup)
+    failures: Sequence[BaseException] = (
+        failure.exceptions if isinstance(failure, BaseExceptionGroup) and group else [failure]
+    )
+    steps = [_reproduction(each) for each in failures]
+    if not all(steps):
+        return
+    for each in failures:
+        each.__traceback__ = _outside_harness(each.__traceback__)
+    if not group:
+        return
+    failure.__traceback__ = None
+    blocks = [
+        f"Failure {n} of {len(failures)}: {_headline(each)}\n"
+        + "\n".join(f"    {line}" for line in calls)
+        for n, (each, calls) in enumerate(zip(failures, steps, strict=True), 1)
+    ]
+    summary = (
+        f"{machine.__name__}: {len(failures)} distinct failures, each shrunk to the calls "
+        "that reproduce it (paste a block into a test to replay it; tracebacks follow):\n\n"
+        + "\n\n".join(blocks)
+    )
+    failure.__notes__ = [summary, *getattr(failure, "__notes__", [])]
+
+
+def _reproduction(failure: BaseException) -> list[str]:
+    """The pasteable calls among a failure's notes: ``state = ...`` to ``state.teardown()``.
+
+    A note that is not a call (your own ``note()``) becomes a comment. Empty when
+    the failure carries no reproduction.
+    """
+    notes = [str(n) for n in getattr(failure, "__notes__", [])]
+    start = next((n for n, text in enumerate(notes) if text.startswith(_FAILING)), None)
+    if start is None:
+        return []
+    calls = []
+    for text in notes[start + 1 :]:
+        calls.append(text if _CALL.match(text) or text.startswith("#") else f"# {text}")
+        if text == "state.teardown()":
+            break
+    return calls
+
+
+#: A printed step: ``state = X()``, ``state.rule(...)``, ``(a, b) = state.rule(...)``.
+_CALL: Final = re.compile(r"(state\b|[\w(), ]+ = state\.)")
+
+
+def _headline(failure: BaseException) -> str:
+    text = str(failure).splitlines()[0] if str(failure) else ""
+    if isinstance(failure, AssertionError) and text:
+        return text
+    return f"{type(failure).__name__}: {text}" if text else type(failure).__name__
+
+
+def _outside_harness(traceback: TracebackType | None) -> TracebackType | None:
+    """``traceback`` without the harness's and Hypothesis's frames: what is left is your code's."""
+    kept = []
+    while traceback is not None:
+        if not traceback.tb_frame.f_code.co_filename.startswith(_NOT_YOURS):
+            kept.append(traceback)
+        traceback = traceback.tb_next
+    if not kept:
+        return None
+    for entry, following in zip(kept, [*kept[1:], None], strict=True):
+        entry.tb_next = following
+    return kept[0]
 
 
 def _plain(method: Any) -> Any:
@@ -617,9 +917,66 @@ def _documented(request: Request, outcome: Outcome) -> Outcome:
 
 
 def _body_difference(expected: Outcome, actual: Outcome) -> str:
-    if expected.code == actual.code and expected.body is not None and actual.body is not None:
-        return f"\n  model body: {expected.body}\n  implementation body: {actual.body}"
-    return ""
+    """The keys where two success bodies differ, one line each, then the bodies if short."""
+    if expected.code != actual.code or expected.body is None or actual.body is None:
+        return ""
+    found = list(_differences(expected.body, actual.body, ""))
+    lines = [
+        f"\n  {path}: model {_shown(model)}, implementation {_shown(theirs)}"
+        + ("" if who is None else f" (InstanceId {who!r})")
+        for path, model, theirs, who in found[:_DIFFERENCES_SHOWN]
+    ]
+    if len(found) > _DIFFERENCES_SHOWN:
+        lines.append(f"\n  ... and {len(found) - _DIFFERENCES_SHOWN} more differences")
+    bodies = f"\n  model body: {expected.body}\n  implementation body: {actual.body}"
+    if len(bodies) > _BODIES_SHOWN:
+        bodies = f"\n  (the whole bodies are not shown: {len(bodies)} characters)"
+    return ", but the bodies differ:" + "".join(lines) + bodies
+
+
+#: The most differing keys a failure names, and the longest pair of bodies it prints whole.
+_DIFFERENCES_SHOWN: Final = 10
+_BODIES_SHOWN: Final = 600
+#: ``documented_view`` keeps these twice-wrapped lists as plain lists: a path names
+#: them as the API does (``InstanceResponses.InstanceResponse[1]``).
+_WRAPPED: Final = {"InstanceResponses": "InstanceResponse", "Instances": "Instance"}
+_ABSENT: Final = object()
+
+
+def _differences(
+    model: object, theirs: object, path: str, who: str | None = None
+) -> Iterator[tuple[str, object, object, str | None]]:
+    """Each (path, model value, implementation value, instance id) where two bodies differ.
+
+    Keys missing on one side are ``_ABSENT`` there; a list entry that is the same
+    instance on both sides (equal ``InstanceId``) names it.
+    """
+    if isinstance(model, Mapping) and isinstance(theirs, Mapping):
+        for key in (*model, *(k for k in theirs if k not in model)):
+            mine, other = model.get(key, _ABSENT), theirs.get(key, _ABSENT)
+            name = f"{path}.{key}" if path else str(key)
+            if key in _WRAPPED and isinstance(mine, list) and isinstance(other, list):
+                name += f".{_WRAPPED[key]}"
+            yield from _differences(mine, other, name, who)
+    elif isinstance(model, list) and isinstance(theirs, list):
+        for n in range(max(len(model), len(theirs))):
+            mine = model[n] if n < len(model) else _ABSENT
+            other = theirs[n] if n < len(theirs) else _ABSENT
+            same = _instance_id(mine)
+            yield from _differences(
+                mine, other, f"{path}[{n}]", same if same and same == _instance_id(other) else who
+            )
+    elif model != theirs:
+        yield path, model, theirs, who
+
+
+def _instance_id(entry: object) -> str | None:
+    value = entry.get("InstanceId") if isinstance(entry, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def _shown(value: object) -> str:
+    return "(absent)" if value is _ABSENT else repr(value)
 
 
 def _views(model: EcsModel, request: Request) -> str:

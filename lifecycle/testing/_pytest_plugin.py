@@ -23,7 +23,7 @@ Fixtures:
 Summary: after a run that collected ``DifferentialMachine`` test cases
 (``TestX = CheckX.TestCase``), one line per machine: how many of the
 documented (action, outcome) pairs of the actions it sends the model
-answered, and which not.
+answered, how many its narrowing left out and why, and which were not reached.
 
 Options:
     --lifecycle-profile=NAME: the settings every ``DifferentialMachine`` runs
@@ -41,7 +41,7 @@ import pytest
 # Already imported: this module lives in lifecycle.testing, whose parents these are.
 from lifecycle import EcsModel, ManualClock
 from lifecycle.errors import InvalidArgument
-from lifecycle.testing import ModelClient, documented_outcomes
+from lifecycle.testing import ModelClient
 
 if TYPE_CHECKING:
     from lifecycle import MockEcs
@@ -112,10 +112,16 @@ def pytest_terminal_summary(
         return
     terminalreporter.section("lifecycle: documented outcomes reached")
     for machine in machines:
-        # Each machine against the actions it sends (its tally knows them).
-        documented = documented_outcomes(machine.coverage.actions)
-        missing = sorted(f"{a.value} -> {o}" for a, o in documented - machine.coverage.pairs)
+        # Each machine against the actions it sends (its tally knows them), but the
+        # pairs its narrowing (or an implementation without add_fault) left out.
+        coverage = machine.coverage
+        documented = coverage.expected()
+        missing = sorted(f"{a.value} -> {o}" for a, o in documented - coverage.pairs)
         line = f"{machine.__qualname__}: {len(documented) - len(missing)} of {len(documented)}"
+        left_out = coverage.left_out
+        if left_out:
+            reasons = ", ".join(sorted(set(left_out.values())))
+            line += f" ({len(left_out)} left out: {reasons})"
         if missing:
             shown = ", ".join(missing[:_SHOWN])
             more = f" and {len(missing) - _SHOWN} more" if len(missing) > _SHOWN else ""

@@ -389,26 +389,33 @@ def _good_ids(param: Param, ids: st.SearchStrategy[str]) -> st.SearchStrategy[ob
 
 
 def _bad_ids(
-    action: Action, param: Param, ids: st.SearchStrategy[str]
-) -> st.SearchStrategy[object]:
+    action: Action, param: Param, ids: st.SearchStrategy[str], too_many_ids: bool
+) -> st.SearchStrategy[object] | None:
     # More than 100 ids is one choice among several: rare, as it costs a long request.
+    too_many: list[st.SearchStrategy[object]] = []
+    if too_many_ids:
+        too_many.append(
+            st.just(json.dumps(list(_TOO_MANY_IDS)))
+            if param.type is ParamType.JSON_LIST
+            else st.just(list(_TOO_MANY_IDS))
+        )
     if param.type is ParamType.JSON_LIST:
         return st.one_of(
             ids.map(lambda i: f"{i},{i}-other"),  # a comma list, not JSON
             ids.map(lambda i: json.dumps({"InstanceIds": [i]})),
             ids.map(lambda i: json.dumps([i, 3])),
-            st.just(json.dumps(list(_TOO_MANY_IDS))),
+            *too_many,
         )
     if not param.required:
         # An empty id is malformed where the action checks its ids are well formed.
         checked = Check.INSTANCE_IDS_WELL_FORMED in {rule.check for rule in PRECEDENCE[action]}
-        empty = [ids.map(lambda i: [i, ""])] if checked else []
-        return st.one_of(*empty, st.just(list(_TOO_MANY_IDS)))
+        options = [ids.map(lambda i: [i, ""])] if checked else []
+        return st.one_of(*options, *too_many) if options or too_many else None
     return st.one_of(
         st.just([]),  # no InstanceId.N at all: missing
         ids.map(lambda i: [i, i]),  # the same id twice: malformed
         ids.map(lambda i: [i, ""]),  # an empty id: malformed
-        st.just(list(_TOO_MANY_IDS)),
+        *too_many,
     )
 
 
@@ -457,7 +464,7 @@ def _good_params(
 
 
 def _action_params(
-    action: Action, ids: st.SearchStrategy[str], valid: bool
+    action: Action, ids: st.SearchStrategy[str], valid: bool, too_many_ids: bool = True
 ) -> st.SearchStrategy[dict[str, object]]:
     """Parameters of ``action``; an invalid set has one defect or two.
 
@@ -471,7 +478,7 @@ def _action_params(
     defective: dict[str, st.SearchStrategy[object]] = {}
     for param in PARAMETERS[action]:
         bad = (
-            _bad_ids(action, param, ids)
+            _bad_ids(action, param, ids, too_many_ids)
             if param is id_param and param.type is not ParamType.STRING
             else _bad_value(param)
         )
@@ -504,6 +511,7 @@ def action_params(
     *,
     valid: bool = True,
     instance_ids: Iterable[str] | st.SearchStrategy[str] | None = None,
+    too_many_ids: bool = True,
 ) -> st.SearchStrategy[dict[str, object]]:
     """Parameters for ``action``, drawn from the model's own parameter tables.
 
@@ -525,9 +533,20 @@ def action_params(
             DescribeInstances filter's ``...NotFound``).
         instance_ids: For the list actions: the ids (or a strategy of ids) to
             name; default: an unknown id.
+        too_many_ids: Whether an invalid set may name more than 100 ids
+            (``TooManyInstanceIds``); ``False`` for an implementation that
+            does not count them.
     """
     resolved = resolve_action(action)
-    return _action_params(resolved, _ids_strategy(instance_ids, unknown_ids=True), valid)
+    _check_flag("too_many_ids", too_many_ids)
+    return _action_params(
+        resolved, _ids_strategy(instance_ids, unknown_ids=True), valid, too_many_ids
+    )
+
+
+def _check_flag(name: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidArgument(f"{name}={value!r}: expected True or False")
 
 
 def _requests(
@@ -535,12 +554,14 @@ def _requests(
     instance_ids: Iterable[str] | st.SearchStrategy[str] | None,
     unknown_ids: bool,
     valid: bool,
+    too_many_ids: bool = True,
 ) -> st.SearchStrategy[Request]:
     chosen = ACTIONS if actions is None else resolve_actions(actions)
+    _check_flag("too_many_ids", too_many_ids)
     ids = _ids_strategy(instance_ids, unknown_ids)
     options = []
     for action in chosen:
-        params = _action_params(action, ids, valid)
+        params = _action_params(action, ids, valid, too_many_ids)
         if _names_one_instance(action):
             options.append(st.builds(_single_request, st.just(action), ids, params))
         else:
@@ -579,6 +600,7 @@ def invalid_requests(
     *,
     instance_ids: Iterable[str] | st.SearchStrategy[str] | None = None,
     unknown_ids: bool = True,
+    too_many_ids: bool = True,
 ) -> st.SearchStrategy[Request]:
     """Malformed requests: each has one or more defects a parameter check refuses.
 
@@ -586,10 +608,10 @@ def invalid_requests(
     true or false, a value outside its documented choices, a page number or
     size out of range, a batch with no id, an empty id or the same id twice,
     an ``InstanceIds`` that is no JSON array of strings, more than 100 ids
-    (rarely), a ``NextToken`` no page gave. The model answers the parameter
-    check its precedence puts first.
+    (rarely; never with ``too_many_ids=False``), a ``NextToken`` no page gave.
+    The model answers the parameter check its precedence puts first.
     """
-    return _requests(actions, instance_ids, unknown_ids, valid=False)
+    return _requests(actions, instance_ids, unknown_ids, valid=False, too_many_ids=too_many_ids)
 
 
 def requests(
