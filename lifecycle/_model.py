@@ -415,8 +415,9 @@ class EcsModel(FleetMixin, ConditionsMixin, ObservationMixin, PlatformMixin):
         Instances, account, clock time, pending transitions, fault rules and the
         state of every seeded stream are saved, so a restored model answers the
         same calls with the same ids, timings and trace. Subscribers and the
-        clock object are not saved. The format is documented in the README
-        ("Snapshots") and is versioned; the bytes carry a sha256 checksum.
+        clock object are not saved. The format is documented in docs/model.md
+        ("Faults, fleets and snapshots") and is versioned; the bytes carry a
+        sha256 checksum.
 
         Raises:
             SnapshotError: if a duration is a custom ``Duration`` (only ``Fixed``,

@@ -22,7 +22,7 @@ Theory of operation. A call is decided in two steps:
    the action's trigger is valid from the current status.
 
 When several rules fail at once the docs do not say which error wins, so
-the order below is *our* documented decision (see README "Precedence"):
+the order below is *our* documented decision (docs/rules.md, "Precedence"):
 parameters, injected faults, dry run, existence, readiness, security lock,
 expiry, balance, status, disks. It is explicitly prioritised the same way for
 every action, and an action simply omits the checks its table does not list.

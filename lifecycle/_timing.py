@@ -1,7 +1,7 @@
 """How long Pending, Starting and Stopping last: fixed, drawn from a distribution, or zero.
 
 The documents give no durations, so the defaults are round numbers, stated
-in the README, and every caller can replace them. Draws come from the model's
+in docs/model.md, and every caller can replace them. Draws come from the model's
 own seeded generator, so the same seed gives the same timings.
 """
 

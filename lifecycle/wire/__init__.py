@@ -15,7 +15,7 @@ with a ``WireResponse`` without sockets (the ECS RPC protocol: parameters,
 V2 and V3 signatures, documented envelopes in JSON or XML); ``WireApp`` is a
 WSGI application; ``WireServer``/``serve`` host it on a threaded standard
 library server. ``/_lifecycle/`` is a JSON control surface for tests and
-simulators (see the README, "Speak ECS on the wire").
+simulators (see docs/sdk.md).
 """
 
 from ._accounts import Account, Accounts, Credential, EventLog, ServerClock, load_credentials
