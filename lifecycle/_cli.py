@@ -8,6 +8,7 @@ is decided here. ``main`` never calls ``sys.exit``: it returns the exit code
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
 import sys
@@ -154,6 +155,25 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_unknown(parser: argparse.ArgumentParser, command: str, unknown: list[str]) -> None:
+    """Say which arguments the subcommand does not take, with its own usage and a guess.
+
+    ``parse_args`` would report them with the top-level usage, which does not
+    list the subcommand's options (``simulate --instanses 5``).
+    """
+    (commands,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    sub: argparse.ArgumentParser = commands.choices[command]
+    known = [option for action in sub._actions for option in action.option_strings]
+    guesses = [
+        match
+        for word in unknown
+        if word.startswith("-")
+        for match in difflib.get_close_matches(word.split("=")[0], known, n=1)
+    ]
+    hint = f" (did you mean {', '.join(guesses)}?)" if guesses else ""
+    sub.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lifecycle`` command line.
 
@@ -168,8 +188,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code: 0 on success, 2 for a usage error (an unknown
         subcommand or action name, a missing subcommand, a malformed seed).
     """
+    parser = _parser()
     try:
-        args = _parser().parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:
+            _refuse_unknown(parser, args.command, unknown)
     except SystemExit as exit_:  # argparse exits for --help, --version and usage errors
         return exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 1
     if args.command == "simulate":

@@ -209,3 +209,27 @@ def test_running_the_package_as_a_module_exits_with_mains_code(
         runpy.run_module("lifecycle", run_name="__main__", alter_sys=True)
     assert exited.value.code == 0
     assert "not_security_locked" in capsys.readouterr().out
+
+
+def test_a_misspelt_option_is_answered_with_the_subcommand_s_usage_and_a_guess(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "simulate", "--instanses", "5")
+    assert code == 2
+    assert "usage: lifecycle simulate" in err
+    assert err.rstrip().endswith(
+        "lifecycle simulate: error: unrecognized arguments: --instanses 5 "
+        "(did you mean --instances?)"
+    )
+    code, _, err = run(capsys, "demo", "--bogus")
+    assert code == 2
+    assert err.rstrip().endswith("lifecycle demo: error: unrecognized arguments: --bogus")
+
+
+@pytest.mark.parametrize("days", ["-1", "0"])
+def test_days_that_are_not_positive_get_the_one_true_bound(
+    capsys: pytest.CaptureFixture[str], days: str
+) -> None:
+    code, _, err = run(capsys, "simulate", "--days", days)
+    assert code == 2
+    assert err.rstrip().endswith(f"days={float(days)!r}: expected a number > 0")

@@ -57,7 +57,8 @@ def _finite(where: str, value: object, *, low: float = 0.0, high: float = math.i
 
 
 def _positive(where: str, value: object) -> float:
-    number = _finite(where, value)
+    # Not _finite's ">= 0" first: -1 and 0 get the same, true answer.
+    number = _finite(where, value, low=-math.inf)
     if number <= 0:
         raise InvalidArgument(f"{where}={value!r}: expected a number > 0")
     return number
