@@ -655,3 +655,38 @@ def test_a_billing_change_with_one_bad_field_changes_nothing(
     before = app.accounts["alice"].model.account
     refused(app, 400, "POST", "/accounts/alice/billing", body)
     assert app.accounts["alice"].model.account == before
+
+
+# ----------------------------------------- found trying what the fuzz could not reach
+def test_a_restore_time_past_the_largest_float_is_a_bad_request(app: WireApp) -> None:
+    snapshot = ok(app, "GET", "/snapshot")
+    ok(app, "POST", "/clock/advance", {"seconds": 7})
+    raw = json.dumps({**snapshot, "now": 0}).replace('"now": 0', '"now": 1' + "0" * 400)
+    assert "'now' must be a time" in refused(app, 400, "POST", "/restore", raw=raw.encode())
+    assert app.accounts.clock.now() == 7.0
+
+
+def test_a_restore_to_before_a_snapshot_s_own_time_changes_nothing(app: WireApp) -> None:
+    # The clock was set back before the second read refused the snapshot.
+    app.accounts["alice"].model.create_instance("i-1")
+    ok(app, "POST", "/clock/advance", {"seconds": 50})
+    snapshot = ok(app, "GET", "/snapshot")
+    app.accounts["alice"].model.create_instance("i-2")
+    refused(app, 400, "POST", "/restore", {**snapshot, "now": 10})
+    assert app.accounts.clock.now() == 50.0
+    assert app.accounts["alice"].model.instance_ids() == ["i-1", "i-2"]
+
+
+def test_a_restore_blob_beyond_ascii_is_a_bad_request(app: WireApp) -> None:
+    snapshot = ok(app, "GET", "/snapshot")
+    bad = {**snapshot, "accounts": {**snapshot["accounts"], "bob": "\u00e9t\u00e9"}}
+    assert "not base64" in refused(app, 400, "POST", "/restore", bad)
+
+
+@pytest.mark.parametrize("count", [1_000_001, 10**400])
+def test_creating_more_than_a_million_instances_at_once_is_refused(
+    app: WireApp, count: int
+) -> None:
+    raw = f'{{"count": {count}}}'.encode()
+    assert "at most 1,000,000" in refused(app, 400, "POST", "/accounts/alice/instances", raw=raw)
+    assert len(app.accounts["alice"].model) == 0

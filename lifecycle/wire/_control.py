@@ -59,8 +59,8 @@ from collections.abc import Callable
 from typing import Final
 from urllib.parse import parse_qsl, urlsplit
 
-from .. import EcsModel, FaultRule, InvalidArgument, LifecycleError, __version__
-from ._accounts import Account, Accounts, jsonable
+from .. import EcsModel, FaultRule, InvalidArgument, LifecycleError, ManualClock, __version__
+from ._accounts import Account, Accounts, _seconds, jsonable
 from ._protocol import WireConfig, WireRequest, WireResponse
 
 __all__ = ["CONTROL_PREFIX", "ControlSurface"]
@@ -70,6 +70,8 @@ logger = logging.getLogger("lifecycle.wire")
 CONTROL_PREFIX: Final = "/_lifecycle"
 SNAPSHOT_FORMAT: Final = "lifecycle.wire.snapshot/1"
 _CONTENT_TYPE: Final = "application/json"
+#: The most instances one request creates (a count of 10**400 never returned).
+MAX_CREATE: Final = 1_000_000
 #: Event numbers and fault ids past this many digits name nothing that exists
 #: (and ``int()`` of 4,300 digits or more raises).
 _MAX_DIGITS: Final = 18
@@ -352,28 +354,25 @@ def _restore(call: _Call) -> object:
         raise ControlError(
             400, "bad_request", f"expected a snapshot with format {SNAPSHOT_FORMAT!r}"
         )
-    now = body.get("now")
     saved = body.get("accounts")
-    if (
-        isinstance(now, bool)
-        or not isinstance(now, int | float)
-        or not math.isfinite(now)
-        or now < 0
-    ):
-        raise ControlError(400, "bad_request", "'now' must be a time in seconds")
+    try:
+        now = _seconds("now", body.get("now"))
+    except InvalidArgument:  # an int past the largest float too (it raised OverflowError)
+        raise ControlError(400, "bad_request", "'now' must be a time in seconds") from None
     if not isinstance(saved, dict) or sorted(saved) != sorted(names):
         raise ControlError(400, "bad_request", f"'accounts' must hold exactly {names}")
     blobs = {}
     for name in names:
         try:
             blobs[name] = base64.b64decode(str(saved[name]), validate=True)
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # ValueError: characters beyond ASCII
             raise ControlError(400, "bad_request", f"account {name!r}: not base64") from None
-    # All or nothing: every snapshot is read (on a clock of its own) before the
-    # shared clock or any account changes.
+    # All or nothing: every snapshot is read (on a clock of its own, at the time
+    # to restore, so one from later than it is refused here) before the shared
+    # clock or any account changes.
     for blob in blobs.values():
-        EcsModel.restore(blob)
-    accounts.clock.reset(float(now))
+        EcsModel.restore(blob, clock=ManualClock(now))
+    accounts.clock.reset(now)
     restored = {name: EcsModel.restore(blob, clock=accounts.clock) for name, blob in blobs.items()}
     for name, model in restored.items():
         accounts.replace(name, model)
@@ -436,6 +435,11 @@ def _instances(call: _Call) -> object:
 def _create(call: _Call) -> object:
     model = call.model
     if "count" in call.body():
+        count = call.body()["count"]
+        if isinstance(count, int) and count > MAX_CREATE:
+            raise ControlError(
+                400, "bad_request", f"count: at most {MAX_CREATE:,} instances a request"
+            )
         ids = call.apply(model.create_instances)
     else:
         ids = [call.apply(model.create_instance)]
