@@ -207,6 +207,7 @@ JSON_VALUES = st.recursive(
         st.none(),
         st.booleans(),
         st.integers(-(10**30), 10**30),
+        st.just(10**400),  # past the largest float
         st.floats(allow_nan=False, allow_infinity=False),
         TEXT,
     ),
