@@ -282,6 +282,8 @@ class WireResponse:
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    #: The error code of an error envelope (for logs); empty on success.
+    code: str = ""
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (any case), or ``None``."""
@@ -344,8 +346,24 @@ class EcsProtocol:
     def handle(self, request: WireRequest) -> WireResponse:
         """Answer ``request``: the action's result, or its documented error envelope.
 
-        Never raises: a bug is logged and answered with ``InternalError``.
+        Never raises: a bug is logged and answered with ``InternalError``. Each
+        answer is one INFO line on the ``lifecycle.wire`` logger naming the
+        action (from ``Action`` or ``x-acs-action``, V2 and V3 alike), the HTTP
+        status, the code (``OK`` on success) and the RequestId; never a
+        parameter value.
         """
+        action: list[str] = []
+        response = self._answer(request, action)
+        logger.info(
+            "%s %d %s %s",
+            action[0] if action else "-",
+            response.status,
+            response.code or "OK",
+            response.header(REQUEST_ID_HEADER),
+        )
+        return response
+
+    def _answer(self, request: WireRequest, named: list[str]) -> WireResponse:
         xml = False
         try:
             if request.method not in ("GET", "POST"):
@@ -359,6 +377,7 @@ class EcsProtocol:
             parsed = self._parse(request)
             xml = _wants_xml(parsed)
             action = _action(parsed)
+            named.append(action)
             account = self._account(request, parsed)
             params, unknown = _model_params(
                 action, parsed.params, strict=self.config.strict_parameters
@@ -421,8 +440,8 @@ class EcsProtocol:
         body = error_body(code, message, request_id, self.config.host_id)
         if xml:
             content = render_xml("Error", body, cdata=frozenset({"Recommend"}))
-            return _response(http_status, XML_CONTENT_TYPE, content, request_id)
-        return _response(http_status, JSON_CONTENT_TYPE, render_json(body), request_id)
+            return _response(http_status, XML_CONTENT_TYPE, content, request_id, code)
+        return _response(http_status, JSON_CONTENT_TYPE, render_json(body), request_id, code)
 
     def _parse(self, request: WireRequest) -> _Parsed:
         config = self.config
@@ -592,9 +611,12 @@ def _model_params(
     return chosen, unknown
 
 
-def _response(status: int, content_type: str, body: bytes, request_id: str) -> WireResponse:
+def _response(
+    status: int, content_type: str, body: bytes, request_id: str, code: str = ""
+) -> WireResponse:
     return WireResponse(
         status=status,
         headers=(("Content-Type", content_type), (REQUEST_ID_HEADER, request_id)),
         body=body,
+        code=code,
     )

@@ -271,6 +271,19 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         logger.info("%s %s", self.client_address[0], format % args)
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """The access line names the method and path, never the query string.
+
+        A query carries every parameter (a client's ``Password`` too); the
+        protocol's own line names the action and the answer.
+        """
+        if not getattr(self, "command", None):
+            # A request line too malformed to parse: http.server's own line says so.
+            super().log_request(code, size)
+            return
+        path = self.path.split("?", 1)[0]
+        self.log_message('"%s %s %s" %s', self.command, path, self.request_version, code)
+
 
 def _raw_response(response: WireResponse) -> bytes:
     """``response`` as the bytes of an HTTP/1.1 answer that closes the connection."""
