@@ -242,9 +242,22 @@ def test_simulate_reports_progress_in_and_out_of_a_pool(two_accounts: Workload) 
     assert any(0.4 < f < 0.6 for f in seen)  # half-way: the first of two accounts done
 
 
-def test_a_pool_reports_progress_as_tasks_finish(two_accounts: Workload) -> None:
+def test_a_pool_of_its_own_reports_progress_as_the_work_goes(two_accounts: Workload) -> None:
+    """With --jobs 2 the bar jumped 0 -> 50% -> done (issue 11, item 7): the workers
+    now report their share as they go, and every report comes before its task's end."""
     seen: list[float] = []
     simulate(two_accounts, [1], jobs=2, on_progress=seen.append)
+    assert seen == sorted(seen)
+    assert seen[-1] == 1.0
+    assert {f for f in seen if f not in (0.5, 1.0)}
+    assert len(seen) > 10
+
+
+def test_a_given_executor_reports_progress_as_tasks_finish(two_accounts: Workload) -> None:
+    """A pool the caller gives (Dask's, say) may not reach back: whole tasks only."""
+    seen: list[float] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        simulate(two_accounts, [1], executor=pool, on_progress=seen.append)
     assert seen == [0.5, 1.0]
 
 

@@ -16,11 +16,18 @@ import math
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    ProcessPoolExecutor,
+    as_completed,
+    wait,
+)
 from contextlib import ExitStack
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from queue import Empty, Queue
 
 from ..errors import InvalidArgument
 from ._checkpoint import decode
@@ -269,18 +276,74 @@ def _run_tasks(
             results.append(_run_task(task, report, interrupt))
         return results
     with ExitStack() as stack:
+        slots: list[SimulationResult | None] = [None] * total
         if executor is None:
             # spawn: the same behaviour on every platform, and no fork of a threaded parent.
+            context = get_context("spawn")
             executor = stack.enter_context(
-                ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=get_context("spawn"))
+                ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context)
             )
+            if on_progress is not None:
+                # Our own workers report how far each task is, so the bar moves with
+                # the work, not only when a whole task ends.
+                queue = stack.enter_context(context.Manager()).Queue()
+                _run_reporting(tasks, executor, queue, on_progress, slots)
+                return [result for result in slots if result is not None]
         futures = {executor.submit(_run_task, task): i for i, task in enumerate(tasks)}
-        slots: list[SimulationResult | None] = [None] * total
         for done, future in enumerate(as_completed(futures), start=1):
             slots[futures[future]] = future.result()
             if on_progress is not None:
                 on_progress(done / total)
     return [result for result in slots if result is not None]
+
+
+def _run_reporting(
+    tasks: Sequence[_Task],
+    executor: Executor,
+    queue: Queue[tuple[int, float]],
+    on_progress: ProgressSink,
+    slots: list[SimulationResult | None],
+) -> None:
+    """Run ``tasks`` on ``executor``, reporting the share of all the work done as it goes.
+
+    A task's reports reach the queue before its result reaches its future, so
+    the queue is drained before the finished futures are read: every share a
+    task reported is seen before the task counts as done.
+    """
+    total = len(tasks)
+    shares = [0.0] * total
+    futures = {
+        executor.submit(_run_task, task, _Reporter(queue, n)): n for n, task in enumerate(tasks)
+    }
+    pending = set(futures)
+    while pending:
+        finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+        while True:
+            try:
+                n, share = queue.get_nowait()
+            except Empty:
+                break
+            shares[n] = share
+            on_progress(sum(shares) / total)
+        for future in finished:
+            n = futures[future]
+            slots[n] = future.result()
+            shares[n] = 1.0
+            on_progress(sum(shares) / total)
+
+
+class _Reporter:
+    """A worker's progress sink: sends its task's share to the parent, in steps of 1%."""
+
+    def __init__(self, queue: Queue[tuple[int, float]], task: int) -> None:
+        self._queue = queue
+        self._task = task
+        self._sent = 0.0
+
+    def __call__(self, share: float) -> None:
+        if share - self._sent >= 0.01:
+            self._sent = share
+            self._queue.put((self._task, share))
 
 
 def _scaled(sink: ProgressSink, done: int, total: int) -> ProgressSink:
