@@ -350,3 +350,33 @@ def test_running_out_of_memory_is_one_line(
         err
         == "lifecycle simulate: error: not enough memory for 400 instances; try fewer --instances\n"
     )
+
+
+def test_the_files_written_are_named_and_help_says_how_several_seeds_name_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plot, trace = tmp_path / "s.svg", tmp_path / "t.jsonl"
+    code, _, err = run(
+        capsys,
+        "simulate",
+        "--instances",
+        "20",
+        "--days",
+        "0.1",
+        "--seeds",
+        "2",
+        "--plot",
+        str(plot),
+        "--trace",
+        str(trace),
+        "--no-progress",
+    )
+    assert code == 0
+    plots = [tmp_path / "s-seed42.svg", tmp_path / "s-seed43.svg"]
+    traces = [tmp_path / "t-seed42.jsonl", tmp_path / "t-seed43.jsonl"]
+    assert all(path.exists() for path in plots + traces)
+    assert f"--plot: wrote {plots[0]}, {plots[1]}" in err
+    assert f"--trace: wrote {traces[0]}, {traces[1]}" in err
+    code, usage, _ = run(capsys, "simulate", "--help")
+    assert code == 0
+    assert "one file per seed" in " ".join(usage.split())
