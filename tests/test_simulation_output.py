@@ -276,3 +276,16 @@ def test_simulate_refuses_bad_arguments(two_accounts: Workload) -> None:
         simulate(two_accounts, [1, 1])
     with pytest.raises(InvalidArgument, match="jobs=0"):
         simulate(two_accounts, [1], jobs=0)
+
+
+def test_a_worker_reports_its_share_in_steps_of_one_percent() -> None:
+    """The sink a pool's worker gets (it runs in that process, so it is tested here)."""
+    from queue import Queue  # noqa: PLC0415
+
+    from lifecycle.simulation._runner import _Reporter  # noqa: PLC0415
+
+    queue: Queue[tuple[int, float]] = Queue()
+    report = _Reporter(queue, 3)
+    for share in (0.004, 0.012, 0.015, 0.03, 1.0):
+        report(share)
+    assert [queue.get_nowait() for _ in range(queue.qsize())] == [(3, 0.012), (3, 0.03), (3, 1.0)]

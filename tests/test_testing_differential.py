@@ -16,6 +16,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 import lifecycle
 from lifecycle import Action, EcsModel, ErrorCode, InvalidArgument, ManualClock
+from lifecycle._spec import PRECEDENCE, Check
 from lifecycle.testing import (
     ACTIONS,
     FLEET_ACTIONS,
@@ -376,12 +377,29 @@ def test_a_run_reaches_every_documented_outcome_the_model_can_give() -> None:
     )
 
 
-def test_a_run_of_the_fleet_actions_reaches_every_documented_outcome_of_theirs() -> None:
-    """Every pair of the five fleet actions, but more than 100 ids.
+#: The request-stage checks that look only at the parameters, not at any instance.
+_PARAMETER_CHECKS = frozenset(
+    {
+        Check.REQUIRED_PARAMETERS,
+        Check.VALID_PARAMETERS,
+        Check.INSTANCE_IDS_WELL_FORMED,
+        Check.INSTANCE_ID_COUNT,
+        Check.STATUS_FILTER,
+        Check.CHARGE_TYPE_FILTER,
+        Check.LOCK_REASON_FILTER,
+    }
+)
 
-    A request of 101 ids is drawn rarely by design (it is one defect among
-    many); ``test_every_parameter_check_is_reached_by_invalid_requests`` shows
-    the strategies reach it for every action.
+
+def test_a_run_of_the_fleet_actions_reaches_every_documented_outcome_of_theirs() -> None:
+    """Every pair of the five fleet actions that depends on the fleet's state.
+
+    The answers to malformed parameters (a dozen per action, each one defect
+    among many) are drawn rarely in a stateful run, and which rare ones a
+    derandomized run reaches depends on the tests before it in the process.
+    ``test_every_parameter_check_is_reached_by_invalid_requests`` proves the
+    strategies reach each of them for every action, deterministically; here
+    they are compared whenever drawn, but not required.
     """
 
     class CheckTheFleetActions(CheckTheModel):
@@ -389,10 +407,14 @@ def test_a_run_of_the_fleet_actions_reaches_every_documented_outcome_of_theirs()
 
     run(CheckTheFleetActions, max_examples=200, stateful_step_count=40)
     assert {action for action, _ in CheckTheFleetActions.coverage.pairs} == set(FLEET_ACTIONS)
-    too_many = ErrorCode.TOO_MANY_INSTANCE_IDS.value
     assert_documented_outcomes_reached(
         CheckTheFleetActions.coverage,
-        exclude=[(action, too_many) for action in FLEET_ACTIONS],
+        exclude=[
+            (action, rule.code.value)
+            for action in FLEET_ACTIONS
+            for rule in PRECEDENCE[Action(action)]
+            if rule.check in _PARAMETER_CHECKS
+        ],
     )
 
 

@@ -378,6 +378,8 @@ class DifferentialMachine(RuleBasedStateMachine):
         Args:
             settings: The settings (default: the class's, as ``TestCase`` resolves them).
             **overrides: Settings to change on top of those, such as ``max_examples=100``.
+                ``print_blob`` is off unless given here: the calls printed
+                reproduce a failure, in every profile (CI's prints a blob too).
 
         Raises:
             AssertionError: the one failure found (or the exception your
@@ -389,8 +391,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         """
         __tracebackhide__ = True  # pytest: the failure is in the calls, not in this frame
         resolved = cls.TestCase.settings if settings is None else settings
-        if overrides:
-            resolved = Settings(resolved, **overrides)
+        resolved = Settings(resolved, **{"print_blob": False, **overrides})
         try:
             run_state_machine_as_test(cls, settings=resolved)
         except BaseException as failure:
