@@ -41,6 +41,9 @@ REQUEST_STAGE: Final[tuple[Check, ...]] = (
     Check.EXISTS,
 )
 
+#: The request-stage checks only a malformed request fails: no instance, fault or dry run.
+PARAMETER_CHECKS: Final = frozenset(REQUEST_STAGE[: REQUEST_STAGE.index(Check.THROTTLED)])
+
 #: The ``required`` value that marks the status check.
 STATUS_STEP: Final = -1
 

@@ -535,8 +535,7 @@ ERRORS: Final[dict[Action, dict[ErrorCode, ErrorEntry]]] = {
     Action.DESCRIBE_INSTANCES: {
         ErrorCode.MISSING_PARAMETER: _E(
             400,
-            'The input parameter "{parameter}" that is mandatory for processing this request is '
-            "not supplied.",
+            _MISSING.message,
             "RegionId is missing or empty.",
             DOC_COMMON,
         ),
@@ -581,19 +580,8 @@ ERRORS: Final[dict[Action, dict[ErrorCode, ErrorEntry]]] = {
             "refunded.",
             DOC_DESCRIBE_INSTANCES,
         ),
-        ErrorCode.THROTTLING: _E(
-            400,
-            "Request was denied due to request throttling.",
-            "The caller is sending too many requests. Only when the caller injects a throttle "
-            "fault.",
-            DOC_COMMON,
-        ),
-        ErrorCode.INTERNAL_ERROR: _E(
-            500,
-            "The request processing has failed due to some unknown error.",
-            "Internal error, please try again later. Only when the caller injects it.",
-            DOC_COMMON,
-        ),
+        ErrorCode.THROTTLING: _THROTTLED,
+        ErrorCode.INTERNAL_ERROR: _cite(_INTERNAL, DOC_COMMON),
         ErrorCode.DRY_RUN_OPERATION: _E(
             400,
             "Request validation has been passed with DryRun flag set.",
@@ -604,30 +592,13 @@ ERRORS: Final[dict[Action, dict[ErrorCode, ErrorEntry]]] = {
     Action.DESCRIBE_INSTANCE_ATTRIBUTE: {
         ErrorCode.MISSING_PARAMETER: _E(
             400,
-            'The input parameter "{parameter}" that is mandatory for processing this request is '
-            "not supplied.",
+            _MISSING.message,
             "InstanceId is missing or empty.",
             DOC_COMMON,
         ),
-        ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _E(
-            404,
-            "The specified InstanceId does not exist.",
-            "The specified InstanceId does not exist.",
-            DOC_DESCRIBE_ATTRIBUTE,
-        ),
-        ErrorCode.THROTTLING: _E(
-            400,
-            "Request was denied due to request throttling.",
-            "The caller is sending too many requests. Only when the caller injects a throttle "
-            "fault.",
-            DOC_COMMON,
-        ),
-        ErrorCode.INTERNAL_ERROR: _E(
-            500,
-            "The request processing has failed due to some unknown error.",
-            "Internal error, please try again later. Only when the caller injects it.",
-            DOC_COMMON,
-        ),
+        ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _cite(_NOT_FOUND, DOC_DESCRIBE_ATTRIBUTE),
+        ErrorCode.THROTTLING: _THROTTLED,
+        ErrorCode.INTERNAL_ERROR: _cite(_INTERNAL, DOC_COMMON),
     },
 }
 

@@ -16,7 +16,8 @@ from hypothesis.stateful import run_state_machine_as_test
 
 import lifecycle
 from lifecycle import Action, EcsModel, ErrorCode, InvalidArgument, ManualClock
-from lifecycle._spec import PRECEDENCE, Check
+from lifecycle._rules import PARAMETER_CHECKS
+from lifecycle._spec import PRECEDENCE
 from lifecycle.testing import (
     ACTIONS,
     FLEET_ACTIONS,
@@ -377,20 +378,6 @@ def test_a_run_reaches_every_documented_outcome_the_model_can_give() -> None:
     )
 
 
-#: The request-stage checks that look only at the parameters, not at any instance.
-_PARAMETER_CHECKS = frozenset(
-    {
-        Check.REQUIRED_PARAMETERS,
-        Check.VALID_PARAMETERS,
-        Check.INSTANCE_IDS_WELL_FORMED,
-        Check.INSTANCE_ID_COUNT,
-        Check.STATUS_FILTER,
-        Check.CHARGE_TYPE_FILTER,
-        Check.LOCK_REASON_FILTER,
-    }
-)
-
-
 def test_a_run_of_the_fleet_actions_reaches_every_documented_outcome_of_theirs() -> None:
     """Every pair of the five fleet actions that depends on the fleet's state.
 
@@ -413,7 +400,7 @@ def test_a_run_of_the_fleet_actions_reaches_every_documented_outcome_of_theirs()
             (action, rule.code.value)
             for action in FLEET_ACTIONS
             for rule in PRECEDENCE[Action(action)]
-            if rule.check in _PARAMETER_CHECKS
+            if rule.check in PARAMETER_CHECKS
         ],
     )
 

@@ -109,6 +109,7 @@ from hypothesis.stateful import (
 
 from .. import Action, Durations, EcsModel, FaultKind, FaultRule, ManualClock
 from .._faults import READ_ONLY
+from .._rules import PARAMETER_CHECKS
 from .._spec import PRECEDENCE, REGION_ID, Check
 from ..errors import InvalidArgument
 from ._conditions import Fleet
@@ -658,17 +659,7 @@ _STATUS_READERS: Final = (
 #: The class attributes that narrow what a machine sends.
 _NARROWING: Final = frozenset({"actions", "invalid_requests", "too_many_ids", "fault_kinds"})
 #: The checks only a malformed request fails.
-_PARAMETER_CHECKS: Final = frozenset(
-    {
-        Check.REQUIRED_PARAMETERS,
-        Check.VALID_PARAMETERS,
-        Check.INSTANCE_IDS_WELL_FORMED,
-        Check.INSTANCE_ID_COUNT,
-        Check.STATUS_FILTER,
-        Check.CHARGE_TYPE_FILTER,
-        Check.LOCK_REASON_FILTER,
-    }
-)
+_PARAMETER_CHECKS: Final = PARAMETER_CHECKS
 #: The checks only an injected fault fails.
 _FAULTS: Final = (Check.THROTTLED, Check.INJECTED_FAULT)
 
