@@ -24,10 +24,10 @@ from aliyunsdkcore.client import AcsClient
 from aliyunsdkecs.request.v20140526.StopInstanceRequest import StopInstanceRequest
 
 from lifecycle import EcsModel, FaultRule
-from lifecycle.wire import Credential, WireApp, WireConfig, WireServer, serve
+from lifecycle.wire import Credential, WireApp, WireConfig, WireServer
 from tests.reference import operation
 from tests.test_wire_sdk import REGION, REQUEST_ID, Refusal, _tea_refusal
-from tests.wire_helpers import AK, SK
+from tests.wire_helpers import AK, SK, fresh_account, loopback_server
 
 ACTION = "StopInstance"
 #: The documented errors, read from the spec file alone.
@@ -105,17 +105,13 @@ def app() -> WireApp:
 
 @pytest.fixture(scope="module")
 def server(app: WireApp) -> Iterator[WireServer]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
-            patch.delenv(name, raising=False)
-        with serve(app) as running:
-            yield running
+    with loopback_server(app) as running:
+        yield running
 
 
 @pytest.fixture
 def alice(app: WireApp) -> EcsModel:
-    app.accounts.reset()
-    return app.accounts["alice"].model
+    return fresh_account(app, "alice")
 
 
 @pytest.fixture(scope="module", params=["tea-v3", "tea-v2", "aliyun-core"])

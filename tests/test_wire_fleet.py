@@ -37,9 +37,9 @@ from aliyunsdkecs.request.v20140526.StartInstancesRequest import StartInstancesR
 from aliyunsdkecs.request.v20140526.StopInstancesRequest import StopInstancesRequest
 
 from lifecycle import EcsModel
-from lifecycle.wire import Credential, WireApp, WireServer, serve
+from lifecycle.wire import Credential, WireApp, WireServer
 from tests.reference import error_entry, operation
-from tests.wire_helpers import AK, SK, http
+from tests.wire_helpers import AK, SK, fresh_account, http, loopback_server
 
 REGION = "cn-hangzhou"
 FLEET = ["i-web-1", "i-web-2", "i-web-3"]
@@ -67,18 +67,13 @@ def app() -> WireApp:
 
 @pytest.fixture(scope="module")
 def server(app: WireApp) -> Iterator[WireServer]:
-    with pytest.MonkeyPatch.context() as patch:
-        # Both SDKs honour proxy variables; the server is on loopback.
-        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
-            patch.delenv(name, raising=False)
-        with serve(app) as running:
-            yield running
+    with loopback_server(app) as running:
+        yield running
 
 
 @pytest.fixture
 def alice(app: WireApp) -> EcsModel:
-    app.accounts.reset()
-    return app.accounts["alice"].model
+    return fresh_account(app, "alice")
 
 
 def tea_client(endpoint: str, algorithm: str | None = None, **config: Any) -> TeaClient:

@@ -33,8 +33,17 @@ from aliyunsdkecs.request.v20140526.StartInstanceRequest import StartInstanceReq
 
 import lifecycle
 from lifecycle import Action, EcsModel, ErrorCode, FaultRule
-from lifecycle.wire import Credential, WireApp, WireConfig, WireServer, serve
-from tests.wire_helpers import AK, AK_B, SK, SK_B, expected_wire_error, http
+from lifecycle.wire import Credential, WireApp, WireConfig, WireServer
+from tests.wire_helpers import (
+    AK,
+    AK_B,
+    SK,
+    SK_B,
+    expected_wire_error,
+    fresh_account,
+    http,
+    loopback_server,
+)
 
 REGION = "cn-hangzhou"
 REQUEST_ID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\Z")
@@ -189,18 +198,13 @@ def app() -> WireApp:
 
 @pytest.fixture(scope="module")
 def server(app: WireApp) -> Iterator[WireServer]:
-    with pytest.MonkeyPatch.context() as patch:
-        # Both SDKs honour proxy variables; the server is on loopback.
-        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
-            patch.delenv(name, raising=False)
-        with serve(app) as running:
-            yield running
+    with loopback_server(app) as running:
+        yield running
 
 
 @pytest.fixture
 def alice(app: WireApp) -> EcsModel:
-    app.accounts.reset()
-    return app.accounts["alice"].model
+    return fresh_account(app, "alice")
 
 
 @pytest.fixture(scope="module", params=CLIENTS)

@@ -17,13 +17,17 @@ import tomllib
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from lifecycle.wire import WireRequest, WireResponse
+import pytest
+
+from lifecycle import EcsModel
+from lifecycle.wire import WireApp, WireRequest, WireResponse, WireServer, serve
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 WIRE: dict[str, Any] = tomllib.loads((SPECS / "wire.toml").read_text(encoding="utf-8"))
@@ -177,3 +181,20 @@ def basic(key: str, secret: str) -> dict[str, str]:
     """An HTTP Basic ``Authorization`` header, as the control surface wants it."""
     token = base64.b64encode(f"{key}:{secret}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
+
+
+@contextmanager
+def loopback_server(app: WireApp) -> Iterator[WireServer]:
+    """``serve(app)`` with the proxy variables unset: both SDKs honour them, and the
+    server is on loopback (for a module-scoped ``server`` fixture)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+            patch.delenv(name, raising=False)
+        with serve(app) as running:
+            yield running
+
+
+def fresh_account(app: WireApp, name: str) -> EcsModel:
+    """Every account of ``app`` reset; ``name``'s model (for a per-test fixture)."""
+    app.accounts.reset()
+    return app.accounts[name].model
