@@ -6,7 +6,7 @@ import os
 import re
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -22,6 +22,7 @@ from lifecycle.testing import (
     ACTIONS,
     FLEET_ACTIONS,
     PROFILES,
+    SUCCESS,
     DifferentialMachine,
     Fleet,
     Implementation,
@@ -107,13 +108,25 @@ class CheckALiar(DifferentialMachine):
         return ThroughCalls(fleet.build(clock=clock, durations=self.durations), lie_about="i-0")
 
 
+class PageCounting(ThroughCalls):
+    """Records how many ids each DescribeInstanceStatus call it answers names."""
+
+    pages: ClassVar[set[int]] = set()
+
+    def call(self, action: str, params: Mapping[str, object]) -> object:
+        ids = params.get("InstanceId")
+        if action == Action.DESCRIBE_INSTANCE_STATUS and isinstance(ids, list):
+            type(self).pages.add(len(ids))
+        return super().call(action, params)
+
+
 class CheckPagedStatuses(DifferentialMachine):
     """More instances than one DescribeInstanceStatus page holds."""
 
     fleet_strategy = fleets(min_instances=51, max_instances=51)
 
     def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
-        return ThroughCalls(fleet.build(clock=clock, durations=self.durations))
+        return PageCounting(fleet.build(clock=clock, durations=self.durations))
 
 
 class SwappedStatuses:
@@ -171,7 +184,10 @@ def test_a_wrong_status_in_a_listing_is_caught_by_the_invariant_in_a_step_or_two
 
 
 def test_statuses_beyond_one_page_are_read_page_by_page() -> None:
+    PageCounting.pages.clear()
     run(CheckPagedStatuses, max_examples=3, stateful_step_count=3)
+    # 51 instances at 50 a page: the harness reads them as a page of 50, then of 1.
+    assert {50, 1} <= PageCounting.pages
 
 
 def test_a_wrong_status_is_caught_and_named() -> None:
@@ -659,6 +675,12 @@ def test_a_success_without_a_body_is_compared_by_its_code_alone() -> None:
     state.describe_instances(params={"RegionId": "cn-hangzhou", "MaxResults": 10})
     state.describe_instance_attribute(instance_id="i-0")
     state.statuses_agree()
+    # Both answers counted as the successes they are, with no body to compare.
+    assert {
+        (str(action), outcome)
+        for action, outcome in CheckSilent.coverage.pairs
+        if outcome == SUCCESS
+    } == {("DescribeInstances", SUCCESS), ("DescribeInstanceAttribute", SUCCESS)}
 
 
 # -- narrowing: a fake that models only part of ECS ------------------------------------
