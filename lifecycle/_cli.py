@@ -117,6 +117,12 @@ def _parser() -> argparse.ArgumentParser:
         help="open connections served at once; beyond them, Throttling "
         f"(default: {wire_command.MAX_CONNECTIONS})",
     )
+    serve.add_argument(
+        "--strict-parameters",
+        action="store_true",
+        help="refuse a parameter the action does not document (UnsupportedParameter);"
+        " by default it is ignored and logged, as ECS does",
+    )
     serve.add_argument("--log", action="store_true", help="print a line per request")
     return parser
 
@@ -132,6 +138,7 @@ def _serve(args: argparse.Namespace) -> int:
         time_scale=args.time_scale,
         control=args.control,
         max_connections=args.max_connections,
+        strict_parameters=args.strict_parameters,
     )
     try:
         prepared = wire_command.prepare(options, os.environ)

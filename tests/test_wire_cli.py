@@ -209,3 +209,23 @@ def test_a_bad_control_token_in_the_environment_is_a_usage_error(
     monkeypatch.setenv("LIFECYCLE_CONTROL_TOKEN", "two words")
     assert main(["serve", "--port", "0"]) == 2
     assert "control token" in capsys.readouterr().err
+
+
+def test_strict_parameters_from_the_command_line_refuse_an_undocumented_name() -> None:
+    """`serve --strict-parameters` is WireConfig(strict_parameters=True); the banner says so."""
+    from lifecycle._cli import _parser  # noqa: PLC0415
+    from lifecycle.wire import WireRequest  # noqa: PLC0415
+    from lifecycle.wire._command import ServeOptions, prepare  # noqa: PLC0415
+
+    args = _parser().parse_args(["serve", "--strict-parameters", "--no-verify"])
+    assert args.strict_parameters is True
+    query = "Action=DescribeInstanceStatus&Version=2014-05-26&RegionId=r&on=x"
+    for strict, status in ((False, 200), (True, 400)):
+        prepared = prepare(ServeOptions(port=0, verify=False, strict_parameters=strict), ENV)
+        try:
+            answer = prepared.server.app.handle(WireRequest(method="GET", path="/", query=query))
+            assert answer.status == status
+            assert (b"UnsupportedParameter" in answer.body) is strict
+            assert any("parameters: strict" in line for line in prepared.banner) is strict
+        finally:
+            prepared.server.shutdown()

@@ -34,6 +34,7 @@ class ServeOptions:
     time_scale: float = 1.0
     control: bool = True
     max_connections: int = MAX_CONNECTIONS
+    strict_parameters: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,11 @@ def prepare(options: ServeOptions, environ: Mapping[str, str]) -> Prepared:
     accounts = Accounts(
         credentials, seed=options.seed, clock=ServerClock(time_scale=options.time_scale)
     )
-    config = WireConfig(verify=options.verify, control=options.control)
+    config = WireConfig(
+        verify=options.verify,
+        control=options.control,
+        strict_parameters=options.strict_parameters,
+    )
     token = environ.get(ENV_CONTROL_TOKEN) or None
     app = WireApp(accounts, config, control_token=token)
     server = WireServer(
@@ -97,6 +102,8 @@ def prepare(options: ServeOptions, environ: Mapping[str, str]) -> Prepared:
             banner.append(f"    every endpoint: Authorization: Bearer {shown}")
             banner.append("    one account's: also HTTP Basic AccessKeyId:AccessKeySecret")
     banner.append(f"  connections: {options.max_connections} at once; beyond them, Throttling")
+    if options.strict_parameters:
+        banner.append("  parameters: strict (an undocumented one is UnsupportedParameter)")
     banner.append("  Ctrl-C to stop.")
     warnings = []
     if not options.verify:
