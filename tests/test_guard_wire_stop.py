@@ -16,9 +16,7 @@ from typing import Any
 
 import pytest
 from alibabacloud_ecs20140526 import models as tea_models
-from alibabacloud_ecs20140526.client import Client as TeaClient
 from alibabacloud_tea_openapi import exceptions as tea_exceptions
-from alibabacloud_tea_openapi import models as tea_openapi
 from aliyunsdkcore.acs_exception.exceptions import ServerException as OldServerException
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkecs.request.v20140526.StopInstanceRequest import StopInstanceRequest
@@ -27,7 +25,7 @@ from lifecycle import EcsModel, FaultRule
 from lifecycle.wire import Credential, WireApp, WireConfig, WireServer
 from tests.reference import operation
 from tests.test_wire_sdk import REGION, REQUEST_ID, Refusal, _tea_refusal
-from tests.wire_helpers import AK, SK, fresh_account, loopback_server
+from tests.wire_helpers import AK, SK, fresh_account, loopback_server, tea_client
 
 ACTION = "StopInstance"
 #: The documented errors, read from the spec file alone.
@@ -37,18 +35,7 @@ Stop = Callable[..., Result]
 
 
 def tea_stop(endpoint: str, algorithm: str | None) -> Stop:
-    config = tea_openapi.Config(
-        access_key_id=AK,
-        access_key_secret=SK,
-        region_id=REGION,
-        endpoint=endpoint,
-        protocol="http",
-        read_timeout=10_000,
-        connect_timeout=5_000,
-    )
-    if algorithm is not None:
-        config.signature_algorithm = algorithm
-    client = TeaClient(config)
+    client = tea_client(endpoint, algorithm)
 
     def stop(**fields: Any) -> Result:
         try:

@@ -29,7 +29,6 @@ import pytest
 from alibabacloud_ecs20140526 import models as tea_models
 from alibabacloud_ecs20140526.client import Client as TeaClient
 from alibabacloud_tea_openapi import exceptions as tea_exceptions
-from alibabacloud_tea_openapi import models as tea_openapi
 from aliyunsdkcore.acs_exception.exceptions import ServerException as OldServerException
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkecs.request.v20140526.DescribeInstancesRequest import DescribeInstancesRequest
@@ -39,7 +38,7 @@ from aliyunsdkecs.request.v20140526.StopInstancesRequest import StopInstancesReq
 from lifecycle import EcsModel
 from lifecycle.wire import Credential, WireApp, WireServer
 from tests.reference import error_entry, operation
-from tests.wire_helpers import AK, SK, fresh_account, http, loopback_server
+from tests.wire_helpers import AK, SK, fresh_account, http, loopback_server, tea_client
 
 REGION = "cn-hangzhou"
 FLEET = ["i-web-1", "i-web-2", "i-web-3"]
@@ -74,22 +73,6 @@ def server(app: WireApp) -> Iterator[WireServer]:
 @pytest.fixture
 def alice(app: WireApp) -> EcsModel:
     return fresh_account(app, "alice")
-
-
-def tea_client(endpoint: str, algorithm: str | None = None, **config: Any) -> TeaClient:
-    settings = tea_openapi.Config(
-        access_key_id=AK,
-        access_key_secret=SK,
-        region_id=REGION,
-        endpoint=endpoint,
-        protocol="http",
-        read_timeout=10_000,
-        connect_timeout=5_000,
-        **config,
-    )
-    if algorithm is not None:
-        settings.signature_algorithm = algorithm
-    return TeaClient(settings)
 
 
 @pytest.fixture(scope="module", params=["v3", "v2"])

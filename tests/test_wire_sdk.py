@@ -20,9 +20,7 @@ from typing import Any
 
 import pytest
 from alibabacloud_ecs20140526 import models as tea_models
-from alibabacloud_ecs20140526.client import Client as TeaClient
 from alibabacloud_tea_openapi import exceptions as tea_exceptions
-from alibabacloud_tea_openapi import models as tea_openapi
 from aliyunsdkcore.acs_exception.exceptions import ServerException as OldServerException
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkecs.request.v20140526.DescribeInstanceStatusRequest import (
@@ -43,6 +41,7 @@ from tests.wire_helpers import (
     fresh_account,
     http,
     loopback_server,
+    tea_client,
 )
 
 REGION = "cn-hangzhou"
@@ -75,18 +74,7 @@ class Tea(Sdk):
     """``alibabacloud-ecs20140526``: V3 by default, or V2."""
 
     def __init__(self, endpoint: str, key: str, secret: str, algorithm: str | None) -> None:
-        config = tea_openapi.Config(
-            access_key_id=key,
-            access_key_secret=secret,
-            region_id=REGION,
-            endpoint=endpoint,
-            protocol="http",
-            read_timeout=10_000,
-            connect_timeout=5_000,
-        )
-        if algorithm is not None:
-            config.signature_algorithm = algorithm
-        self.client = TeaClient(config)
+        self.client = tea_client(endpoint, algorithm, key=key, secret=secret)
         self.name = f"tea-{algorithm or 'v3'}"
 
     def call(self, action: str, **fields: Any) -> Result:

@@ -198,3 +198,31 @@ def fresh_account(app: WireApp, name: str) -> EcsModel:
     """Every account of ``app`` reset; ``name``'s model (for a per-test fixture)."""
     app.accounts.reset()
     return app.accounts[name].model
+
+
+def tea_client(
+    endpoint: str,
+    algorithm: str | None = None,
+    *,
+    key: str = AK,
+    secret: str = SK,
+    **config: Any,
+) -> Any:
+    """The official Tea SDK's ECS client, pointed at ``endpoint`` over http
+    (V3 signatures, or ``algorithm="v2"``)."""
+    from alibabacloud_ecs20140526.client import Client  # noqa: PLC0415
+    from alibabacloud_tea_openapi import models  # noqa: PLC0415
+
+    settings = models.Config(
+        access_key_id=key,
+        access_key_secret=secret,
+        region_id="cn-hangzhou",
+        endpoint=endpoint,
+        protocol="http",
+        read_timeout=10_000,
+        connect_timeout=5_000,
+        **config,
+    )
+    if algorithm is not None:
+        settings.signature_algorithm = algorithm
+    return Client(settings)
