@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from alibabacloud_ecs20140526 import models as tea_models
-from alibabacloud_tea_openapi import exceptions as tea_exceptions
 from aliyunsdkcore.acs_exception.exceptions import ServerException as OldServerException
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkecs.request.v20140526.StopInstanceRequest import StopInstanceRequest
@@ -24,7 +23,7 @@ from aliyunsdkecs.request.v20140526.StopInstanceRequest import StopInstanceReque
 from lifecycle import EcsModel, FaultRule
 from lifecycle.wire import Credential, WireApp, WireConfig, WireServer
 from tests.reference import operation
-from tests.test_wire_sdk import REGION, REQUEST_ID, Refusal, _tea_refusal
+from tests.test_wire_sdk import REGION, REQUEST_ID, Refusal, tea_answer
 from tests.wire_helpers import AK, SK, fresh_account, loopback_server, tea_client
 
 ACTION = "StopInstance"
@@ -38,17 +37,7 @@ def tea_stop(endpoint: str, algorithm: str | None) -> Stop:
     client = tea_client(endpoint, algorithm)
 
     def stop(**fields: Any) -> Result:
-        try:
-            response = client.stop_instance(tea_models.StopInstanceRequest(**fields))
-        except tea_exceptions.ClientException as error:
-            assert 400 <= error.status_code < 500
-            return _tea_refusal(error)
-        except tea_exceptions.ServerException as error:
-            assert error.status_code >= 500
-            return _tea_refusal(error)
-        assert response.status_code == 200
-        body: dict[str, Any] = response.body.to_map()
-        return body
+        return tea_answer(lambda: client.stop_instance(tea_models.StopInstanceRequest(**fields)))
 
     return stop
 

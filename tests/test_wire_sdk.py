@@ -87,17 +87,22 @@ class Tea(Sdk):
             ),
         }
         method, request = requests[action]
-        try:
-            response = method(request(**fields))
-        except tea_exceptions.ClientException as error:
-            assert 400 <= error.status_code < 500
-            return _tea_refusal(error)
-        except tea_exceptions.ServerException as error:
-            assert error.status_code >= 500
-            return _tea_refusal(error)
-        assert response.status_code == 200
-        body: dict[str, Any] = response.body.to_map()
-        return body
+        return tea_answer(lambda: method(request(**fields)))
+
+
+def tea_answer(send: Callable[[], Any]) -> Result:
+    """One Tea SDK call's answer: the success body, or the refusal its exception carries."""
+    try:
+        response = send()
+    except tea_exceptions.ClientException as error:
+        assert 400 <= error.status_code < 500
+        return _tea_refusal(error)
+    except tea_exceptions.ServerException as error:
+        assert error.status_code >= 500
+        return _tea_refusal(error)
+    assert response.status_code == 200
+    body: dict[str, Any] = response.body.to_map()
+    return body
 
 
 def _tea_refusal(error: Any) -> Refusal:
