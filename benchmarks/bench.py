@@ -1,4 +1,4 @@
-"""Benchmark: what one call costs, whether that stays flat, and what one instance weighs.
+"""Benchmark: what one call costs, against the floor, whether that stays flat, and its weight.
 
 Run it from the repository root (it imports ``lifecycle`` from this checkout)::
 
@@ -40,7 +40,22 @@ The figures:
       query. (c2) and (c3) repeat one instance id.
    d. the ratio of each row to (b) and to (a).
 
-2. **Flatness**: the success-path ``start_instance`` cost at fleet sizes 1,000,
+2. **Against the floor** (issue 14): each of the issue's rows, the model's
+   call against the same operation hand-written on a struct-of-arrays table
+   (``Floor``: bytearray and array columns, a dict index, a due heap), in
+   thread CPU time (``time.thread_time_ns``, so the other core's jobs do not
+   count), GC paused. Every contender (model and floor of every row, and a
+   bare loop) runs once per round in a freshly shuffled order, each on a fresh
+   fleet set up untimed; figures are medians over the rounds, the ratio is
+   median over median, and each row is marked met or not met against its
+   goal (<= 5x; ``bulk`` <= 3x). The floor answers an int code in the model's
+   precondition order (lock, expiry or arrears, balance, status, disks) and a
+   success makes the move a real implementation needs (status byte, counts,
+   start time, settle time, due-heap entry); it draws no RequestId and builds
+   no response or exception. ``sanity_checks`` first makes sure floor and
+   model agree on every timed row.
+
+3. **Flatness**: the success-path ``start_instance`` cost at fleet sizes 1,000,
    10,000, 100,000 and (without ``--quick``) 1,000,000. All fleets are built
    first; each round then times, on every fleet, one batch of distinct Stopped
    instances drawn at random from the fleet's second half ("random": a large
@@ -49,7 +64,7 @@ The figures:
    batches is rebuilt between timings. The median build time of each fleet
    (``create_instance`` in a loop, GC on) is shown too.
 
-3. **Memory per instance**: each size is built in a fresh subprocess, with
+4. **Memory per instance**: each size is built in a fresh subprocess, with
    explicit ids ``f"i-{n:020d}"`` and ``status="Stopped"``. One subprocess runs
    under ``tracemalloc`` and reports net traced bytes after ``gc.collect()``
    (the ids are counted: the model keeps them); a second, untraced one reports
@@ -64,8 +79,11 @@ the footnote cites engine-notes instead.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
+import heapq
 import json
+import math
 import os
 import platform
 import statistics
@@ -73,9 +91,11 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Iterator, Sequence
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from random import Random
 from typing import Final
@@ -88,7 +108,14 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import lifecycle  # noqa: E402
-from lifecycle import ApiError, EcsModel, ErrorCode  # noqa: E402
+from lifecycle import (  # noqa: E402
+    ApiError,
+    ChargeType,
+    EcsModel,
+    ErrorCode,
+    InstanceStatus,
+    ManualClock,
+)
 from lifecycle._machine import SPEC_MACHINE  # noqa: E402
 
 STOPPED: Final = "Stopped"
@@ -103,6 +130,10 @@ class Plan:
     transitions_loops: int
     table_loops: int
     api_loops: int
+    #: Section 2: calls per timing, batch calls (of 100) per timing, shuffled rounds.
+    floor_calls: int
+    floor_batches: int
+    floor_rounds: int
     flat_sizes: tuple[int, ...]
     flat_batch: int
     memory_sizes: tuple[int, ...]
@@ -113,6 +144,9 @@ FULL: Final = Plan(
     transitions_loops=20_000,
     table_loops=200_000,
     api_loops=20_000,
+    floor_calls=10_000,
+    floor_batches=50,
+    floor_rounds=11,
     flat_sizes=(1_000, 10_000, 100_000, 1_000_000),
     flat_batch=10_000,
     memory_sizes=(100_000, 1_000_000),
@@ -122,6 +156,9 @@ QUICK: Final = Plan(
     transitions_loops=5_000,
     table_loops=50_000,
     api_loops=5_000,
+    floor_calls=2_000,
+    floor_batches=10,
+    floor_rounds=7,
     flat_sizes=(1_000, 10_000, 100_000),
     flat_batch=5_000,
     memory_sizes=(100_000,),
@@ -356,8 +393,75 @@ def sanity_checks() -> None:
         )
         if got != want
     ]
+    problems += floor_problems()
     if problems:
         raise SystemExit("benchmark set-up is wrong:\n  " + "\n  ".join(problems))
+
+
+def floor_problems() -> list[str]:
+    """Where the floor's answers differ from the model's, on the rows section 2 times."""
+    model, table = fleet(4, RUNNING), floor_of(4, S_RUNNING)
+    ids = [instance_id(n) for n in range(4)]
+    got: list[tuple[str, object, object]] = []
+    try:
+        model.start_instance(ids[0])
+    except ApiError as error:
+        got.append(("rejected start", F_CODES.get(floor_start(table, ids[0])), error.code))
+    model.stop_instance(ids[0])
+    model.reboot_instance(ids[1])
+    got.append(("stop, reboot", (floor_stop(table, ids[0]), floor_reboot(table, ids[1])), (0, 0)))
+    answer = model.stop_instances(ids[2:])
+    code, items = floor_batch(table, ids[2:], check_stop, STOP_ROW, 1)
+    got.append(("stop_instances code", code, F_OK))
+    got.append(
+        (
+            "stop_instances items",
+            items,
+            [
+                (i.instance_id, i.code, i.previous_status, i.current_status)
+                for i in answer.instance_responses
+            ],
+        )
+    )
+    status = model.describe_instance_status([ids[1]])
+    got.append(
+        (
+            "describe_instance_status",
+            floor_describe_status(table, [ids[1]]),
+            (
+                status.total_count,
+                [(item.instance_id, item.status) for item in status.instance_statuses],
+            ),
+        )
+    )
+    pages = model.describe_instances(page_size=BATCH)
+    got.append(
+        (
+            "describe_instances",
+            floor_describe_instances(table, 0, BATCH),
+            (
+                pages.total_count,
+                [
+                    tuple(getattr(item, field) for field in item.__dataclass_fields__)
+                    for item in pages.instances
+                ],
+            ),
+        )
+    )
+    stopped, stopped_table = fleet(2, STOPPED), floor_of(2, S_STOPPED)
+    got.append(
+        (
+            "bulk start",
+            [F_CODES[floor_start(stopped_table, i)] for i in ids[:2]],
+            stopped.bulk("StartInstance", ids[:2]),
+        )
+    )
+    got.append(("counts", table.counts, [model.status_counts().get(s, 0) for s in F_NAMES]))
+    return [
+        f"floor {what}: got {mine!r}, the model {theirs!r}"
+        for what, mine, theirs in got
+        if mine != theirs
+    ]
 
 
 def per_call_rows(plan: Plan) -> list[Row]:
@@ -421,6 +525,688 @@ def per_call_rows(plan: Plan) -> list[Row]:
 
 
 # ------------------------------------------------------------- section 2
+# The floor (issue 14): a hand-written struct-of-arrays table with a dict index,
+# the model's precondition order (lock, expiry or arrears, balance, status,
+# disks), answering a code. A success also makes the move a real implementation
+# needs: the status byte, the per-status counts, the start time, the settle time
+# and the due-heap entry. It reads the same kind of clock the model reads and
+# settles what fell due before deciding, as the model does.
+F_OK: Final = 0
+F_NOT_FOUND: Final = 1
+F_NOT_READY: Final = 2
+F_LOCKED: Final = 3
+F_EXPIRED: Final = 4
+F_BALANCE: Final = 5
+F_INCORRECT: Final = 6
+F_DISK: Final = 7
+F_MALFORMED: Final = 8
+#: The floor's codes as the model names them (for the set-up check).
+F_CODES: Final[dict[int, ErrorCode | None]] = {
+    F_OK: None,
+    F_INCORRECT: ErrorCode.INCORRECT_INSTANCE_STATUS,
+}
+S_PENDING, S_STARTING, S_RUNNING, S_STOPPING, S_STOPPED = range(5)
+NO_MOVE: Final = 255
+F_NAMES: Final = (
+    InstanceStatus.PENDING,
+    InstanceStatus.STARTING,
+    InstanceStatus.RUNNING,
+    InstanceStatus.STOPPING,
+    InstanceStatus.STOPPED,
+)
+
+
+def _row(moves: dict[int, int]) -> bytes:
+    return bytes(moves.get(status, NO_MOVE) for status in range(len(F_NAMES)))
+
+
+START_ROW: Final = _row({S_STOPPED: S_STARTING})
+STOP_ROW: Final = _row({S_RUNNING: S_STOPPING})
+REBOOT_ROW: Final = _row({S_RUNNING: S_STARTING})
+#: Where a transitory status settles, and after how long (the model's default Durations).
+SETTLE_ROW: Final = _row({S_PENDING: S_STOPPED, S_STARTING: S_RUNNING, S_STOPPING: S_STOPPED})
+SECONDS: Final = (30.0, 30.0, 0.0, 15.0, 0.0)
+F_EPOCH: Final = 1_767_225_600  # model time 0 is 2026-01-01T00:00Z
+F_POSTPAID_EXPIRY: Final = "2099-12-31T15:59Z"
+F_CHARGES: Final = (ChargeType.POSTPAID, ChargeType.PREPAID)
+F_MODES: Final = ("Not-applicable", "KeepCharging", "StopCharging")
+F_LOCKS: Final[tuple[tuple[str, ...], ...]] = ((), ("security",))
+F_FAMILIES: Final[dict[str, str]] = {"ecs.g7.large": "ecs.g7"}
+_MINUTES: dict[int, str] = {}
+
+
+def minute_text(seconds: float) -> str:
+    """Model time as ``yyyy-MM-ddTHH:mmZ``, each distinct minute formatted once."""
+    minute = int(seconds // 60)
+    text = _MINUTES.get(minute)
+    if text is None:
+        moment = datetime.fromtimestamp(F_EPOCH + minute * 60, UTC)
+        text = _MINUTES[minute] = moment.strftime("%Y-%m-%dT%H:%MZ")
+    return text
+
+
+class Floor:
+    """The floor's table: one column per fact, a dict from id to position, a due heap."""
+
+    __slots__ = (
+        "balance",
+        "clock",
+        "counts",
+        "created",
+        "disks",
+        "due",
+        "expired",
+        "ids",
+        "in_arrears",
+        "index",
+        "locks",
+        "minimum",
+        "modes",
+        "prepaid",
+        "sequence",
+        "settles_at",
+        "started",
+        "status",
+        "types",
+    )
+
+    def __init__(self, ids: Sequence[str], status: int) -> None:
+        count = len(ids)
+        self.clock = ManualClock()
+        self.ids = list(ids)
+        self.index = {iid: n for n, iid in enumerate(self.ids)}
+        self.status = bytearray((status,)) * count
+        self.counts = [0] * len(F_NAMES)
+        self.counts[status] = count
+        self.locks = bytearray(count)
+        self.disks = bytearray(count)
+        self.prepaid = bytearray(count)
+        self.modes = bytearray(count)
+        self.expired = array("d", (math.inf,)) * count
+        self.settles_at = array("d", (math.inf,)) * count
+        under_way = status in (S_STARTING, S_RUNNING)
+        self.started = array("d", (0.0 if under_way else math.nan,)) * count
+        self.created = array("d", (0.0,)) * count
+        self.types = ["ecs.g7.large"] * count
+        self.in_arrears = False
+        self.balance = 100
+        self.minimum = 0
+        self.due: list[tuple[float, int, int]] = []
+        self.sequence = 0
+
+
+def floor_settle(table: Floor, now: float) -> None:
+    """Apply every due move up to ``now`` (never reached: the benchmark's clock stands still)."""
+    due = table.due
+    while due and due[0][0] <= now:
+        when, _, index = heapq.heappop(due)
+        status = table.status[index]
+        dest = SETTLE_ROW[status]
+        table.status[index] = dest
+        table.counts[status] -= 1
+        table.counts[dest] += 1
+        table.settles_at[index] = math.inf
+        if SECONDS[dest]:
+            table.sequence += 1
+            heapq.heappush(due, (when + SECONDS[dest], table.sequence, index))
+
+
+def floor_start(table: Floor, iid: str) -> int:
+    """StartInstance: not ready, lock, expiry or arrears, balance, status, disks; then the move."""
+    now = table.clock.now()
+    due = table.due
+    if due and due[0][0] <= now:
+        floor_settle(table, now)
+    index = table.index.get(iid)
+    if index is None:
+        return F_NOT_FOUND
+    status = table.status[index]
+    if status == S_PENDING:
+        return F_NOT_READY
+    if table.locks[index]:
+        return F_LOCKED
+    if table.prepaid[index]:
+        if now >= table.expired[index]:
+            return F_EXPIRED
+    elif table.in_arrears:
+        return F_EXPIRED
+    elif table.balance < table.minimum:
+        return F_BALANCE
+    dest = START_ROW[status]
+    if dest == NO_MOVE:
+        return F_INCORRECT
+    if table.disks[index]:
+        return F_DISK
+    table.status[index] = dest
+    counts = table.counts
+    counts[status] -= 1
+    counts[dest] += 1
+    table.started[index] = now
+    settles = now + SECONDS[dest]
+    table.settles_at[index] = settles
+    table.sequence += 1
+    heapq.heappush(due, (settles, table.sequence, index))
+    return F_OK
+
+
+def floor_stop(table: Floor, iid: str) -> int:
+    """StopInstance: lock, expiry or arrears, status, disks; then the move and the stopped mode."""
+    now = table.clock.now()
+    due = table.due
+    if due and due[0][0] <= now:
+        floor_settle(table, now)
+    index = table.index.get(iid)
+    if index is None:
+        return F_NOT_FOUND
+    if table.locks[index]:
+        return F_LOCKED
+    if table.prepaid[index]:
+        if now >= table.expired[index]:
+            return F_EXPIRED
+    elif table.in_arrears:
+        return F_EXPIRED
+    status = table.status[index]
+    dest = STOP_ROW[status]
+    if dest == NO_MOVE:
+        return F_INCORRECT
+    if table.disks[index]:
+        return F_DISK
+    table.status[index] = dest
+    counts = table.counts
+    counts[status] -= 1
+    counts[dest] += 1
+    table.modes[index] = 1  # KeepCharging
+    settles = now + SECONDS[dest]
+    table.settles_at[index] = settles
+    table.sequence += 1
+    heapq.heappush(due, (settles, table.sequence, index))
+    return F_OK
+
+
+def floor_reboot(table: Floor, iid: str) -> int:
+    """RebootInstance: lock, status, disks; then the move."""
+    now = table.clock.now()
+    due = table.due
+    if due and due[0][0] <= now:
+        floor_settle(table, now)
+    index = table.index.get(iid)
+    if index is None:
+        return F_NOT_FOUND
+    if table.locks[index]:
+        return F_LOCKED
+    status = table.status[index]
+    dest = REBOOT_ROW[status]
+    if dest == NO_MOVE:
+        return F_INCORRECT
+    if table.disks[index]:
+        return F_DISK
+    table.status[index] = dest
+    counts = table.counts
+    counts[status] -= 1
+    counts[dest] += 1
+    table.started[index] = now
+    settles = now + SECONDS[dest]
+    table.settles_at[index] = settles
+    table.sequence += 1
+    heapq.heappush(due, (settles, table.sequence, index))
+    return F_OK
+
+
+def check_start(table: Floor, index: int, now: float) -> int:
+    """StartInstance's checks for one instance of a batch."""
+    status = table.status[index]
+    if status == S_PENDING:
+        return F_NOT_READY
+    if table.locks[index]:
+        return F_LOCKED
+    if table.prepaid[index]:
+        if now >= table.expired[index]:
+            return F_EXPIRED
+    elif table.in_arrears:
+        return F_EXPIRED
+    elif table.balance < table.minimum:
+        return F_BALANCE
+    if START_ROW[status] == NO_MOVE:
+        return F_INCORRECT
+    return F_DISK if table.disks[index] else F_OK
+
+
+def check_stop(table: Floor, index: int, now: float) -> int:
+    """StopInstance's checks for one instance of a batch."""
+    if table.locks[index]:
+        return F_LOCKED
+    if table.prepaid[index]:
+        if now >= table.expired[index]:
+            return F_EXPIRED
+    elif table.in_arrears:
+        return F_EXPIRED
+    if STOP_ROW[table.status[index]] == NO_MOVE:
+        return F_INCORRECT
+    return F_DISK if table.disks[index] else F_OK
+
+
+def check_reboot(table: Floor, index: int, now: float) -> int:
+    """RebootInstance's checks for one instance of a batch."""
+    if table.locks[index]:
+        return F_LOCKED
+    if REBOOT_ROW[table.status[index]] == NO_MOVE:
+        return F_INCORRECT
+    return F_DISK if table.disks[index] else F_OK
+
+
+BatchItem = tuple[str, str, InstanceStatus, InstanceStatus]
+
+
+def floor_batch(
+    table: Floor, ids: list[str], check: Callable[[Floor, int, float], int], row: bytes, mode: int
+) -> tuple[int, list[BatchItem]]:
+    """A batch action, AllTogether: every instance checked, then every one moved."""
+    now = table.clock.now()
+    due = table.due
+    if due and due[0][0] <= now:
+        floor_settle(table, now)
+    if not all(ids) or len(set(ids)) != len(ids):
+        return F_MALFORMED, []
+    lookup = table.index.get
+    positions: list[int] = []
+    for iid in ids:
+        index = lookup(iid)
+        if index is None:
+            return F_NOT_FOUND, []
+        code = check(table, index, now)
+        if code:
+            return code, []
+        positions.append(index)
+    status_column, counts, names = table.status, table.counts, F_NAMES
+    items: list[BatchItem] = []
+    for iid, index in zip(ids, positions, strict=True):
+        status = status_column[index]
+        dest = row[status]
+        status_column[index] = dest
+        counts[status] -= 1
+        counts[dest] += 1
+        if dest == S_STARTING:
+            table.started[index] = now
+        if mode:
+            table.modes[index] = mode
+        settles = now + SECONDS[dest]
+        table.settles_at[index] = settles
+        table.sequence += 1
+        heapq.heappush(due, (settles, table.sequence, index))
+        items.append((iid, "200", names[status], names[dest]))
+    return F_OK, items
+
+
+def floor_describe_status(
+    table: Floor, ids: list[str]
+) -> tuple[int, list[tuple[str, InstanceStatus]]]:
+    """DescribeInstanceStatus of ``ids``: the total and (id, status) in creation order."""
+    now = table.clock.now()
+    due = table.due
+    if due and due[0][0] <= now:
+        floor_settle(table, now)
+    index = table.index
+    found = [index[iid] for iid in ids if iid in index]
+    if len(found) > 1:
+        found = sorted(set(found))
+    all_ids, status, names = table.ids, table.status, F_NAMES
+    return len(found), [(all_ids[n], names[status[n]]) for n in found]
+
+
+Attributes = tuple[
+    str, InstanceStatus, ChargeType, str, str, str, str, tuple[str, ...], str, str | None, str, str
+]
+
+
+def floor_describe_instances(table: Floor, first: int, size: int) -> tuple[int, list[Attributes]]:
+    """DescribeInstances, no filter: the total and one page of DescribeInstances' fields."""
+    now = table.clock.now()
+    due = table.due
+    if due and due[0][0] <= now:
+        floor_settle(table, now)
+    total = len(table.ids)
+    ids, status, prepaid, types = table.ids, table.status, table.prepaid, table.types
+    arrears = table.in_arrears
+    page: list[Attributes] = []
+    for index in range(first, min(first + size, total)):
+        kind = types[index]
+        paid = prepaid[index]
+        started = table.started[index]
+        locks = F_LOCKS[table.locks[index]]
+        if arrears and not paid:
+            locks += ("financial",)
+        page.append(
+            (
+                ids[index],
+                F_NAMES[status[index]],
+                F_CHARGES[paid],
+                kind,
+                F_FAMILIES[kind],
+                minute_text(table.expired[index]) if paid else F_POSTPAID_EXPIRY,
+                F_MODES[table.modes[index]],
+                locks,
+                minute_text(table.created[index]),
+                None if started != started else minute_text(started),  # noqa: PLR0124 (NaN)
+                "cn-hangzhou",
+                "cn-hangzhou-i",
+            )
+        )
+    return total, page
+
+
+# The rows: what the model does, what the floor does, and the goal (issue 14).
+Body = Callable[[], object]
+Prepare = Callable[[], Body]
+#: Instances per batch call and per DescribeInstances page (the documented maximum).
+BATCH: Final = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Contest:
+    """One row's two contenders: set-ups (untimed) that return the timed bodies."""
+
+    label: str
+    unit: str
+    units: int
+    model: Prepare
+    floor: Prepare
+    goal: float
+    #: Per-call rows subtract a bare ``for`` over ``units`` items (the loop is not the call).
+    net: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FloorRow:
+    """One row of the issue's table: the model's and the floor's ns per unit, and the goal."""
+
+    label: str
+    unit: str
+    model_ns: float
+    floor_ns: float
+    #: The per-round ratios (model over floor, each net of that round's bare loop).
+    ratios: tuple[float, ...]
+    goal: float
+
+    @property
+    def ratio(self) -> float:
+        """The ratio of the medians."""
+        return self.model_ns / self.floor_ns if self.floor_ns > 0 else math.inf
+
+
+def fleet(size: int, status: str) -> EcsModel:
+    """A model of ``size`` instances ``instance_id(0..size-1)``, all in ``status``."""
+    model = EcsModel()
+    create = model.create_instance
+    for n in range(size):
+        create(instance_id(n), status=status)
+    return model
+
+
+def floor_of(size: int, status: int) -> Floor:
+    """The floor's table with the same ids, all in ``status``."""
+    return Floor([instance_id(n) for n in range(size)], status)
+
+
+def each(fire: Callable[[str], object], ids: list[str]) -> Body:
+    """``fire(id)`` for each id."""
+
+    def body() -> None:
+        for iid in ids:
+            fire(iid)
+
+    return body
+
+
+def each_rejected(fire: Callable[[str], object], ids: list[str]) -> Body:
+    """``fire(id)`` for each id, each raising ``ApiError``, caught."""
+
+    def body() -> None:
+        for iid in ids:
+            # A bare try costs nothing in 3.11; contextlib.suppress would add a call.
+            try:  # noqa: SIM105
+                fire(iid)
+            except ApiError:
+                pass
+
+    return body
+
+
+def each_floor(fire: Callable[[Floor, str], object], table: Floor, ids: list[str]) -> Body:
+    """``fire(table, id)`` for each id."""
+
+    def body() -> None:
+        for iid in ids:
+            fire(table, iid)
+
+    return body
+
+
+def each_group(fire: Callable[[list[str]], object], groups: list[list[str]]) -> Body:
+    """``fire(group)`` for each group of ids."""
+
+    def body() -> None:
+        for group in groups:
+            fire(group)
+
+    return body
+
+
+def repeat(fire: Callable[[list[str]], object], ids: list[str], items: list[str]) -> Body:
+    """``fire(ids)`` once for each of ``items``."""
+
+    def body() -> None:
+        for _ in items:
+            fire(ids)
+
+    return body
+
+
+def bare_loop(items: list[str]) -> Body:
+    """A bare ``for`` over ``items``: the overhead subtracted from the per-call rows."""
+
+    def body() -> None:
+        for _ in items:
+            pass
+
+    return body
+
+
+def contests(plan: Plan) -> list[Contest]:
+    """The issue's rows, each with its model body and its floor body."""
+    n, groups_count = plan.floor_calls, plan.floor_batches
+    ids = [instance_id(k) for k in range(n)]
+    same = [instance_id(0)] * n
+    one = [instance_id(0)]
+    batched = BATCH * groups_count
+    groups = [
+        [instance_id(k) for k in range(g * BATCH, (g + 1) * BATCH)] for g in range(groups_count)
+    ]
+
+    def model_single(method: str, status: str) -> Prepare:
+        return lambda: each(getattr(fleet(n, status), method), ids)
+
+    def floor_single(fire: Callable[[Floor, str], int], status: int) -> Prepare:
+        return lambda: each_floor(fire, floor_of(n, status), ids)
+
+    def model_batch(method: str, status: str) -> Prepare:
+        return lambda: each_group(getattr(fleet(batched, status), method), groups)
+
+    def floor_batches(check: Callable[[Floor, int, float], int], row: bytes, mode: int) -> Prepare:
+        def prepare() -> Body:
+            table = floor_of(batched, S_STOPPED if row is START_ROW else S_RUNNING)
+            return each_group(lambda group: floor_batch(table, group, check, row, mode), groups)
+
+        return prepare
+
+    def model_rejected() -> Body:
+        return each_rejected(fleet(1, RUNNING).start_instance, same)
+
+    def model_status() -> Body:
+        describe = fleet(1, RUNNING).describe_instance_status
+        return repeat(describe, one, same)
+
+    def floor_status() -> Body:
+        table = floor_of(1, S_RUNNING)
+        return repeat(functools.partial(floor_describe_status, table), one, same)
+
+    def model_bulk() -> Body:
+        model = fleet(n, STOPPED)
+        return lambda: model.bulk("StartInstance", ids)
+
+    def floor_bulk() -> Body:
+        table = floor_of(n, S_STOPPED)
+        return lambda: [floor_start(table, iid) for iid in ids]
+
+    def model_pages() -> Body:
+        describe = fleet(batched, STOPPED).describe_instances
+        return each_group(lambda _: describe(page_size=BATCH), groups)
+
+    def floor_pages() -> Body:
+        table = floor_of(batched, S_STOPPED)
+        return each_group(lambda _: floor_describe_instances(table, 0, BATCH), groups)
+
+    return [
+        Contest(
+            "start_instance, success",
+            "call",
+            n,
+            model_single("start_instance", STOPPED),
+            floor_single(floor_start, S_STOPPED),
+            5,
+            net=True,
+        ),
+        Contest(
+            "stop_instance, success",
+            "call",
+            n,
+            model_single("stop_instance", RUNNING),
+            floor_single(floor_stop, S_RUNNING),
+            5,
+            net=True,
+        ),
+        Contest(
+            "reboot_instance, success",
+            "call",
+            n,
+            model_single("reboot_instance", RUNNING),
+            floor_single(floor_reboot, S_RUNNING),
+            5,
+            net=True,
+        ),
+        Contest(
+            "rejected: start_instance on Running",
+            "call",
+            n,
+            model_rejected,
+            lambda: each_floor(floor_start, floor_of(1, S_RUNNING), same),
+            5,
+            net=True,
+        ),
+        Contest(
+            "describe_instance_status([id])",
+            "call",
+            n,
+            model_status,
+            floor_status,
+            5,
+            net=True,
+        ),
+        Contest(
+            'bulk("StartInstance", ids)',
+            "instance",
+            n,
+            model_bulk,
+            floor_bulk,
+            3,
+            net=False,
+        ),
+        Contest(
+            f"describe_instances(page_size={BATCH})",
+            "instance",
+            batched,
+            model_pages,
+            floor_pages,
+            5,
+            net=False,
+        ),
+        Contest(
+            f"start_instances({BATCH} ids)",
+            "instance",
+            batched,
+            model_batch("start_instances", STOPPED),
+            floor_batches(check_start, START_ROW, 0),
+            5,
+            net=False,
+        ),
+        Contest(
+            f"stop_instances({BATCH} ids)",
+            "instance",
+            batched,
+            model_batch("stop_instances", RUNNING),
+            floor_batches(check_stop, STOP_ROW, 1),
+            5,
+            net=False,
+        ),
+        Contest(
+            f"reboot_instances({BATCH} ids)",
+            "instance",
+            batched,
+            model_batch("reboot_instances", RUNNING),
+            floor_batches(check_reboot, REBOOT_ROW, 0),
+            5,
+            net=False,
+        ),
+    ]
+
+
+def thread_ns(body: Body) -> int:
+    """The thread CPU time ``body()`` takes, cyclic GC paused."""
+    with gc_paused():
+        start = time.thread_time_ns()
+        body()
+        return time.thread_time_ns() - start
+
+
+def floor_rows(plan: Plan, seed: int = 14) -> list[FloorRow]:
+    """Section 2: every contender of every row, in a freshly shuffled order each round."""
+    rows = contests(plan)
+    loop_items = [instance_id(0)] * plan.floor_calls
+    # (row, side): side 0 is the model, 1 the floor; (-1, 0) is the bare loop.
+    jobs: list[tuple[int, int]] = [(-1, 0)] + [(r, s) for r in range(len(rows)) for s in (0, 1)]
+    samples: dict[tuple[int, int], list[int]] = {job: [] for job in jobs}
+    rng = Random(seed)
+    for _ in range(plan.floor_rounds):
+        rng.shuffle(jobs)
+        for job in jobs:
+            row, side = job
+            # Set up untimed: a fresh fleet (or table) for every timing.
+            body = bare_loop(loop_items) if row < 0 else (rows[row].model, rows[row].floor)[side]()
+            samples[job].append(thread_ns(body))
+            del body
+    loops = samples[(-1, 0)]
+    results = []
+    for r, contest in enumerate(rows):
+        model, floor = samples[(r, 0)], samples[(r, 1)]
+        bases = loops if contest.net else [0] * len(loops)
+        per_round = tuple(
+            (m - b) / (f - b) if f > b else math.inf
+            for m, f, b in zip(model, floor, bases, strict=True)
+        )
+        base = statistics.median(bases)
+        results.append(
+            FloorRow(
+                label=contest.label,
+                unit=contest.unit,
+                model_ns=(statistics.median(model) - base) / contest.units,
+                floor_ns=(statistics.median(floor) - base) / contest.units,
+                ratios=per_round,
+                goal=contest.goal,
+            )
+        )
+    return results
+
+
+# ------------------------------------------------------------- section 3
 class Fleet:
     """A model of ``size`` Stopped instances that hands out never-started ids in batches.
 
@@ -479,7 +1265,7 @@ class FlatRow:
 
 
 def flat_rows(plan: Plan, seed: int = 0) -> list[FlatRow]:
-    """Section 2: ``start_instance`` at every fleet size, interleaved in rounds.
+    """Section 3: ``start_instance`` at every fleet size, interleaved in rounds.
 
     All fleets are built first; each round then times one random batch and one
     creation-order batch on every fleet, so machine drift hits every size alike.
@@ -512,7 +1298,7 @@ def flat_rows(plan: Plan, seed: int = 0) -> list[FlatRow]:
     return rows
 
 
-# ------------------------------------------------------------- section 3
+# ------------------------------------------------------------- section 4
 @dataclass(frozen=True, slots=True)
 class MemoryRow:
     """Memory and build time of one fleet size, from two fresh subprocesses."""
@@ -570,7 +1356,7 @@ def run_worker(size: int, traced: bool) -> dict[str, object]:
 
 
 def memory_row(size: int) -> MemoryRow:
-    """Section 3: one fleet size, traced in one subprocess and untraced in another."""
+    """Section 4: one fleet size, traced in one subprocess and untraced in another."""
     traced = run_worker(size, traced=True)
     plain = run_worker(size, traced=False)
     rss = plain["rss"]
@@ -627,12 +1413,83 @@ def print_per_call(rows: list[Row]) -> None:
         )
 
 
+def print_floor(rows: list[FloorRow], plan: Plan) -> None:
+    """Section 2 table: each of issue 14's rows against the floor, and its goal."""
+    print()
+    print(
+        "2. Against the floor (issue 14): thread CPU ns per call or per instance, "
+        f"median of {plan.floor_rounds} shuffled rounds"
+    )
+    print(
+        f"   {'path':<38} {'per':<8} {'model':>7} {'floor':>6} {'ratio':>6} "
+        f"{'rounds':>12} {'goal':>6}   verdict"
+    )
+    for row in rows:
+        low, high = min(row.ratios), max(row.ratios)
+        verdict = "met" if row.ratio <= row.goal else "not met"
+        print(
+            f"   {row.label:<38} {row.unit:<8} {row.model_ns:>7,.0f} {row.floor_ns:>6,.0f} "
+            f"{row.ratio:>5.1f}x {f'{low:.1f}-{high:.1f}x':>12} {f'<= {row.goal:g}x':>6}   "
+            f"{verdict}"
+        )
+    met = sum(row.ratio <= row.goal for row in rows)
+    print(f"   {met} of {len(rows)} rows at or under their goal.")
+    print(
+        "   Method: time.thread_time_ns around each timed loop (this thread's CPU time, so "
+        "the other"
+    )
+    print(
+        "   core's jobs do not count), GC paused; model and floor interleaved in one process, every"
+    )
+    print(
+        "   contender once per round in a freshly shuffled order; fresh fleets set up untimed "
+        "before each."
+    )
+    print(
+        "   ratio = median model / median floor; rounds = the lowest and highest per-round "
+        "ratio. Per-call"
+    )
+    print(
+        f"   rows are net of a bare for loop; {plan.floor_calls:,} calls per timing, "
+        f"{plan.floor_batches * BATCH:,} instances per batch row."
+    )
+    print(
+        "   floor = a hand-written struct-of-arrays table (bytearray/array columns, a dict "
+        "from id to"
+    )
+    print(
+        "   position, a due heap): read the clock, settle what is due, then lock, expiry or "
+        "arrears,"
+    )
+    print(
+        "   balance, status, disks in the model's order, answering an int code; a success "
+        "moves the status"
+    )
+    print(
+        "   byte and counts and records the start time, settle time and heap entry (stop: the "
+        "stopped mode)."
+    )
+    print(
+        "   It draws no RequestId and builds no response or exception. describe: sorted "
+        "positions and"
+    )
+    print(
+        "   (id, status) pairs; DescribeInstances: a 12-field tuple per instance (times "
+        "formatted, cached"
+    )
+    print(
+        "   per minute); batches: check all, then move all, an (id, code, before, after) "
+        "tuple each; bulk:"
+    )
+    print("   the single start in a list comprehension.")
+
+
 def print_flatness(rows: list[FlatRow], plan: Plan) -> None:
-    """Section 2 table."""
+    """Section 3 table."""
     first = rows[0].random_ns
     print()
     print(
-        "2. start_instance success cost vs fleet size "
+        "3. start_instance success cost vs fleet size "
         f"(ns per call, median of {plan.repeats} interleaved rounds)"
     )
     print(
@@ -653,10 +1510,10 @@ def print_flatness(rows: list[FlatRow], plan: Plan) -> None:
 
 
 def print_memory(rows: list[MemoryRow]) -> None:
-    """Section 3 table."""
+    """Section 4 table."""
     id_bytes = sys.getsizeof(instance_id(0))
     print()
-    print('3. Memory per instance (fresh subprocesses; ids f"i-{n:020d}", status="Stopped")')
+    print('4. Memory per instance (fresh subprocesses; ids f"i-{n:020d}", status="Stopped")')
     print(
         f"   {'instances':>10} {'traced MB':>10} {'B/inst':>7} {'B/inst -ids':>12} "
         f"{'RSS Δ MB':>9} {'RSS B/inst':>11} {'build s':>8} {'µs/create':>10} {'traced s':>9}"
@@ -717,6 +1574,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     sanity_checks()
     per_call = per_call_rows(plan)
     print_per_call(per_call)
+    print_floor(floor_rows(plan), plan)
     print_flatness(flat_rows(plan), plan)
     memory = [memory_row(size) for size in plan.memory_sizes]
     print_memory(memory)
