@@ -148,6 +148,10 @@ WIRE_ERRORS: Final[Mapping[str, WireErrorEntry]] = MappingProxyType(
 #: "The specified parameter is not valid").
 GENERIC_INVALID_PARAMETER: Final = "The specified parameter is not valid."
 
+#: ``json.dumps`` with options builds an encoder per call; this one is shared
+#: (``encode`` keeps no state between calls).
+_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 # XML 1.0 cannot carry most control characters, and request text can hold any.
 _NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -186,7 +190,7 @@ def error_body(code: str, message: str, request_id: str, host_id: str) -> dict[s
 
 def render_json(body: Mapping[str, object]) -> bytes:
     """A response body as compact UTF-8 JSON."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _JSON.encode(body).encode("utf-8")
 
 
 def render_xml(
