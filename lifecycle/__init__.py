@@ -9,7 +9,7 @@ from ._faults import FaultKind, FaultRule, FaultState
 from ._machine import mermaid_diagram, reference_transition
 from ._mock import MockEcs, UnservedRequest, mock_ecs
 from ._model import EcsModel, Response, Subscriber
-from ._rules import error_table, precedence
+from ._rules import error_table, ignored_parameters, precedence
 from ._spec import Check, ErrorEntry
 from ._status import Action, ChargeType, DataLossCause, DiskKind, InstanceStatus, StoppedMode
 from ._timing import Duration, Durations, Exponential, Fixed, Uniform
@@ -17,12 +17,20 @@ from ._version import __version__
 from ._views import (
     AccountView,
     ActionResponse,
+    BatchResponse,
+    CreateInstanceResponse,
     DataLoss,
+    DescribeInstanceAttributeResponse,
+    DescribeInstancesResponse,
     DescribeInstanceStatusResponse,
     Event,
     FaultEvent,
+    InstanceAttributes,
+    InstanceResponse,
     InstanceStatusItem,
     InstanceView,
+    RenewInstanceResponse,
+    RunInstancesResponse,
     TransitionEvent,
 )
 from .errors import (
@@ -39,12 +47,16 @@ __all__ = [
     "Action",
     "ActionResponse",
     "ApiError",
+    "BatchResponse",
     "ChargeType",
     "Check",
     "Clock",
+    "CreateInstanceResponse",
     "DataLoss",
     "DataLossCause",
+    "DescribeInstanceAttributeResponse",
     "DescribeInstanceStatusResponse",
+    "DescribeInstancesResponse",
     "DiskKind",
     "Duration",
     "Durations",
@@ -58,6 +70,8 @@ __all__ = [
     "FaultRule",
     "FaultState",
     "Fixed",
+    "InstanceAttributes",
+    "InstanceResponse",
     "InstanceStatus",
     "InstanceStatusItem",
     "InstanceView",
@@ -65,7 +79,9 @@ __all__ = [
     "LifecycleError",
     "ManualClock",
     "MockEcs",
+    "RenewInstanceResponse",
     "Response",
+    "RunInstancesResponse",
     "SnapshotError",
     "SpecError",
     "StoppedMode",
@@ -75,6 +91,7 @@ __all__ = [
     "UnservedRequest",
     "__version__",
     "error_table",
+    "ignored_parameters",
     "mermaid_diagram",
     "mock_ecs",
     "precedence",

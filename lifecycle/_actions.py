@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,12 +46,15 @@ from ._status import Action, ChargeType, InstanceStatus, StoppedMode
 from ._views import (
     ActionResponse,
     BatchResponse,
+    CreateInstanceResponse,
     DescribeInstanceAttributeResponse,
     DescribeInstancesResponse,
     DescribeInstanceStatusResponse,
     InstanceAttributes,
     InstanceResponse,
     InstanceStatusItem,
+    RenewInstanceResponse,
+    RunInstancesResponse,
     format_request_id,
 )
 from .errors import ApiError, ErrorCode
@@ -61,6 +65,9 @@ Response = (
     | DescribeInstancesResponse
     | DescribeInstanceAttributeResponse
     | BatchResponse
+    | RunInstancesResponse
+    | CreateInstanceResponse
+    | RenewInstanceResponse
 )
 #: ``run(core, typed parameters, problems)``.
 Run = Callable[[Core, dict[str, object], list[Problem]], Response]
@@ -88,6 +95,8 @@ class Declaration:
     run: Run
     #: Each documented parameter by its documented name (for ``EcsModel.call``).
     by_name: dict[str, Param]
+    #: The other documented parameters: accepted and not modelled (``N``: a position).
+    ignored: frozenset[str] = frozenset()
 
 
 def reject(action: Action, code: ErrorCode, request: int, parameter: str | None) -> ApiError:
@@ -240,7 +249,7 @@ def _describe_status(
     _faults_before(core, action, now, request)
     instances = core.instances
     if not ids:
-        matched: Sequence[int] = range(len(instances.ids))
+        matched: Sequence[int] = instances.positions()
     else:
         index = instances.index
         matched = sorted({index[i] for i in ids if i in index})
@@ -352,7 +361,7 @@ def _matches(core: Core, typed: dict[str, object], ids: list[str] | None) -> Seq
         index = instances.index
         candidates = sorted({index[i] for i in ids if i in index})
     else:
-        candidates = range(len(instances.ids))
+        candidates = instances.positions()
     tests = _filters(core, typed)
     if not tests:
         return candidates
@@ -385,6 +394,7 @@ def _other_filters(typed: dict[str, object]) -> bool:
             "instance_type",
             "instance_type_family",
             "zone_id",
+            "instance_name",
         )
     )
 
@@ -412,6 +422,13 @@ def _filters(core: Core, typed: dict[str, object]) -> list[Callable[[int], bool]
     zone = typed["zone_id"]
     if zone is not None:
         tests.append(lambda i: zone == ZONE_ID)
+    name = typed["instance_name"]
+    if name is not None:
+        # "InstanceName ... supports the * wildcard for fuzzy search."
+        pattern = re.compile(".*".join(re.escape(part) for part in str(name).split("*")))
+        tests.append(
+            lambda i: pattern.fullmatch(instances.names[i] or instances.ids[i]) is not None
+        )
     return tests
 
 
@@ -451,6 +468,7 @@ def attributes(core: Core, index: int, now: float) -> InstanceAttributes:
     started = instances.started[index]
     return InstanceAttributes(
         instance_id=instances.ids[index],
+        instance_name=instances.names[index] or instances.ids[index],
         status=STATUSES[instances.status[index]],
         instance_charge_type=ChargeType.PREPAID if prepaid else ChargeType.POSTPAID,
         instance_type=instances.types[index],

@@ -20,19 +20,22 @@ from ._clock import Clock
 from ._faults import FaultKind
 from ._injector import FaultInjector
 from ._instances import (
+    DELETION_PROTECTED,
     INIT_FAMILY,
+    LAUNCH,
     NEVER,
     PREPAID,
     RECOVERABLE,
     STARTING,
     STOPPED_BY_API,
+    SUSPENDED,
     Instances,
     Template,
 )
-from ._machine import STATUS_CODE, STATUSES, TABLE
+from ._machine import RELEASED_CODE, STATUS_CODE, STATUSES, TABLE
 from ._rules import COMPILED, CompiledPrecedence, decide
 from ._schedule import Schedule
-from ._spec import ACTION_TRIGGERS, EFFECTS, SETTLE_TRIGGERS, Fact
+from ._spec import ACTION_TRIGGERS, EFFECTS, LAUNCH_SETTLE, SETTLE_TRIGGERS, Fact
 from ._status import Action, DataLossCause, InstanceStatus, StoppedMode
 from ._timing import Durations
 from ._views import DataLoss, Event, TransitionEvent, format_request_id
@@ -49,6 +52,15 @@ _NOT_FOUND: Final = ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND
 _SETTLE_ROWS: Final[tuple[tuple[str, bytes] | None, ...]] = tuple(
     (SETTLE_TRIGGERS[s], TABLE[SETTLE_TRIGGERS[s]]) if s in SETTLE_TRIGGERS else None
     for s in STATUSES
+)
+_LAUNCH_ROW: Final = (LAUNCH_SETTLE, TABLE[LAUNCH_SETTLE])
+#: The facts an instance's trait byte implies, per byte value: its charge type, whether
+#: the platform has it suspended, whether it is protected from deletion.
+_TRAIT_FACTS: Final[tuple[int, ...]] = tuple(
+    (Fact.PREPAID if traits & PREPAID else Fact.POSTPAID)
+    | (0 if traits & SUSPENDED else Fact.IN_SERVICE)
+    | (Fact.DELETION_PROTECTED if traits & DELETION_PROTECTED else 0)
+    for traits in range(256)
 )
 #: What ``attempt`` returns: the request number, the code (``None`` on success)
 #: and the parameter a ``MissingParameter``/``InvalidParameter`` message names.
@@ -88,6 +100,7 @@ class Core:
         "request_rng",
         "schedule",
         "subscribers",
+        "tokens",
     )
 
     def __init__(self, seed: int, clock: Clock, durations: Durations, billing: Billing) -> None:
@@ -100,6 +113,9 @@ class Core:
         self.instances = Instances()
         self.schedule = Schedule(durations, Random(f"{seed}/durations"))
         self.faults = FaultInjector(Random(f"{seed}/faults"), self.subscribers)
+        #: ClientTokens of accepted requests, per action: the request's parameters
+        #: (canonical text) and what it answered, replayed for the same token.
+        self.tokens: dict[tuple[str, str], tuple[str, dict[str, object]]] = {}
 
     # ------------------------------------------------------------ time
     def settle(self, now: float) -> None:
@@ -112,10 +128,16 @@ class Core:
             status = status_column[index]
             settle = _SETTLE_ROWS[status]
             assert settle is not None, "only transitory statuses are ever scheduled"
+            if status == _PENDING and instances.traits[index] & LAUNCH:
+                # RunInstances: "created and then started" (the trait is spent here).
+                instances.traits[index] &= ~LAUNCH & 0xFF
+                settle = _LAUNCH_ROW
             trigger, row = settle
             dest = row[status]
             instances.move(index, status, dest)
             instances.settles_at[index] = NEVER
+            if dest == STARTING:
+                instances.started[index] = due
             if self.subscribers:
                 self.emit(instances.ids[index], status, dest, trigger, due, request, None)
             self.enter(index, dest, due, request)
@@ -151,7 +173,7 @@ class Core:
         event = TransitionEvent(
             instance_id=instance_id,
             source=None if source is None else STATUSES[source],
-            dest=STATUSES[dest],
+            dest=None if dest == RELEASED_CODE else STATUSES[dest],
             cause=cause,
             time=time,
             request_id=format_request_id(request),
@@ -172,11 +194,28 @@ class Core:
                 self.emit(instance_id, None, status, "create", now, request, None)
             self.enter(index, status, now, request)
 
+    def create(
+        self,
+        template: Template,
+        ids: list[str],
+        now: float,
+        request: int,
+        cause: str,
+    ) -> None:
+        """Create instances named ``ids`` for one request (RunInstances, CreateInstance)."""
+        status = template[0]
+        positions = self.instances.append(template, ids, now)
+        for instance_id, index in zip(ids, positions, strict=True):
+            if self.subscribers:
+                self.emit(instance_id, None, status, cause, now, request, None)
+            self.enter(index, status, now, request)
+
     def new_instance_id(self) -> str:
         taken = self.instances.index
+        retired = self.instances.retired
         while True:
             candidate = "i-" + "".join(self.instance_rng.choices(_ID_ALPHABET, k=20))
-            if candidate not in taken:
+            if candidate not in taken and candidate not in retired:
                 return candidate
 
     def facts(self, index: int, status: int, now: float, request_facts: int) -> int:
@@ -186,6 +225,7 @@ class Core:
         if status == _PENDING:
             facts |= Fact.PENDING
         traits = instances.traits[index]
+        facts |= _TRAIT_FACTS[traits]
         if traits & PREPAID:
             if now >= instances.expired[index]:
                 facts |= Fact.PREPAID_EXPIRED
@@ -257,7 +297,11 @@ class Core:
         instances = self.instances
         status = instances.status[index]
         dest = plan.row[status]
-        instances.move(index, status, dest)
+        if dest == RELEASED_CODE:
+            self.billing.give_back(instances.types[index])
+            instances.release(index, status)
+        else:
+            instances.move(index, status, dest)
         if dest == STARTING:
             instances.started[index] = now
         loss: DataLossCause | None = None
@@ -269,7 +313,7 @@ class Core:
             instances.losses.setdefault(index, []).append(
                 DataLoss(time=now, cause=loss, request_id=format_request_id(request))
             )
-        if stopped_mode is not None or instances.traits[index] & STOPPED_BY_API:
+        if stopped_mode is not None or instances.traits[index] & (STOPPED_BY_API | SUSPENDED):
             instances.record_stop_mode(index, stopped_mode)
         if self.subscribers:
             self.emit(instances.ids[index], status, dest, plan.trigger, now, request, loss)

@@ -110,7 +110,8 @@ class _Trace:
                 self.row(event.time, "  fault", event.instance_id or "(all)", rest)
                 continue
             source = "(new)" if event.source is None else event.source.value
-            change = f"{source} -> {event.dest.value}"
+            dest = "(released)" if event.dest is None else event.dest.value
+            change = f"{source} -> {dest}"
             rest = f"{change:<20}  {event.cause:<15}  {event.request_id}"
             self.row(event.time, "  event", event.instance_id, rest)
             if event.data_loss:

@@ -13,7 +13,7 @@ import math
 from array import array
 from typing import Final
 
-from ._machine import STATUS_CODE, STATUSES
+from ._machine import RELEASED_CODE, STATES, STATUS_CODE, STATUSES
 from ._params import bool_arg, enum_arg, model_time
 from ._rules import family_of, init_local_disk_applies
 from ._spec import Fact
@@ -35,6 +35,12 @@ INIT_FAMILY: Final = 2
 HAS_LOCAL_DISK: Final = 4
 STOPPED_BY_API: Final = 8
 STOP_CHARGING: Final = 16
+#: Made by RunInstances: its Pending settles into Starting, not Stopped (cleared then).
+LAUNCH: Final = 32
+#: Stopped by the platform at expiry or for overdue payment, nothing done since.
+SUSPENDED: Final = 64
+#: Created with DeletionProtection=true.
+DELETION_PROTECTED: Final = 128
 
 #: An instance created in one of these has started (StartTime is its creation time).
 _UNDER_WAY: Final = frozenset(
@@ -51,6 +57,7 @@ class Instances:
     """The columns, indexed by position in creation order."""
 
     __slots__ = (
+        "auto_renew",
         "counts",
         "created",
         "expired",
@@ -58,6 +65,8 @@ class Instances:
         "ids",
         "index",
         "losses",
+        "names",
+        "retired",
         "settles_at",
         "started",
         "status",
@@ -69,9 +78,9 @@ class Instances:
         self.ids: list[str] = []
         self.index: dict[str, int] = {}
         self.status = bytearray()
-        #: How many instances are in each status code: kept with every move, so
-        #: "how many are Running" costs the same at a million instances as at ten.
-        self.counts = [0] * len(STATUSES)
+        #: How many instances are in each state code (``Released`` included): kept with
+        #: every move, so "how many are Running" costs the same at a million as at ten.
+        self.counts = [0] * len(STATES)
         self.faults = bytearray()
         self.traits = bytearray()
         self.expired = array("d")
@@ -82,6 +91,13 @@ class Instances:
         # NaN while the instance has never started), in model time.
         self.created = array("d")
         self.started = array("d")
+        # InstanceName where one was given (None: the name is the id), and the
+        # AutoRenewPeriod and unit of instances created with AutoRenew=true.
+        self.names: list[str | None] = []
+        self.auto_renew: dict[int, tuple[int, str]] = {}
+        # The ids of released instances: never NotFound-confused, never handed out again.
+        # Their columns stay (status Released), so positions and creation order hold.
+        self.retired: set[str] = set()
 
     def append(self, template: Template, ids: list[str], now: float) -> range:
         """Add instances named ``ids`` made from ``template``; their positions."""
@@ -104,7 +120,28 @@ class Instances:
         self.created.extend(array("d", (now,)) * count)
         started = now if status in _UNDER_WAY else math.nan
         self.started.extend(array("d", (started,)) * count)
+        self.names.extend([None] * count)
         return range(first, first + count)
+
+    def release(self, index: int, source: int) -> None:
+        """Release the instance at ``index`` (now in ``source``): it is gone for good."""
+        self.move(index, source, RELEASED_CODE)
+        self.settles_at[index] = NEVER
+        instance_id = self.ids[index]
+        del self.index[instance_id]
+        self.retired.add(instance_id)
+        self.auto_renew.pop(index, None)
+
+    def live(self) -> int:
+        """How many instances exist (released ones are gone)."""
+        return len(self.ids) - self.counts[RELEASED_CODE]
+
+    def positions(self) -> range | list[int]:
+        """The positions of every instance that exists, in creation order."""
+        if not self.counts[RELEASED_CODE]:
+            return range(len(self.ids))
+        status = self.status
+        return [i for i in range(len(self.ids)) if status[i] != RELEASED_CODE]
 
     def move(self, index: int, source: int, dest: int) -> None:
         """Put the instance at ``index`` (now in ``source``) in ``dest``."""
@@ -114,13 +151,15 @@ class Instances:
         counts[dest] += 1
 
     def recount(self) -> None:
-        """Count the statuses afresh (after the columns were replaced whole)."""
-        self.counts = [self.status.count(code) for code in range(len(STATUSES))]
+        """Count the states afresh (after the columns were replaced whole)."""
+        self.counts = [self.status.count(code) for code in range(len(STATES))]
 
     def lookup(self, instance_id: object) -> int:
         """The position of ``instance_id``, or ``InvalidArgument`` naming it."""
         index = self.index.get(instance_id) if isinstance(instance_id, str) else None
         if index is None:
+            if instance_id in self.retired:
+                raise InvalidArgument(f"instance_id={instance_id!r}: it was deleted")
             raise InvalidArgument(f"instance_id={instance_id!r}: no such instance in this model")
         return index
 
@@ -132,8 +171,11 @@ class Instances:
         return StoppedMode.STOP_CHARGING if traits & STOP_CHARGING else StoppedMode.KEEP_CHARGING
 
     def record_stop_mode(self, index: int, mode: StoppedMode | None) -> None:
-        """Record the mode of a stop by the API, or clear it (``None``) on any other move."""
-        traits = self.traits[index] & ~(STOPPED_BY_API | STOP_CHARGING)
+        """Record the mode of a stop by the API, or clear it (``None``) on any other move.
+
+        Any move the API makes also ends a suspension by the platform.
+        """
+        traits = self.traits[index] & ~(STOPPED_BY_API | STOP_CHARGING | SUSPENDED)
         if mode is not None:
             traits |= STOPPED_BY_API
             if mode is StoppedMode.STOP_CHARGING:

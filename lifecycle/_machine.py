@@ -20,13 +20,28 @@ from typing import Final
 
 from transitions import Machine, MachineError
 
-from ._spec import ACTION_TRIGGERS, INITIAL_STATUS, PRECEDENCE, TRANSITIONS, Rule
+from ._spec import (
+    ACTION_TRIGGERS,
+    FORCED_TRIGGERS,
+    INITIAL_STATUS,
+    NEW,
+    PRECEDENCE,
+    RELEASED,
+    TRANSITIONS,
+    Rule,
+)
 from ._status import InstanceStatus
 from .errors import SpecError
 
 #: Statuses in code order: a record stores ``STATUSES.index(status)`` in one byte.
 STATUSES: Final[tuple[InstanceStatus, ...]] = tuple(InstanceStatus)
 STATUS_CODE: Final[dict[InstanceStatus, int]] = {s: i for i, s in enumerate(STATUSES)}
+#: Every state of the machine: the five statuses, then ``New`` (before creation) and
+#: ``Released`` (after deletion), which no instance is ever shown in.
+STATES: Final[tuple[str, ...]] = (*(s.value for s in STATUSES), NEW, RELEASED)
+STATE_CODE: Final[dict[str, int]] = {state: i for i, state in enumerate(STATES)}
+NEW_CODE: Final = STATE_CODE[NEW]
+RELEASED_CODE: Final = STATE_CODE[RELEASED]
 #: Table cell meaning "this trigger is not valid from this status".
 NO_TRANSITION: Final = 255
 
@@ -40,9 +55,9 @@ def build_machine() -> Machine:
     """
     return Machine(
         model=None,
-        states=[status.value for status in STATUSES],
+        states=list(STATES),
         transitions=TRANSITIONS,
-        initial=INITIAL_STATUS.value,
+        initial=INITIAL_STATUS,
         auto_transitions=False,
     )
 
@@ -71,7 +86,7 @@ def compile_guards(machine: Machine) -> dict[str, tuple[str, ...]]:
 def _compile(machine: Machine) -> dict[str, tuple[bytes, tuple[str, ...]]]:
     compiled: dict[str, tuple[bytes, tuple[str, ...]]] = {}
     for trigger, event in machine.events.items():
-        row = bytearray([NO_TRANSITION] * len(STATUSES))
+        row = bytearray([NO_TRANSITION] * len(STATES))
         guards: set[tuple[str, ...]] = set()
         for source, transitions in event.transitions.items():
             if len(transitions) != 1:
@@ -84,7 +99,7 @@ def _compile(machine: Machine) -> dict[str, tuple[bytes, tuple[str, ...]]]:
             if any(callbacks) or not all(isinstance(c.func, str) and c.target for c in conditions):
                 raise SpecError(f"{trigger!r} from {source!r} carries callbacks or unless")
             guards.add(tuple(str(c.func) for c in conditions))
-            row[STATUS_CODE[InstanceStatus(source)]] = STATUS_CODE[InstanceStatus(transition.dest)]
+            row[STATE_CODE[source]] = STATE_CODE[transition.dest]
         if len(guards) > 1:
             raise SpecError(f"{trigger!r} names different guards from different sources")
         compiled[trigger] = (bytes(row), guards.pop() if guards else ())
@@ -97,7 +112,8 @@ GUARDS: Final = compile_guards(SPEC_MACHINE)
 #: The rule each guard name stands for, per trigger: the action's ``PRECEDENCE`` row.
 _GUARD_RULES: Final[dict[str, dict[str, Rule]]] = {
     trigger: {rule.check.value: rule for rule in PRECEDENCE[action]}
-    for action, trigger in ACTION_TRIGGERS.items()
+    for triggers in (ACTION_TRIGGERS, FORCED_TRIGGERS)
+    for action, trigger in triggers.items()
 }
 
 
@@ -127,9 +143,7 @@ class _Probe:
         return lambda *args, **kwargs: holds
 
 
-def reference_transition(
-    trigger: str, status: InstanceStatus, facts: int = 0
-) -> InstanceStatus | None:
+def reference_transition(trigger: str, status: str, facts: int = 0) -> str | None:
     """Fire ``trigger`` on a record in ``status`` through the real ``transitions`` engine.
 
     This is the slow path (about 7 µs): it exists so that tests and curious
@@ -137,20 +151,26 @@ def reference_transition(
 
     Args:
         trigger: A trigger of the machine (``start``, ``finish_starting``, ...).
-        status: The record's status.
+        status: The record's state: an ``InstanceStatus``, ``New`` or ``Released``.
         facts: The ``Fact`` flags the guards read (none by default: every guard holds).
 
     Returns:
-        The destination status, or ``None`` where the engine refuses the
-        trigger from this status or a guard does not hold. ``MachineError``
-        never leaves this module.
+        The destination state (an ``InstanceStatus`` where it is one), or
+        ``None`` where the engine refuses the trigger from this status or a
+        guard does not hold. ``MachineError`` never leaves this module.
     """
-    probe = _Probe(status.value, _GUARD_RULES.get(trigger, {}), int(facts))
+    probe = _Probe(str(status), _GUARD_RULES.get(trigger, {}), int(facts))
     try:
         moved = SPEC_MACHINE.events[trigger].trigger(probe)
     except MachineError:
         return None
-    return InstanceStatus(probe.state) if moved else None
+    if not moved:
+        return None
+    state: str = probe.state
+    return InstanceStatus(state) if state in _STATUS_VALUES else state
+
+
+_STATUS_VALUES: Final = frozenset(s.value for s in STATUSES)
 
 
 def mermaid_diagram() -> str:
@@ -163,9 +183,9 @@ def mermaid_diagram() -> str:
     from transitions.extensions.diagrams import GraphMachine  # noqa: PLC0415
 
     graph_machine = GraphMachine(
-        states=[status.value for status in STATUSES],
+        states=list(STATES),
         transitions=TRANSITIONS,
-        initial=INITIAL_STATUS.value,
+        initial=INITIAL_STATUS,
         auto_transitions=False,
         graph_engine="mermaid",
         show_conditions=True,

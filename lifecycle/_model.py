@@ -21,17 +21,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from typing import Final
 
-from ._actions import DECLARATIONS, Response
+from ._actions import DECLARATIONS as _FLEET_DECLARATIONS
+from ._actions import Response
 from ._billing import Billing
 from ._clock import Clock, ManualClock
 from ._core import Core, Subscriber
 from ._instances import template
 from ._model_conditions import ConditionsMixin
 from ._model_fleet import FleetMixin
+from ._model_lifecycle import LifecycleMixin
 from ._model_observe import ObservationMixin
 from ._model_platform import PLATFORM_STOP_CAUSES, PlatformMixin
-from ._params import by_python_name, read
+from ._params import by_python_name, extra_parameters, read
+from ._provision import LIFECYCLE_DECLARATIONS
 from ._snapshot import dump, load
 from ._spec import DEFAULT_PAGE_SIZE
 from ._status import Action, ChargeType, InstanceStatus, StoppedMode
@@ -41,8 +45,11 @@ from .errors import InvalidArgument
 
 __all__ = ["PLATFORM_STOP_CAUSES", "EcsModel", "Response", "Subscriber"]
 
+#: Every action the model answers, declared once (``_actions``, ``_provision``).
+DECLARATIONS: Final = {**_FLEET_DECLARATIONS, **LIFECYCLE_DECLARATIONS}
 
-class EcsModel(FleetMixin, ConditionsMixin, ObservationMixin, PlatformMixin):
+
+class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, PlatformMixin):
     """One account's ECS instances: the documented lifecycle, in memory.
 
     Args:
@@ -398,13 +405,16 @@ class EcsModel(FleetMixin, ConditionsMixin, ObservationMixin, PlatformMixin):
             raise InvalidArgument(
                 f"action={action!r}: unknown; the model answers {known}"
             ) from None
-        kwargs = by_python_name(resolved, DECLARATIONS[resolved].by_name, params)
+        declaration = DECLARATIONS[resolved]
+        kwargs = by_python_name(resolved, declaration.by_name, params, declaration.ignored)
         return self._run(resolved, kwargs)
 
     def _run(self, action: Action, values: Mapping[str, object]) -> Response:
         """Read ``values`` with the action's parameter table, then answer it under the lock."""
         declaration = DECLARATIONS[action]
         typed, problems = read(declaration.params, values)
+        if declaration.ignored:
+            typed["extra"] = extra_parameters(action, declaration.ignored, values.get("extra"))
         with self._lock:
             return declaration.run(self._core, typed, problems)
 

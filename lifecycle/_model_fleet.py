@@ -31,6 +31,7 @@ class FleetMixin:
         instance_type: str | None = None,
         instance_type_family: str | None = None,
         zone_id: str | None = None,
+        instance_name: str | None = None,
         page_number: int | str = 1,
         page_size: int | str = 10,
         max_results: int | str | None = None,
@@ -50,6 +51,7 @@ class FleetMixin:
             instance_type: For example ``ecs.g7.large``.
             instance_type_family: For example ``ecs.g7``.
             zone_id: The model's zone (``cn-hangzhou-i``) matches every instance.
+            instance_name: A name; ``*`` matches any run of characters.
             page_number: From 1 (page mode).
             page_size: 1 to 100 (page mode, default 10).
             max_results: Token mode: clamped to 10..100, as documented.
@@ -74,6 +76,7 @@ class FleetMixin:
                 "instance_type": instance_type,
                 "instance_type_family": instance_type_family,
                 "zone_id": zone_id,
+                "instance_name": instance_name,
                 "page_number": page_number,
                 "page_size": page_size,
                 "max_results": max_results,

@@ -24,7 +24,8 @@ class ObservationMixin:
     def instance_ids(self) -> list[str]:
         """Every instance id, in creation order."""
         with self._lock:
-            return list(self._core.instances.ids)
+            instances = self._core.instances
+            return [instances.ids[index] for index in instances.positions()]
 
     def statuses(self, instance_ids: Iterable[str] | None = None) -> list[InstanceStatus]:
         """The status of each given instance (or of every one, in creation order), now.
@@ -41,7 +42,7 @@ class ObservationMixin:
             core.settle(core.clock.now())
             codes = core.instances.status
             if instance_ids is None:
-                return [STATUSES[code] for code in codes]
+                return [STATUSES[codes[index]] for index in core.instances.positions()]
             lookup = core.instances.lookup
             return [STATUSES[codes[lookup(i)]] for i in instance_ids]
 
@@ -54,7 +55,7 @@ class ObservationMixin:
             return {status: counts[code] for code, status in enumerate(STATUSES)}
 
     def __len__(self) -> int:
-        return len(self._core.instances.ids)
+        return self._core.instances.live()
 
     def __contains__(self, instance_id: object) -> bool:
         return instance_id in self._core.instances.index

@@ -9,7 +9,7 @@ from typing import Final
 
 from ._actions import PLANS
 from ._core import Core
-from ._instances import PREPAID
+from ._instances import PREPAID, SUSPENDED
 from ._machine import NO_TRANSITION
 from ._params import bool_arg, enum_arg, str_list
 from ._spec import Fact
@@ -81,7 +81,9 @@ class PlatformMixin:
                 return False
             request = core.request_rng.getrandbits(128)
             instances.move(index, status, dest)
+            # Suspended until renewed (expiry) or reactivated (overdue), or started again.
             # No StoppedMode to clear: the start that made it Running cleared it (Core.apply).
+            instances.traits[index] |= SUSPENDED
             if core.subscribers:
                 core.emit(instance_id, status, dest, cause, now, request, None)
             core.enter(index, dest, now, request)

@@ -90,7 +90,7 @@ def read(
                 typed[name] = []
                 continue
         if value is None:
-            problems.append((_INVALID, param.name))
+            problems.append((param.invalid_code, param.name))
             value = param.default
         typed[name] = value
     return typed, problems
@@ -179,6 +179,45 @@ def money(name: str, value: object) -> Decimal:
     return result
 
 
+def integer_arg(name: str, value: object, *, minimum: int) -> int:
+    """A Python ``int`` argument of a set-up method, at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidArgument(f"{name}={value!r}: expected an int >= {minimum}")
+    return value
+
+
+def documented_name(name: str) -> str:
+    """``name`` with each position written ``N``: ``DataDisk.2.Size`` -> ``DataDisk.N.Size``."""
+    return ".".join("N" if part.isdigit() else part for part in name.split("."))
+
+
+def extra_parameters(action: Enum, ignored: frozenset[str], value: object) -> dict[str, str]:
+    """The other documented parameters of a request, by documented name, as strings.
+
+    Raises:
+        InvalidArgument: for a name ``action`` does not document, or a value that
+            is not a str, int or bool.
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidArgument(f"extra={value!r}: expected a mapping of parameter names")
+    extra: dict[str, str] = {}
+    for name, item in value.items():
+        if not isinstance(name, str) or documented_name(name) not in ignored:
+            raise InvalidArgument(
+                f"parameter {name!r} is not a parameter of {action.value}"
+                " (lifecycle.ignored_parameters() lists the ones accepted and not modelled)"
+            )
+        if isinstance(item, bool):
+            extra[name] = "true" if item else "false"
+        elif isinstance(item, str | int):
+            extra[name] = str(item)
+        else:
+            raise InvalidArgument(f"{name}={item!r}: expected a str, int or bool")
+    return extra
+
+
 def bool_arg(name: str, value: object) -> bool:
     """A Python ``bool`` argument (set-up methods take no strings)."""
     if not isinstance(value, bool):
@@ -215,11 +254,17 @@ def enum_arg(kind: type[_E], name: str, value: object) -> _E:
     raise InvalidArgument(f"{name}={value!r}: expected one of {choices}")
 
 
-def by_python_name(action: Enum, known: Mapping[str, Param], params: object) -> dict[str, object]:
+def by_python_name(
+    action: Enum,
+    known: Mapping[str, Param],
+    params: object,
+    ignored: frozenset[str] = frozenset(),
+) -> dict[str, object]:
     """``EcsModel.call``'s parameters, by documented name, as the typed methods' keywords.
 
     ``Name.N`` keys of a list parameter are gathered in ``N`` order; ``None``
-    values are left out.
+    values are left out. Documented parameters the model does not model
+    (``ignored``) are gathered under ``extra``.
 
     Raises:
         InvalidArgument: for params that are not a mapping, or a name the action
@@ -234,6 +279,10 @@ def by_python_name(action: Enum, known: Mapping[str, Param], params: object) -> 
     for name, value in params.items():
         if not isinstance(name, str):
             raise InvalidArgument(f"parameter {name!r}: expected a parameter name (str)")
+        if name not in known and documented_name(name) in ignored:
+            if value is not None:
+                kwargs.setdefault("extra", {})[name] = value  # type: ignore[index]
+            continue
         base, dot, position = name.partition(".")
         param = known.get(base if dot else name)
         if param is None or (dot and (param.type is not ParamType.STRING_LIST)):

@@ -16,6 +16,8 @@ from ._machine import GUARDS, NO_TRANSITION, TABLE
 from ._spec import (
     ACTION_TRIGGERS,
     ERRORS,
+    FORCED_TRIGGERS,
+    IGNORED_PARAMETERS,
     INIT_LOCAL_DISK_FAMILIES,
     PRECEDENCE,
     Check,
@@ -38,6 +40,7 @@ REQUEST_STAGE: Final[tuple[Check, ...]] = (
     Check.THROTTLED,
     Check.INJECTED_FAULT,
     Check.DRY_RUN,
+    Check.CLIENT_TOKEN,
     Check.EXISTS,
 )
 
@@ -68,12 +71,14 @@ class CompiledPrecedence:
     status_code: ErrorCode | None
 
 
-def compile_precedence(action: Action) -> CompiledPrecedence:
+def compile_precedence(action: Action, trigger: str | None = None) -> CompiledPrecedence:
     """Compile ``PRECEDENCE[action]`` for the hot path.
 
     The transition's guards (``_machine.GUARDS``) say which fact checks must
     hold; the precedence row says which error each answers and in what order
-    around the status check. The compiled row is derived from both.
+    around the status check. The compiled row is derived from both. ``trigger``
+    is the one the action fires (``ACTION_TRIGGERS``' by default; a forced
+    DeleteInstance fires ``FORCED_TRIGGERS``').
 
     Raises:
         SpecError: if a request-stage check follows an instance check, if the
@@ -103,7 +108,8 @@ def compile_precedence(action: Action) -> CompiledPrecedence:
             )
     if sorted(request, key=REQUEST_STAGE.index) != request:
         raise SpecError(f"{action.value}: request-stage checks out of order: {request}")
-    trigger = ACTION_TRIGGERS.get(action)
+    if trigger is None:
+        trigger = ACTION_TRIGGERS.get(action)
     # The machine names the guards; this row orders their errors around the status check.
     guarded = tuple(
         rule.check.value
@@ -131,6 +137,10 @@ def compile_precedence(action: Action) -> CompiledPrecedence:
 
 COMPILED: Final[dict[Action, CompiledPrecedence]] = {
     action: compile_precedence(action) for action in Action
+}
+#: The precedence of the actions a request may force (DeleteInstance ``Force=true``).
+FORCED: Final[dict[Action, CompiledPrecedence]] = {
+    action: compile_precedence(action, trigger) for action, trigger in FORCED_TRIGGERS.items()
 }
 
 
@@ -188,6 +198,12 @@ def error_table(action: Action | str) -> Mapping[ErrorCode, ErrorEntry]:
     a ``{parameter}`` field.
     """
     return MappingProxyType(ERRORS[resolve_action(action)])
+
+
+def ignored_parameters(action: Action | str) -> frozenset[str]:
+    """The documented parameters ``action`` accepts and does not model (RunInstances'
+    ``SecurityGroupId``, ``DataDisk.N.Size``, ...); ``N`` stands for a position."""
+    return IGNORED_PARAMETERS.get(resolve_action(action), frozenset())
 
 
 def precedence(action: Action | str) -> tuple[tuple[Check, ErrorCode], ...]:

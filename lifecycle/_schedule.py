@@ -13,8 +13,9 @@ from __future__ import annotations
 import heapq
 from random import Random
 
-from ._machine import STATUSES
+from ._machine import STATES
 from ._spec import SETTLE_TRIGGERS
+from ._status import InstanceStatus
 from ._timing import Duration, Durations, Fixed
 
 #: One scheduled change: due time, sequence, instance position, request number.
@@ -29,11 +30,13 @@ class Schedule:
     def __init__(self, durations: Durations, rng: Random) -> None:
         self.durations = durations
         self.rng = rng
-        # Per status code: None for a stable status, the seconds of a Fixed
-        # duration, or the Duration to draw from.
+        # Per state code: None for a stable status (and New, Released), the seconds
+        # of a Fixed duration, or the Duration to draw from.
         self.duration_of: tuple[float | Duration | None, ...] = tuple(
-            _fixed_seconds(durations.for_status(status)) if status in SETTLE_TRIGGERS else None
-            for status in STATUSES
+            _fixed_seconds(durations.for_status(InstanceStatus(state)))
+            if state in SETTLE_TRIGGERS
+            else None
+            for state in STATES
         )
         self.due: list[Due] = []
         self.sequence = 0

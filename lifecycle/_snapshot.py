@@ -47,7 +47,7 @@ from ._clock import Clock, ManualClock
 from ._faults import FaultRule
 from ._injector import ActiveFault
 from ._instances import Instances
-from ._machine import STATUSES
+from ._machine import RELEASED_CODE, STATUSES
 from ._spec import SETTLE_TRIGGERS
 from ._status import DataLossCause
 from ._timing import Duration, Durations, Exponential, Fixed, Uniform
@@ -105,7 +105,16 @@ def dump(model: EcsModel) -> bytes:
             "balance": str(m.billing.balance),
             "minimum_start_balance": str(m.billing.minimum),
             "in_arrears": m.billing.in_arrears,
+            "prices": [
+                [instance_type, unit, str(price)]
+                for (instance_type, unit), price in sorted(m.billing.prices.items())
+            ],
+            "stock": dict(sorted(m.billing.stock.items())),
         },
+        "tokens": [
+            [action, token, fingerprint, payload]
+            for (action, token), (fingerprint, payload) in m.tokens.items()
+        ],
         "instances": {
             "count": len(i.ids),
             "ids": i.ids,
@@ -118,6 +127,10 @@ def dump(model: EcsModel) -> bytes:
             "settles_at": pack(i.settles_at),
             "created": pack(i.created),
             "started": pack(i.started),
+            "names": i.names,
+            "auto_renew": [
+                [index, period, unit] for index, (period, unit) in sorted(i.auto_renew.items())
+            ],
         },
         "losses": [
             [index, loss.time, loss.cause.value, loss.request_id]
@@ -332,7 +345,13 @@ def _build(doc: dict[str, Any], clock: Clock, model_type: type[EcsModel]) -> Ecs
             )
         )
 
+    prices, stock = _catalog(account)
+    tokens = _tokens(doc.get("tokens", []))
+
     # Everything is read and checked: now fill the new model.
+    core.billing.prices = prices
+    core.billing.stock = stock
+    core.tokens = tokens
     instances.losses = losses
     core.instances = instances
     heapq.heapify(due)  # saved in heap order; a no-op then, and a heap whatever was sent
@@ -380,13 +399,37 @@ def _columns(columns: dict[str, Any]) -> Instances:
     }
     if lengths != {count} or len(set(ids)) != count:
         raise SnapshotError("instances: the columns disagree on the number of instances")
-    if any(code >= len(STATUSES) for code in set(status)):
+    if any(code >= len(STATUSES) and code != RELEASED_CODE for code in set(status)):
         raise SnapshotError("instances.status: a status code out of range")
     types = [names[i] for i in type_index]
+    # Added within format 1: instance names, AutoRenew, released instances.
+    instance_names = columns.get("names", [None] * count)
+    if (
+        not isinstance(instance_names, list)
+        or len(instance_names) != count
+        or not all(name is None or (isinstance(name, str) and name) for name in instance_names)
+    ):
+        raise SnapshotError("instances.names: expected a name string or null per instance")
+    auto_renew: dict[int, tuple[int, str]] = {}
+    for entry in columns.get("auto_renew", []):
+        if not isinstance(entry, list) or len(entry) != 3 or entry[2] not in ("Week", "Month"):
+            raise SnapshotError("instances.auto_renew: expected [index, period, unit] entries")
+        index, period, unit = entry
+        _position(index, count, "instances.auto_renew")
+        auto_renew[index] = (_int(period, "instances.auto_renew"), unit)
 
     instances = Instances()
     instances.ids = ids
-    instances.index = {instance_id: index for index, instance_id in enumerate(ids)}
+    instances.index = {
+        instance_id: index
+        for index, instance_id in enumerate(ids)
+        if status[index] != RELEASED_CODE
+    }
+    instances.retired = {
+        instance_id for index, instance_id in enumerate(ids) if status[index] == RELEASED_CODE
+    }
+    instances.names = instance_names
+    instances.auto_renew = auto_renew
     instances.status = bytearray(status)
     instances.recount()
     instances.faults = bytearray(faults)
@@ -405,6 +448,36 @@ _DURATION_TYPES: Final[dict[str, Callable[..., Duration]]] = {
     "Uniform": Uniform,
     "Exponential": Exponential,
 }
+
+
+def _catalog(account: dict[str, Any]) -> tuple[dict[tuple[str, str], Decimal], dict[str, int]]:
+    """The prices and the stock (added within format 1: absent means none set)."""
+    prices: dict[tuple[str, str], Decimal] = {}
+    for entry in account.get("prices", []):
+        if not isinstance(entry, list) or len(entry) != 3 or entry[1] not in ("Week", "Month"):
+            raise SnapshotError("account.prices: expected [type, unit, price] entries")
+        instance_type, unit, price = entry
+        prices[(_str(instance_type, "account.prices"), unit)] = _decimal(price, "account.prices")
+    stock = account.get("stock", {})
+    if not isinstance(stock, dict):
+        raise SnapshotError("account.stock: expected an object of counts")
+    return prices, {
+        _str(name, "account.stock"): _int(left, "account.stock") for name, left in stock.items()
+    }
+
+
+def _tokens(entries: object) -> dict[tuple[str, str], tuple[str, dict[str, object]]]:
+    """The ClientTokens of accepted requests (added within format 1)."""
+    if not isinstance(entries, list):
+        raise SnapshotError("tokens: expected a list")
+    tokens: dict[tuple[str, str], tuple[str, dict[str, object]]] = {}
+    for entry in entries:
+        if not isinstance(entry, list) or len(entry) != 4 or not isinstance(entry[3], dict):
+            raise SnapshotError("tokens: expected [action, token, parameters, answer] entries")
+        action, token, fingerprint, payload = entry
+        key = (_str(action, "tokens.action"), _str(token, "tokens.token"))
+        tokens[key] = (_str(fingerprint, "tokens.parameters"), payload)
+    return tokens
 
 
 def _duration_from_json(data: dict[str, Any]) -> Duration:

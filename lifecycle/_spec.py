@@ -56,6 +56,13 @@ DOC_DESCRIBE_ATTRIBUTE: Final = _DOCS + "api-ecs-2014-05-26-describeinstanceattr
 DOC_START_BATCH: Final = _DOCS + "api-ecs-2014-05-26-startinstances"
 DOC_STOP_BATCH: Final = _DOCS + "api-ecs-2014-05-26-stopinstances"
 DOC_REBOOT_BATCH: Final = _DOCS + "api-ecs-2014-05-26-rebootinstances"
+DOC_RUN: Final = _DOCS + "api-ecs-2014-05-26-runinstances"
+DOC_CREATE: Final = _DOCS + "api-ecs-2014-05-26-createinstance"
+DOC_DELETE: Final = _DOCS + "api-ecs-2014-05-26-deleteinstance"
+DOC_DELETE_BATCH: Final = _DOCS + "api-ecs-2014-05-26-deleteinstances"
+DOC_RENEW: Final = _DOCS + "api-ecs-2014-05-26-renewinstance"
+DOC_REACTIVATE: Final = _DOCS + "api-ecs-2014-05-26-reactivateinstances"
+DOC_IDEMPOTENCE: Final = "https://www.alibabacloud.com/help/en/doc-detail/25693.html"
 DOC_COMMON: Final = "ECS common error codes (API Error Center, ecs-api-facts.md section 3.6)"
 
 # ---------------------------------------------------------------------------
@@ -70,6 +77,30 @@ DOC_COMMON: Final = "ECS common error codes (API Error Center, ecs-api-facts.md 
 START_GUARDS: Final = ("not_pending", "not_security_locked", "not_expired", "balance", "disks")
 REBOOT_GUARDS: Final = ("not_security_locked", "disks")
 STOP_GUARDS: Final = ("not_security_locked", "not_expired", "disks")
+#: RunInstances and CreateInstance: the account, the price and the stock.
+CREATE_GUARDS: Final = ("not_in_arrears", "balance", "in_stock")
+#: DeleteInstance (with or without ``Force``); DeleteInstances per instance.
+DELETE_GUARDS: Final = ("not_pending", "not_deletion_protected", "charge_type")
+RENEW_GUARDS: Final = ("not_security_locked", "charge_type", "balance")
+REACTIVATE_GUARDS: Final = ("charge_type", "not_security_locked", "overdue_stopped", "balance")
+
+#: The machine's two states that are not API statuses: before creation and after
+#: release. No instance is ever shown in either: an instance in ``Released`` is
+#: gone (``InvalidInstanceId.NotFound`` to every action, absent from every list).
+NEW: Final = "New"
+RELEASED: Final = "Released"
+#: The statuses a forced DeleteInstance releases from, and RenewInstance renews in.
+_SETTLED_OR_MOVING: Final = (
+    S.STARTING.value,
+    S.RUNNING.value,
+    S.STOPPING.value,
+    S.STOPPED.value,
+)
+
+
+def _renew(status: str) -> TransitionConfigDict:
+    return {"trigger": "renew", "source": status, "dest": status, "conditions": [*RENEW_GUARDS]}
+
 
 TRANSITIONS: Final[list[TransitionConfigDict]] = [
     # "A created instance is Pending until its creation completes, then Stopped."
@@ -103,16 +134,69 @@ TRANSITIONS: Final[list[TransitionConfigDict]] = [
         "conditions": [*STOP_GUARDS],
     },
     {"trigger": "finish_stopping", "source": S.STOPPING.value, "dest": S.STOPPED.value},
+    # RunInstances: "the instances are created and then started ... Pending, then
+    # Starting, then Running" (RunInstances; Instance states appendix).
+    {"trigger": "run", "source": NEW, "dest": S.PENDING.value, "conditions": [*CREATE_GUARDS]},
+    {"trigger": "finish_launching", "source": S.PENDING.value, "dest": S.STARTING.value},
+    # CreateInstance: "the instance is in the Stopped state after it is created" (CreateInstance).
+    {
+        "trigger": "create",
+        "source": NEW,
+        "dest": S.PENDING.value,
+        "conditions": [*CREATE_GUARDS],
+    },
+    # DeleteInstance: "Force=false: only an instance in the Stopped state can be released;
+    # Force=true: an instance in the Running state is forcibly released" (DeleteInstance).
+    # The docs name no status during release: the model releases at once (specs/).
+    {
+        "trigger": "delete",
+        "source": S.STOPPED.value,
+        "dest": RELEASED,
+        "conditions": [*DELETE_GUARDS],
+    },
+    {
+        "trigger": "force_delete",
+        "source": [*_SETTLED_OR_MOVING],
+        "dest": RELEASED,
+        "conditions": [*DELETE_GUARDS],
+    },
+    # RenewInstance extends the subscription and leaves the status as it is...
+    *[_renew(status) for status in _SETTLED_OR_MOVING],
+    # ... except that an instance the platform stopped at expiry "can automatically
+    # restart after renewal" (billing renewal guide): a platform move, no guards.
+    {"trigger": "resume", "source": S.STOPPED.value, "dest": S.STARTING.value},
+    # ReActivateInstances: "After the call, the instance enters the Starting state" (2021).
+    {
+        "trigger": "reactivate",
+        "source": S.STOPPED.value,
+        "dest": S.STARTING.value,
+        "conditions": [*REACTIVATE_GUARDS],
+    },
 ]
 
-INITIAL_STATUS: Final = S.PENDING
+INITIAL_STATUS: Final = NEW
 
 #: The trigger each mutating action fires.
 ACTION_TRIGGERS: Final[dict[Action, str]] = {
     Action.START_INSTANCE: "start",
     Action.REBOOT_INSTANCE: "reboot",
     Action.STOP_INSTANCE: "stop",
+    Action.RUN_INSTANCES: "run",
+    Action.CREATE_INSTANCE: "create",
+    Action.DELETE_INSTANCE: "delete",
+    Action.DELETE_INSTANCES: "delete",
+    Action.RENEW_INSTANCE: "renew",
+    Action.REACTIVATE_INSTANCES: "reactivate",
 }
+#: The trigger an action fires instead when the request forces it (DeleteInstance ``Force``).
+FORCED_TRIGGERS: Final[dict[Action, str]] = {
+    Action.DELETE_INSTANCE: "force_delete",
+    Action.DELETE_INSTANCES: "force_delete",
+}
+#: What a RunInstances instance's Pending settles with (CreateInstance's: ``finish_creating``).
+LAUNCH_SETTLE: Final = "finish_launching"
+#: What renewing an instance the platform stopped at expiry fires after ``renew``.
+RESUME: Final = "resume"
 
 #: The batch actions and the single action that decides each of their instances:
 #: "each instance obeys exactly the preconditions and precedence of the single action".
@@ -154,6 +238,21 @@ class Fact(IntFlag):
     LOCAL_DISK_RECOVERABLE = 1 << 7
     #: The request sets ``ForceStop=true``.
     FORCE_STOP = 1 << 8
+    #: A PrePaid (subscription) instance, expired or not.
+    PREPAID = 1 << 9
+    #: A PostPaid (pay-as-you-go) instance.
+    POSTPAID = 1 << 10
+    #: The platform has not suspended the instance: it is not Stopped at expiry or for
+    #: overdue payment with nothing done since (``stop_by_platform``).
+    IN_SERVICE = 1 << 11
+    #: Created with ``DeletionProtection=true``.
+    DELETION_PROTECTED = 1 << 12
+    #: The request sets ``TerminateSubscription=true`` (DeleteInstance).
+    TERMINATE_SUBSCRIPTION = 1 << 13
+    #: What the request costs (the PrePaid price of its type and period) exceeds the balance.
+    UNAFFORDABLE = 1 << 14
+    #: The zone has fewer instances of the requested type in stock than the request needs.
+    OUT_OF_STOCK = 1 << 15
 
 
 NO_FACTS: Final = Fact(0)
@@ -180,11 +279,17 @@ class Check(StrEnum):
     THROTTLED = "throttled"
     INJECTED_FAULT = "injected_fault"
     DRY_RUN = "dry_run"
+    CLIENT_TOKEN = "client_token"
     EXISTS = "exists"
     NOT_PENDING = "not_pending"
     NOT_SECURITY_LOCKED = "not_security_locked"
     NOT_EXPIRED = "not_expired"
+    NOT_IN_ARREARS = "not_in_arrears"
+    NOT_DELETION_PROTECTED = "not_deletion_protected"
+    CHARGE_TYPE = "charge_type"
+    OVERDUE_STOPPED = "overdue_stopped"
     BALANCE = "balance"
+    IN_STOCK = "in_stock"
     STATUS = "status"
     DISKS = "disks"
 
@@ -228,6 +333,57 @@ _FAULT_RULES = (
 # an empty or repeated id in a batch, a JSON list that is not one.
 _WELL_FORMED = Rule(Check.INSTANCE_IDS_WELL_FORMED, ErrorCode.INVALID_INSTANCE_IDS_MALFORMED)
 _EXPIRY_CLAUSES = (Clause(F.PREPAID_EXPIRED), Clause(F.POSTPAID_IN_ARREARS))
+# ClientToken: "If you use the same client token for requests with different
+# parameters, IdempotentParameterMismatch" (How to ensure idempotence); the same
+# token with the same parameters answers the first result again.
+_SAME_TOKEN = Rule(Check.CLIENT_TOKEN, ErrorCode.IDEMPOTENT_PARAMETER_MISMATCH)
+#: RunInstances' and CreateInstance's parameter answers, in the order their fields are read.
+_CREATION_PARAMETER_RULES = (
+    Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_PARAMETER),
+    Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_INSTANCE_CHARGE_TYPE_NOT_FOUND),
+    Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_PERIOD_TYPE),
+    Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_PERIOD),
+    Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_AUTO_RENEW_PERIOD),
+    Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_INSTANCE_TYPE),
+    Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_INSTANCE_NAME),
+    Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_CLIENT_TOKEN),
+    Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_CHARGE_TYPE_FOR_PROTECTION),
+    Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_ZONE_ID),
+)
+#: The account, the price and the stock: the guards of ``run`` and ``create``.
+_CREATION_RULES = (
+    # "Account.Arrearage ... Your account has been in arrears." (RunInstances)
+    Rule(Check.NOT_IN_ARREARS, ErrorCode.ACCOUNT_ARREARAGE, (Clause(F.POSTPAID_IN_ARREARS),)),
+    # "InsufficientBalance ... Your account does not have enough balance." (RunInstances)
+    Rule(Check.BALANCE, ErrorCode.INSUFFICIENT_BALANCE, (Clause(F.UNAFFORDABLE),)),
+    # "OperationDenied.NoStock ... The requested resource is sold out in the specified zone"
+    Rule(Check.IN_STOCK, ErrorCode.NO_STOCK, (Clause(F.OUT_OF_STOCK),)),
+)
+#: DeleteInstance's instance checks (DeleteInstances' per instance): the guards of
+#: ``delete`` and ``force_delete``, and the status the non-forced call needs.
+_DELETE_RULES = (
+    # "IncorrectInstanceStatus.Initializing ... The specified instance status does not
+    # support this operation." (DeleteInstance): the instance is still being created.
+    Rule(Check.NOT_PENDING, ErrorCode.INCORRECT_INSTANCE_STATUS_INITIALIZING, (Clause(F.PENDING),)),
+    # "DeletionProtection ... the instance cannot be released manually" (RunInstances).
+    Rule(
+        Check.NOT_DELETION_PROTECTED,
+        ErrorCode.DELETION_PROTECTION,
+        (Clause(F.DELETION_PROTECTED),),
+    ),
+    # "Releases a pay-as-you-go instance or an expired subscription instance";
+    # "TerminateSubscription ... must be true to release an expired subscription instance".
+    Rule(
+        Check.CHARGE_TYPE,
+        ErrorCode.CHARGE_TYPE_VIOLATION,
+        (
+            Clause(F.PREPAID, none_of=F.PREPAID_EXPIRED),
+            Clause(F.PREPAID_EXPIRED, none_of=F.TERMINATE_SUBSCRIPTION),
+        ),
+    ),
+    # "Force=false: only an instance in the Stopped state can be released".
+    Rule(Check.STATUS, ErrorCode.INCORRECT_INSTANCE_STATUS),
+)
 _ANY_DISK_ABNORMAL = (Clause(F.CLOUD_DISK_ABNORMAL), Clause(F.LOCAL_DISK_ABNORMAL))
 
 #: Each action's checks, first failure wins. Actions leave out checks their table lacks.
@@ -321,6 +477,83 @@ PRECEDENCE: Final[dict[Action, tuple[Rule, ...]]] = {
         )
         for batch in BATCH_OF
     },
+    Action.RUN_INSTANCES: (
+        Rule(Check.REQUIRED_PARAMETERS, ErrorCode.MISSING_PARAMETER),
+        # "Period ... required when InstanceChargeType is PrePaid" (RunInstances).
+        Rule(Check.REQUIRED_PARAMETERS, ErrorCode.MISSING_PERIOD),
+        *_CREATION_PARAMETER_RULES,
+        Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_AUTO_PAY),
+        Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_MIN_AMOUNT),
+        *_FAULT_RULES,
+        Rule(Check.DRY_RUN, ErrorCode.DRY_RUN_OPERATION),
+        _SAME_TOKEN,
+        *_CREATION_RULES,
+    ),
+    Action.CREATE_INSTANCE: (
+        Rule(Check.REQUIRED_PARAMETERS, ErrorCode.MISSING_PARAMETER),
+        Rule(Check.REQUIRED_PARAMETERS, ErrorCode.MISSING_PERIOD),
+        *_CREATION_PARAMETER_RULES,
+        *_FAULT_RULES,
+        Rule(Check.DRY_RUN, ErrorCode.DRY_RUN_OPERATION),
+        _SAME_TOKEN,
+        *_CREATION_RULES,
+    ),
+    Action.DELETE_INSTANCE: (
+        *_PARAMETER_RULES,
+        *_FAULT_RULES,
+        Rule(Check.DRY_RUN, ErrorCode.DRY_RUN_OPERATION),
+        Rule(Check.EXISTS, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND),
+        *_DELETE_RULES,
+    ),
+    Action.DELETE_INSTANCES: (
+        *_PARAMETER_RULES,
+        _WELL_FORMED,
+        Rule(Check.INSTANCE_ID_COUNT, ErrorCode.TOO_MANY_INSTANCE_IDS),
+        *_FAULT_RULES,
+        Rule(Check.DRY_RUN, ErrorCode.DRYRUN_SUCCESS),
+        _SAME_TOKEN,
+        Rule(Check.EXISTS, ErrorCode.INVALID_INSTANCE_IDS_NOT_FOUND),
+        *_DELETE_RULES,
+    ),
+    Action.RENEW_INSTANCE: (
+        *_PARAMETER_RULES,
+        # "The specified period and expectedRenewDay cannot both be empty." and the rest
+        # of RenewInstance's table, in the order a request's fields are read.
+        Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_PERIOD_NOT_FOUND),
+        Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_EXPECTED_RENEW_DAY_CONFLICT),
+        Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_PERIOD_UNIT),
+        Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_PERIOD),
+        Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_EXPECTED_RENEW_DAY),
+        Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_CLIENT_TOKEN),
+        *_FAULT_RULES,
+        Rule(Check.CLIENT_TOKEN, ErrorCode.IDEMPOTENCE_PARAM_NOT_MATCH),
+        Rule(Check.EXISTS, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND),
+        _NOT_LOCKED,
+        # "ChargeTypeViolation ... only subscription instances can be renewed" (2018 zh table).
+        Rule(Check.CHARGE_TYPE, ErrorCode.CHARGE_TYPE_VIOLATION, (Clause(F.POSTPAID),)),
+        # A Pending instance is still being created: nothing to renew yet (our decision).
+        Rule(Check.STATUS, ErrorCode.INCORRECT_INSTANCE_STATUS),
+        Rule(Check.BALANCE, ErrorCode.INSUFFICIENT_BALANCE, (Clause(F.UNAFFORDABLE),)),
+    ),
+    Action.REACTIVATE_INSTANCES: (
+        *_PARAMETER_RULES,
+        *_FAULT_RULES,
+        Rule(Check.EXISTS, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND),
+        # "InvalidPayType.NotSupport ... The specified pre pay instance not support."
+        Rule(Check.CHARGE_TYPE, ErrorCode.INVALID_PAY_TYPE, (Clause(F.PREPAID),)),
+        _NOT_LOCKED,
+        # "Instance status is not Expired, ImageExpired or EcsAndImageExpired.": the
+        # instance must be Stopped, and stopped by the platform for overdue payment.
+        Rule(Check.STATUS, ErrorCode.REOPEN_STATUS_NOT_VALID),
+        Rule(Check.OVERDUE_STOPPED, ErrorCode.REOPEN_STATUS_NOT_VALID, (Clause(F.IN_SERVICE),)),
+        # "Reopen instance must have enough account balance.": out of arrears, and the
+        # balance at least the account's minimum for starting.
+        Rule(
+            Check.BALANCE,
+            ErrorCode.REOPEN_NOT_ENOUGH_BALANCE,
+            (Clause(F.POSTPAID_IN_ARREARS), Clause(F.POSTPAID_BALANCE_LOW)),
+        ),
+    ),
 }
 
 
@@ -362,6 +595,15 @@ EFFECTS: Final[dict[Action, tuple[Effect, ...]]] = {
     # ForceReboot=true is the power cut ForceStop is (RebootInstances folds it into FORCE_STOP).
     Action.STOP_INSTANCES: (_POWER_CUT,),
     Action.REBOOT_INSTANCES: (_POWER_CUT,),
+    Action.RUN_INSTANCES: (),
+    Action.CREATE_INSTANCE: (),
+    # Force=true with ForceStop=true (its default): "the instance is forcibly
+    # powered off ... data in the memory and temporary storage is lost" (DeleteInstance).
+    # Only an instance that is not Stopped has any (the model asks so; see _lifecycle).
+    Action.DELETE_INSTANCE: (_POWER_CUT,),
+    Action.DELETE_INSTANCES: (_POWER_CUT,),
+    Action.RENEW_INSTANCE: (),
+    Action.REACTIVATE_INSTANCES: (),
 }
 
 #: Instance type families on which ``InitLocalDisk`` applies: "Applicable to
@@ -707,6 +949,297 @@ ERRORS.update(
 )
 
 
+def _creation_errors(doc: str, arrears: str, renew_period: str) -> dict[ErrorCode, ErrorEntry]:
+    """RunInstances' and CreateInstance's table, restricted to what the model decides."""
+    return {
+        ErrorCode.MISSING_PARAMETER: _E(
+            400,
+            _MISSING.message,
+            "RegionId, ImageId or InstanceType is missing or empty.",
+            DOC_COMMON,
+        ),
+        ErrorCode.MISSING_PERIOD: _E(
+            400,
+            'The specified parameter "Period" is not null.',
+            "InstanceChargeType is PrePaid and Period is not given.",
+            doc,
+        ),
+        ErrorCode.INVALID_PARAMETER: _E(
+            400,
+            _INVALID.message,
+            "A parameter value is malformed (a Boolean that is not true or false, an Integer"
+            " that is not one, Amount outside 1-100).",
+            DOC_COMMON,
+        ),
+        ErrorCode.INVALID_INSTANCE_CHARGE_TYPE_NOT_FOUND: _E(
+            404,
+            "The InstanceChargeType does not exist in our records.",
+            "InstanceChargeType is not PrePaid or PostPaid.",
+            doc,
+        ),
+        ErrorCode.INVALID_PERIOD_TYPE: _E(
+            400,
+            "The specified parameter PeriodType is invalid.",
+            "PeriodUnit is not Week or Month.",
+            doc,
+        ),
+        ErrorCode.INVALID_PERIOD: _E(
+            400,
+            "The specified period is not valid.",
+            "Period is not one of its unit's values (Week 1-4; Month 1-9, 12, 24, 36, 48, 60).",
+            doc,
+        ),
+        ErrorCode.INVALID_AUTO_RENEW_PERIOD: _E(
+            400,
+            renew_period,
+            "AutoRenewPeriod is not one of its unit's values (Week 1-3; Month 1, 2, 3, 6, 12,"
+            " 24, 36, 48, 60).",
+            doc,
+        ),
+        ErrorCode.INVALID_INSTANCE_TYPE: _E(
+            400,
+            "The specified InstanceType does not exist or beyond the permitted range.",
+            "InstanceType is not ecs.<family>.<size>.",
+            doc,
+        ),
+        ErrorCode.INVALID_INSTANCE_NAME: _E(
+            400,
+            'The specified parameter "InstanceName" is not valid.',
+            "InstanceName is not 2 to 128 characters of letters, digits, ':', '_', '.', '-'"
+            " (and '[', ']', ',' for a batch name), or (CreateInstance) does not start with a"
+            " letter.",
+            doc,
+        ),
+        ErrorCode.INVALID_CLIENT_TOKEN: _E(
+            400,
+            "The ClientToken provided is invalid.",
+            "ClientToken is longer than 64 characters or not ASCII.",
+            doc,
+        ),
+        ErrorCode.INVALID_CHARGE_TYPE_FOR_PROTECTION: _E(
+            403,
+            "Deletion protection is only valid for postPaid instance, not for prePaid or spot"
+            " instance.",
+            "DeletionProtection=true on a PrePaid instance.",
+            doc,
+        ),
+        ErrorCode.INVALID_ZONE_ID: _E(
+            404,
+            "The ZoneId provided does not exist in our records.",
+            "ZoneId is not the model's zone.",
+            doc,
+        ),
+        ErrorCode.THROTTLING: _THROTTLED,
+        ErrorCode.INTERNAL_ERROR: _cite(_INTERNAL, doc),
+        ErrorCode.DRY_RUN_OPERATION: _cite(_DRY_RUN, doc),
+        ErrorCode.IDEMPOTENT_PARAMETER_MISMATCH: _E(
+            400,
+            "Request uses a client token in a previous request but is not identical to that"
+            " request.",
+            "The ClientToken of an earlier accepted request, with other parameters.",
+            DOC_IDEMPOTENCE,
+        ),
+        ErrorCode.ACCOUNT_ARREARAGE: _E(400, arrears, "The account has an overdue payment.", doc),
+        ErrorCode.INSUFFICIENT_BALANCE: _E(
+            403,
+            "Your account does not have enough balance.",
+            "PrePaid: the price of the type and period, times Amount, exceeds the balance.",
+            doc,
+        ),
+        ErrorCode.NO_STOCK: _E(
+            403,
+            "The requested resource is sold out in the specified zone; try other types of"
+            " resources or other regions and zones.",
+            "Fewer instances of the type are in stock than Amount (or MinAmount) needs.",
+            doc,
+        ),
+    }
+
+
+def _delete_errors(doc: str) -> dict[ErrorCode, ErrorEntry]:
+    """DeleteInstance's instance codes (DeleteInstances answers them for the whole request)."""
+    return {
+        ErrorCode.INCORRECT_INSTANCE_STATUS_INITIALIZING: _E(
+            403,
+            "The specified instance status does not support this operation.",
+            "The instance is Pending: it is still being created.",
+            doc,
+        ),
+        ErrorCode.DELETION_PROTECTION: _E(
+            403,
+            "The operation is not allowed due to deletion protection.",
+            "The instance was created with DeletionProtection=true.",
+            doc,
+        ),
+        ErrorCode.CHARGE_TYPE_VIOLATION: _E(
+            403,
+            "The operation is not permitted due to charge type of the instance.",
+            "A PrePaid instance that has not expired, or an expired one without"
+            " TerminateSubscription=true.",
+            doc,
+        ),
+        ErrorCode.INCORRECT_INSTANCE_STATUS: _E(
+            403,
+            _STATUS.message,
+            "Force=false and the instance is not Stopped.",
+            doc,
+        ),
+    }
+
+
+ERRORS.update(
+    {
+        Action.RUN_INSTANCES: {
+            **_creation_errors(
+                DOC_RUN,
+                "Your account has been in arrears.",
+                "The specified autoRenewPeriod is invalid.",
+            ),
+            ErrorCode.INVALID_AUTO_PAY: _E(
+                400,
+                "The specified parameter AutoPay must be set as true for postpaid instance.",
+                "AutoPay=false for a PostPaid instance.",
+                DOC_RUN,
+            ),
+            ErrorCode.INVALID_MIN_AMOUNT: _E(
+                400,
+                "The specified parameter MinAmount is not valid.",
+                "MinAmount is outside 1-100 or greater than Amount.",
+                DOC_RUN,
+            ),
+        },
+        Action.CREATE_INSTANCE: _creation_errors(
+            DOC_CREATE,
+            "Your account has an outstanding payment.",
+            "The specified autoRenewPeriod is not valid.",
+        ),
+        Action.DELETE_INSTANCE: {
+            **_COMMON,
+            ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _cite(_NOT_FOUND, DOC_DELETE),
+            ErrorCode.INTERNAL_ERROR: _cite(_INTERNAL, DOC_DELETE),
+            **_delete_errors(DOC_DELETE),
+        },
+        Action.DELETE_INSTANCES: {
+            **_batch_request_errors(DOC_DELETE_BATCH),
+            ErrorCode.IDEMPOTENT_PARAMETER_MISMATCH: _E(
+                400,
+                "Request uses a client token in a previous request but is not identical to"
+                " that request.",
+                "The ClientToken of an earlier accepted request, with other parameters.",
+                DOC_IDEMPOTENCE,
+            ),
+            **_delete_errors(DOC_DELETE_BATCH),
+        },
+        Action.RENEW_INSTANCE: {
+            ErrorCode.MISSING_PARAMETER: _E(
+                400, _MISSING.message, "InstanceId is missing or empty.", DOC_COMMON
+            ),
+            ErrorCode.INVALID_PARAMETER: _E(
+                400,
+                _INVALID.message,
+                "A parameter value is malformed (an Integer that is not one).",
+                DOC_COMMON,
+            ),
+            ErrorCode.INVALID_PERIOD_NOT_FOUND: _E(
+                400,
+                "The specified period and expectedRenewDay cannot both be empty.",
+                "Neither Period nor ExpectedRenewDay is given.",
+                DOC_RENEW,
+            ),
+            ErrorCode.INVALID_EXPECTED_RENEW_DAY_CONFLICT: _E(
+                400,
+                "The specified expectedRenewDay is in conflict with period.",
+                "Both Period and ExpectedRenewDay are given.",
+                DOC_RENEW,
+            ),
+            ErrorCode.INVALID_PERIOD_UNIT: _E(
+                400,
+                "The specified parameter PeriodUnit is not valid.",
+                "PeriodUnit is not Week or Month.",
+                DOC_RENEW,
+            ),
+            ErrorCode.INVALID_PERIOD: _E(
+                400,
+                "The specified period is not valid.",
+                "Period is not one of its unit's values (Week 1-4; Month 1-9, 12, 24, 36, 48, 60).",
+                DOC_RENEW,
+            ),
+            ErrorCode.INVALID_EXPECTED_RENEW_DAY: _E(
+                400,
+                "The specified parameter ExpectedRenewDay is not valid.",
+                "ExpectedRenewDay must equal the account's unified expiration day; the model"
+                " has none, so any value is refused.",
+                DOC_RENEW,
+            ),
+            ErrorCode.INVALID_CLIENT_TOKEN: _E(
+                400,
+                "The ClientToken provided is invalid.",
+                "ClientToken is longer than 64 characters or not ASCII.",
+                DOC_RENEW,
+            ),
+            ErrorCode.THROTTLING: _THROTTLED,
+            ErrorCode.INTERNAL_ERROR: _cite(_INTERNAL, DOC_RENEW),
+            ErrorCode.IDEMPOTENCE_PARAM_NOT_MATCH: _E(
+                400,
+                "Request uses a client token in a previous request but is not identical to"
+                " that request.",
+                "The ClientToken of an earlier accepted renewal, with other parameters.",
+                DOC_RENEW,
+            ),
+            ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _cite(_NOT_FOUND, DOC_RENEW),
+            ErrorCode.INSTANCE_LOCKED_FOR_SECURITY: _cite(_LOCKED, DOC_RENEW),
+            ErrorCode.CHARGE_TYPE_VIOLATION: _E(
+                403,
+                "The operation is not permitted due to charge type of the instance.",
+                "The instance is PostPaid: only subscription instances are renewed.",
+                DOC_RENEW,
+            ),
+            ErrorCode.INCORRECT_INSTANCE_STATUS: _E(
+                403,
+                _STATUS.message,
+                "The instance is Pending (still being created).",
+                DOC_RENEW,
+            ),
+            ErrorCode.INSUFFICIENT_BALANCE: _E(
+                403,
+                "Your account does not have enough balance.",
+                "The price of the type and period exceeds the balance.",
+                DOC_RENEW,
+            ),
+        },
+        Action.REACTIVATE_INSTANCES: {
+            ErrorCode.MISSING_PARAMETER: _E(
+                400, _MISSING.message, "InstanceId is missing or empty.", DOC_COMMON
+            ),
+            ErrorCode.INVALID_PARAMETER: _cite(_INVALID, DOC_COMMON),
+            ErrorCode.THROTTLING: _THROTTLED,
+            ErrorCode.INTERNAL_ERROR: _cite(_INTERNAL, DOC_REACTIVATE),
+            ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _cite(_NOT_FOUND, DOC_REACTIVATE),
+            ErrorCode.INVALID_PAY_TYPE: _E(
+                404,
+                "The specified pre pay instance not support.",
+                "The instance is PrePaid: renew it instead.",
+                DOC_REACTIVATE,
+            ),
+            ErrorCode.INSTANCE_LOCKED_FOR_SECURITY: _cite(_LOCKED, DOC_REACTIVATE),
+            ErrorCode.REOPEN_STATUS_NOT_VALID: _E(
+                400,
+                "Instance status is not Expired, ImageExpired or EcsAndImageExpired.",
+                "The instance is not Stopped by the platform for overdue payment.",
+                DOC_REACTIVATE,
+            ),
+            ErrorCode.REOPEN_NOT_ENOUGH_BALANCE: _E(
+                400,
+                "Reopen instance must have enough account balance.",
+                "The account is still in arrears, or its balance is below the minimum for"
+                " starting.",
+                DOC_REACTIVATE,
+            ),
+        },
+    }
+)
+
+
 # ---------------------------------------------------------------------------
 # Parameters, per action, as the docs name them. ``Action`` itself and the
 # RPC common parameters belong to the wire layer, not to the model.
@@ -854,6 +1387,7 @@ PARAMETERS: Final[dict[Action, tuple[Param, ...]]] = {
         Param("InstanceType", "instance_type", ParamType.STRING, filter=True),
         Param("InstanceTypeFamily", "instance_type_family", ParamType.STRING, filter=True),
         Param("ZoneId", "zone_id", ParamType.STRING, filter=True),
+        Param("InstanceName", "instance_name", ParamType.STRING, filter=True),
         Param("PageNumber", "page_number", ParamType.INTEGER, minimum=1, default=1),
         Param(
             "PageSize",
@@ -891,6 +1425,281 @@ PARAMETERS: Final[dict[Action, tuple[Param, ...]]] = {
         _DRY_RUN_PARAM,
     ),
 }
+
+#: Period values per PeriodUnit (the China site's sets: the model's region is
+#: cn-hangzhou): RunInstances, CreateInstance and RenewInstance.
+PERIODS: Final[dict[str, frozenset[int]]] = {
+    "Week": frozenset(range(1, 5)),
+    "Month": frozenset((*range(1, 10), 12, 24, 36, 48, 60)),
+}
+#: AutoRenewPeriod values per PeriodUnit (RunInstances, CreateInstance).
+AUTO_RENEW_PERIODS: Final[dict[str, frozenset[int]]] = {
+    "Week": frozenset(range(1, 4)),
+    "Month": frozenset((1, 2, 3, 6, 12, 24, 36, 48, 60)),
+}
+#: "Amount ... Valid values: 1 to 100" (RunInstances); MinAmount likewise.
+MAX_AMOUNT: Final = 100
+#: "ClientToken ... can contain only ASCII characters and cannot exceed 64 characters".
+MAX_CLIENT_TOKEN: Final = 64
+
+_PERIOD_UNIT_CHOICES: Final = ("Week", "Month")
+_CLIENT_TOKEN = Param("ClientToken", "client_token", ParamType.STRING)
+_CHARGE_TYPE_PARAM = Param(
+    "InstanceChargeType",
+    "instance_charge_type",
+    ParamType.STRING,
+    choices=("PrePaid", "PostPaid"),
+    default="PostPaid",
+    invalid_code=ErrorCode.INVALID_INSTANCE_CHARGE_TYPE_NOT_FOUND,
+)
+#: What RunInstances and CreateInstance share, in the order the model reads them.
+_CREATION_PARAMS: Final = (
+    _REGION,
+    # Required unless a launch template or ImageFamily supplies them (checked by the action).
+    Param("ImageId", "image_id", ParamType.STRING),
+    Param("InstanceType", "instance_type", ParamType.STRING),
+    _CHARGE_TYPE_PARAM,
+    Param("Period", "period", ParamType.INTEGER, invalid_code=ErrorCode.INVALID_PERIOD),
+    Param(
+        "PeriodUnit",
+        "period_unit",
+        ParamType.STRING,
+        choices=_PERIOD_UNIT_CHOICES,
+        default="Month",
+        invalid_code=ErrorCode.INVALID_PERIOD_TYPE,
+    ),
+    Param("AutoRenew", "auto_renew", ParamType.BOOLEAN, default=False),
+    Param(
+        "AutoRenewPeriod",
+        "auto_renew_period",
+        ParamType.INTEGER,
+        invalid_code=ErrorCode.INVALID_AUTO_RENEW_PERIOD,
+    ),
+    Param("InstanceName", "instance_name", ParamType.STRING),
+    _CLIENT_TOKEN,
+    Param("DeletionProtection", "deletion_protection", ParamType.BOOLEAN, default=False),
+    Param("ZoneId", "zone_id", ParamType.STRING),
+    Param("ImageFamily", "image_family", ParamType.STRING),
+    _DRY_RUN_PARAM,
+)
+
+PARAMETERS.update(
+    {
+        Action.RUN_INSTANCES: (
+            *_CREATION_PARAMS,
+            Param(
+                "Amount",
+                "amount",
+                ParamType.INTEGER,
+                minimum=1,
+                maximum=MAX_AMOUNT,
+                default=1,
+            ),
+            Param(
+                "MinAmount",
+                "min_amount",
+                ParamType.INTEGER,
+                minimum=1,
+                maximum=MAX_AMOUNT,
+                invalid_code=ErrorCode.INVALID_MIN_AMOUNT,
+            ),
+            Param("AutoPay", "auto_pay", ParamType.BOOLEAN, default=True),
+            Param("UniqueSuffix", "unique_suffix", ParamType.BOOLEAN, default=False),
+            Param("LaunchTemplateId", "launch_template_id", ParamType.STRING),
+            Param("LaunchTemplateName", "launch_template_name", ParamType.STRING),
+        ),
+        Action.CREATE_INSTANCE: _CREATION_PARAMS,
+        Action.DELETE_INSTANCE: (
+            _INSTANCE_ID,
+            Param("Force", "force", ParamType.BOOLEAN, default=False),
+            # "ForceStop ... Default value: true" (DeleteInstance), unlike StopInstance's.
+            Param("ForceStop", "force_stop", ParamType.BOOLEAN, default=True),
+            Param(
+                "TerminateSubscription", "terminate_subscription", ParamType.BOOLEAN, default=False
+            ),
+            _DRY_RUN_PARAM,
+            # Not in the API metadata; the old SDK sends it. Accepted and not compared.
+            Param("RegionId", "region_id", ParamType.STRING),
+        ),
+        Action.DELETE_INSTANCES: (
+            _REGION,
+            _BATCH_IDS,
+            Param("Force", "force", ParamType.BOOLEAN, default=False),
+            Param("ForceStop", "force_stop", ParamType.BOOLEAN, default=True),
+            Param(
+                "TerminateSubscription", "terminate_subscription", ParamType.BOOLEAN, default=False
+            ),
+            _CLIENT_TOKEN,
+            _DRY_RUN_PARAM,
+        ),
+        Action.RENEW_INSTANCE: (
+            _INSTANCE_ID,
+            Param("Period", "period", ParamType.INTEGER, invalid_code=ErrorCode.INVALID_PERIOD),
+            Param(
+                "PeriodUnit",
+                "period_unit",
+                ParamType.STRING,
+                choices=_PERIOD_UNIT_CHOICES,
+                default="Month",
+                invalid_code=ErrorCode.INVALID_PERIOD_UNIT,
+            ),
+            Param(
+                "ExpectedRenewDay",
+                "expected_renew_day",
+                ParamType.INTEGER,
+                invalid_code=ErrorCode.INVALID_EXPECTED_RENEW_DAY,
+            ),
+            _CLIENT_TOKEN,
+        ),
+        Action.REACTIVATE_INSTANCES: (
+            _INSTANCE_ID,
+            Param("RegionId", "region_id", ParamType.STRING),
+        ),
+    }
+)
+
+#: The other documented parameters of the creation actions: accepted and not
+#: modelled (``N`` stands for a position: ``DataDisk.1.Size``). RunInstances' and
+#: CreateInstance's names from the API metadata and both official SDKs.
+_CREATION_IGNORED: Final = (
+    "Affinity",
+    "Arn.N.AssumeRoleFor",
+    "Arn.N.RoleType",
+    "Arn.N.Rolearn",
+    "CreditSpecification",
+    "DataDisk.N.AutoSnapshotPolicyId",
+    "DataDisk.N.BurstingEnabled",
+    "DataDisk.N.Category",
+    "DataDisk.N.DeleteWithInstance",
+    "DataDisk.N.Description",
+    "DataDisk.N.Device",
+    "DataDisk.N.DiskName",
+    "DataDisk.N.EncryptAlgorithm",
+    "DataDisk.N.Encrypted",
+    "DataDisk.N.KMSKeyId",
+    "DataDisk.N.PerformanceLevel",
+    "DataDisk.N.ProvisionedIops",
+    "DataDisk.N.Size",
+    "DataDisk.N.SnapshotId",
+    "DataDisk.N.StorageClusterId",
+    "DedicatedHostId",
+    "DeploymentSetGroupNo",
+    "DeploymentSetId",
+    "Description",
+    "HibernationOptions.Configured",
+    "HostName",
+    "HpcClusterId",
+    "HttpEndpoint",
+    "HttpPutResponseHopLimit",
+    "HttpTokens",
+    "InternetChargeType",
+    "InternetMaxBandwidthIn",
+    "InternetMaxBandwidthOut",
+    "IoOptimized",
+    "KeyPairName",
+    "ManagedHostId",
+    "Password",
+    "PasswordInherit",
+    "PrivateIpAddress",
+    "PrivatePoolOptions.Id",
+    "PrivatePoolOptions.MatchCriteria",
+    "RamRoleName",
+    "ResourceGroupId",
+    "SecurityEnhancementStrategy",
+    "SecurityGroupId",
+    "SpotDuration",
+    "SpotInterruptionBehavior",
+    "SpotPriceLimit",
+    "SpotStrategy",
+    "StorageSetId",
+    "StorageSetPartitionNumber",
+    "SystemDisk.AutoSnapshotPolicyId",
+    "SystemDisk.BurstingEnabled",
+    "SystemDisk.Category",
+    "SystemDisk.Description",
+    "SystemDisk.DiskName",
+    "SystemDisk.EncryptAlgorithm",
+    "SystemDisk.Encrypted",
+    "SystemDisk.KMSKeyId",
+    "SystemDisk.PerformanceLevel",
+    "SystemDisk.ProvisionedIops",
+    "SystemDisk.Size",
+    "SystemDisk.StorageClusterId",
+    "Tag.N.Key",
+    "Tag.N.Value",
+    "Tenancy",
+    "UserData",
+    "VSwitchId",
+)
+IGNORED_PARAMETERS: Final[dict[Action, frozenset[str]]] = {
+    Action.RUN_INSTANCES: frozenset(
+        (
+            *_CREATION_IGNORED,
+            "AutoReleaseTime",
+            "ClockOptions.PtpStatus",
+            "CpuOptions.Core",
+            "CpuOptions.EnableVISST",
+            "CpuOptions.EnableVRDT",
+            "CpuOptions.NestedVirtualization",
+            "CpuOptions.Numa",
+            "CpuOptions.ThreadsPerCore",
+            "CpuOptions.TopologyType",
+            "CpuOptions.TurboMode",
+            "HostNames.N",
+            "ImageOptions.LoginAsNonRoot",
+            "Ipv6Address.N",
+            "Ipv6AddressCount",
+            "Isp",
+            "LaunchTemplateVersion",
+            "NetworkInterface.N.DeleteOnRelease",
+            "NetworkInterface.N.Description",
+            "NetworkInterface.N.InstanceType",
+            "NetworkInterface.N.Ipv6Address.N",
+            "NetworkInterface.N.Ipv6AddressCount",
+            "NetworkInterface.N.NetworkCardIndex",
+            "NetworkInterface.N.NetworkInterfaceId",
+            "NetworkInterface.N.NetworkInterfaceName",
+            "NetworkInterface.N.NetworkInterfaceTrafficMode",
+            "NetworkInterface.N.PrimaryIpAddress",
+            "NetworkInterface.N.QueueNumber",
+            "NetworkInterface.N.QueuePairNumber",
+            "NetworkInterface.N.RxQueueSize",
+            "NetworkInterface.N.SecondaryPrivateIpAddressCount",
+            "NetworkInterface.N.SecurityGroupId",
+            "NetworkInterface.N.SecurityGroupIds.N",
+            "NetworkInterface.N.SourceDestCheck",
+            "NetworkInterface.N.TxQueueSize",
+            "NetworkInterface.N.VSwitchId",
+            "NetworkInterfaceQueueNumber",
+            "NetworkOptions.BandwidthWeighting",
+            "NetworkOptions.EnableJumboFrame",
+            "NetworkOptions.EnableNetworkEncryption",
+            "PrivateDnsNameOptions.EnableInstanceIdDnsAAAARecord",
+            "PrivateDnsNameOptions.EnableInstanceIdDnsARecord",
+            "PrivateDnsNameOptions.EnableIpDnsARecord",
+            "PrivateDnsNameOptions.EnableIpDnsPtrRecord",
+            "PrivateDnsNameOptions.HostnameType",
+            "SchedulerOptions.DedicatedHostClusterId",
+            "SecurityGroupIds.N",
+            "SecurityOptions.ConfidentialComputingMode",
+            "SecurityOptions.EnableSecureBoot",
+            "SecurityOptions.TrustedSystemMode",
+        )
+    ),
+    Action.CREATE_INSTANCE: frozenset(
+        (
+            *_CREATION_IGNORED,
+            "ClusterId",
+            "InnerIpAddress",
+            "NodeControllerId",
+            "Tag.N.key",
+            "Tag.N.value",
+            "UseAdditionalService",
+            "VlanId",
+        )
+    ),
+}
+
 
 # ---------------------------------------------------------------------------
 # What DescribeInstances and DescribeInstanceAttribute show (specs/operations/

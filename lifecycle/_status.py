@@ -34,6 +34,12 @@ class Action(StrEnum):
     START_INSTANCES = "StartInstances"
     STOP_INSTANCES = "StopInstances"
     REBOOT_INSTANCES = "RebootInstances"
+    RUN_INSTANCES = "RunInstances"
+    CREATE_INSTANCE = "CreateInstance"
+    DELETE_INSTANCE = "DeleteInstance"
+    DELETE_INSTANCES = "DeleteInstances"
+    RENEW_INSTANCE = "RenewInstance"
+    REACTIVATE_INSTANCES = "ReActivateInstances"
 
 
 def resolve_action(value: object) -> Action:

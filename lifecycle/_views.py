@@ -26,9 +26,9 @@ class TransitionEvent:
     Attributes:
         instance_id: The instance that changed.
         source: The status before, or ``None`` when the instance was created.
-        dest: The status after.
-        cause: The machine trigger that fired (``start``, ``finish_starting``, ...),
-            or ``create`` for a new instance.
+        dest: The status after, or ``None`` when the instance was released (deleted).
+        cause: The machine trigger that fired (``start``, ``finish_starting``,
+            ``run``, ``delete``, ...), or ``create`` for a new instance.
         time: The model time at which the change happened. A clock-driven change
             is stamped with the time it fell due, even if noticed later.
         request_id: The RequestId of the call that caused it; a clock-driven
@@ -38,7 +38,7 @@ class TransitionEvent:
 
     instance_id: str
     source: InstanceStatus | None
-    dest: InstanceStatus
+    dest: InstanceStatus | None
     cause: str
     time: float
     request_id: str
@@ -225,11 +225,13 @@ class InstanceAttributes:
     in UTC on the model's epoch (model time 0 is 2026-01-01T00:00Z).
 
     Attributes:
+        instance_name: ``InstanceName``: the name it was created with, else its id.
         start_time: The last time it entered Starting; ``None`` if it never started.
         lock_reasons: ``OperationLocks.LockReason[].LockReason`` values.
     """
 
     instance_id: str
+    instance_name: str
     status: InstanceStatus
     instance_charge_type: ChargeType
     instance_type: str
@@ -246,6 +248,7 @@ class InstanceAttributes:
         """The documented fields, as the API spells them."""
         body: dict[str, object] = {
             "InstanceId": self.instance_id,
+            "InstanceName": self.instance_name,
             "Status": self.status.value,
             "InstanceChargeType": self.instance_charge_type.value,
             "InstanceType": self.instance_type,
@@ -348,3 +351,58 @@ class BatchResponse:
                 "InstanceResponse": [item.to_dict() for item in self.instance_responses]
             },
         }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunInstancesResponse:
+    """RunInstances: the new instances' ids, in order, and (PrePaid) the order.
+
+    ``trade_price`` is what the subscriptions cost (``0.0`` for PostPaid);
+    ``order_id`` is ``None`` for PostPaid, as the docs say.
+    """
+
+    request_id: str
+    instance_ids: tuple[str, ...]
+    order_id: str | None
+    trade_price: float
+
+    def to_dict(self) -> dict[str, object]:
+        """The documented response body (``InstanceIdSets.InstanceIdSet``, a flat list)."""
+        body: dict[str, object] = {
+            "RequestId": self.request_id,
+            "InstanceIdSets": {"InstanceIdSet": list(self.instance_ids)},
+        }
+        if self.order_id is not None:
+            body["OrderId"] = self.order_id
+        body["TradePrice"] = self.trade_price
+        return body
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateInstanceResponse:
+    """CreateInstance: the new instance's id and (PrePaid) the order."""
+
+    request_id: str
+    instance_id: str
+    order_id: str | None
+    trade_price: float
+
+    def to_dict(self) -> dict[str, object]:
+        """The documented response body."""
+        body: dict[str, object] = {"RequestId": self.request_id, "InstanceId": self.instance_id}
+        if self.order_id is not None:
+            body["OrderId"] = self.order_id
+        body["TradePrice"] = self.trade_price
+        return body
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenewInstanceResponse:
+    """RenewInstance: the renewal's order."""
+
+    request_id: str
+    order_id: str
+
+    def to_dict(self) -> dict[str, object]:
+        """The documented response body."""
+        return {"RequestId": self.request_id, "OrderId": self.order_id}

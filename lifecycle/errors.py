@@ -70,6 +70,35 @@ class ErrorCode(StrEnum):
     INVALID_STATUS_NOT_FOUND = "InvalidStatus.NotFound"
     INVALID_INSTANCE_CHARGE_TYPE_NOT_FOUND = "InvalidInstanceChargeType.NotFound"
     INVALID_LOCK_REASON_NOT_FOUND = "InvalidLockReason.NotFound"
+    # Creation: RunInstances and CreateInstance.
+    MISSING_PERIOD = "MissingParamter"  # sic: the docs' spelling, which the API answers
+    INVALID_PERIOD = "InvalidPeriod"
+    INVALID_PERIOD_TYPE = "InvalidPeriodType.ValueNotSupported"
+    INVALID_AUTO_RENEW_PERIOD = "InvalidAutoRenewPeriod.ValueNotSupported"
+    INVALID_AUTO_PAY = "InvalidAutoPay.PostPaidUnsupported"
+    INVALID_MIN_AMOUNT = "InvalidMinAmount.Malformed"
+    INVALID_INSTANCE_NAME = "InvalidInstanceName.Malformed"
+    INVALID_INSTANCE_TYPE = "InvalidInstanceType.ValueNotSupported"
+    INVALID_ZONE_ID = "InvalidZoneId.NotFound"
+    INVALID_CLIENT_TOKEN = "InvalidClientToken.ValueNotSupported"
+    IDEMPOTENT_PARAMETER_MISMATCH = "IdempotentParameterMismatch"
+    ACCOUNT_ARREARAGE = "Account.Arrearage"
+    NO_STOCK = "OperationDenied.NoStock"
+    INVALID_CHARGE_TYPE_FOR_PROTECTION = "InvalidChargeType.ValueNotSupported"
+    # Deletion: DeleteInstance and DeleteInstances.
+    INCORRECT_INSTANCE_STATUS_INITIALIZING = "IncorrectInstanceStatus.Initializing"
+    CHARGE_TYPE_VIOLATION = "ChargeTypeViolation"
+    DELETION_PROTECTION = "InvalidOperation.DeletionProtection"
+    # RenewInstance.
+    INVALID_PERIOD_UNIT = "InvalidPeriodUnit.ValueNotSupported"
+    INVALID_PERIOD_NOT_FOUND = "InvalidPeriod.NotFound"
+    INVALID_EXPECTED_RENEW_DAY_CONFLICT = "InvalidExpectedRenewDay.Conflict"
+    INVALID_EXPECTED_RENEW_DAY = "InvalidExpectedRenewDay.ValueNotSupported"
+    IDEMPOTENCE_PARAM_NOT_MATCH = "IdempotenceParamNotMatch"
+    # ReActivateInstances.
+    INVALID_PAY_TYPE = "InvalidPayType.NotSupport"
+    REOPEN_STATUS_NOT_VALID = "ReopenInstance.InstanceStatusNotValid"
+    REOPEN_NOT_ENOUGH_BALANCE = "ReopenInstance.InstanceNotEnoughBalance"
 
 
 class LifecycleError(Exception):

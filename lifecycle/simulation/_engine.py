@@ -491,7 +491,9 @@ class Simulation:
         group = self._groups[g]
         index = group.first + int(number)
         old = self._status[index]
-        new = _CODE[event.dest]
+        dest = event.dest
+        assert dest is not None, "the simulator releases no instance"
+        new = _CODE[dest]
         t = event.time
         counts = self._counts[g]
         counts[old] -= 1
@@ -519,7 +521,7 @@ class Simulation:
             lost = "" if loss is None else f',"data_loss":"{loss.value}"'
             self._trace(
                 f'{{"t":{t!r},"type":"transition","instance":"{name}",'
-                f'"from":"{_STATUSES[old].value}","to":"{event.dest.value}",'
+                f'"from":"{_STATUSES[old].value}","to":"{dest.value}",'
                 f'"cause":"{event.cause}","request_id":"{event.request_id}"{lost}}}\n'
             )
 

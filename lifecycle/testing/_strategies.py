@@ -313,6 +313,7 @@ _FREE_STRINGS: Final[dict[str, tuple[str, ...]]] = {
         "ecs.g8",
     ),
     "ZoneId": (ZONE_ID, "cn-hangzhou-k"),
+    "InstanceName": ("web-1", "web-*", "i-*"),
 }
 #: DescribeInstances' paging parameters, by mode: a request uses one mode or none.
 _PAGE_MODE: Final = ("PageNumber", "PageSize")
