@@ -21,10 +21,13 @@ after every request, and answers its own errors in HTML.
 from __future__ import annotations
 
 import contextlib
+import email.utils
+import functools
 import logging
 import socket
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from typing import Any, Final
@@ -159,8 +162,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        # Headers and body go out in two writes; without this, Nagle's algorithm
-        # holds the second until the client's delayed ACK: 40 ms a call.
+        # An answer goes out in one write, but http.server's own (a 100 Continue,
+        # then the answer) take two; without this, Nagle's algorithm holds the
+        # second until the client's delayed ACK: 40 ms a call.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def __getattr__(self, name: str) -> Any:
@@ -230,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
             "wsgi.run_once": False,
         }
         for name, value in self.headers.items():
-            key = "HTTP_" + name.upper().replace("-", "_")
+            key = _environ_key(name)
             if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
                 continue
             environ[key] = f"{environ[key]},{value}" if key in environ else value
@@ -254,9 +258,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        # The header block and the body in one write (one system call, one
+        # segment): end_headers() writes the buffered header block to a buffer here.
+        wfile, head = self.wfile, BytesIO()
+        self.wfile = head
+        try:
+            self.end_headers()
+        finally:
+            self.wfile = wfile
+        wfile.write(head.getvalue() if self.command == "HEAD" else head.getvalue() + response.body)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header: formatted once a second, not once an answer."""
+        return _http_date(int(time.time() if timestamp is None else timestamp))
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """``http.server``'s own refusals, as the documented envelope instead of HTML."""
@@ -269,7 +283,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(self.server.app.protocol.error("InvalidParameter", code, f"{text}."))
 
     def log_message(self, format: str, *args: Any) -> None:
-        logger.info("%s %s", self.client_address[0], format % args)
+        if logger.isEnabledFor(logging.INFO):  # serve --log; otherwise, skip formatting
+            logger.info("%s %s", self.client_address[0], format % args)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """The access line names the method and path, never the query string.
@@ -283,6 +298,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         path = self.path.split("?", 1)[0]
         self.log_message('"%s %s %s" %s', self.command, path, self.request_version, code)
+
+
+@functools.lru_cache(maxsize=256)
+def _environ_key(header: str) -> str:
+    """The WSGI ``environ`` key of a header (``x-acs-date``: ``HTTP_X_ACS_DATE``).
+
+    Cached: every request sends much the same headers (bounded, for clients that do not).
+    """
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+@functools.lru_cache(maxsize=2)
+def _http_date(second: int) -> str:
+    """An HTTP ``Date`` (RFC 9110: ``Tue, 01 Dec 2026 15:01:18 GMT``)."""
+    return email.utils.formatdate(second, usegmt=True)
 
 
 def _raw_response(response: WireResponse) -> bytes:

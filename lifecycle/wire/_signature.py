@@ -310,9 +310,11 @@ class Verifier:
         key, signed_list, signature = match.groups()
         signed = signed_list.split(";")
         # Every header the request routes or authenticates on must be signed, or a
-        # man in the middle could change it (the V3 doc: every common header sent).
-        needed = {name for name in headers if name.startswith("x-acs-")} | {"host"}
-        if not needed <= set(signed) or not all(name in headers for name in signed):
+        # man in the middle could change it (the V3 doc: every common header sent);
+        # and every header said to be signed must be there.
+        needed = {name for name in headers if name.startswith("x-acs-")}
+        needed.add("host")
+        if not needed <= set(signed) <= headers.keys():
             raise WireError.of("IncompleteSignature")
         secret = self._secret(key)
         nonce = _required(headers, "x-acs-signature-nonce")
@@ -324,9 +326,8 @@ class Verifier:
         )
         string_to_sign = string_to_sign_v3(canonical)
         expected = sign_v3(secret, string_to_sign)
-        body_matches = hmac.compare_digest(
-            hashlib.sha256(request.body).hexdigest(), payload.lower()
-        )
+        body_sha256 = hashlib.sha256(request.body).hexdigest() if request.body else EMPTY_SHA256
+        body_matches = hmac.compare_digest(body_sha256, payload.lower())
         if not hmac.compare_digest(expected, signature.lower()) or not body_matches:
             raise WireError.of("SignatureDoesNotMatch", string_to_sign=string_to_sign)
         self._unused(key, nonce, when, keys)

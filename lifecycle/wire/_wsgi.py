@@ -10,6 +10,7 @@ traceback.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -96,15 +97,15 @@ class WireApp:
             logger.exception("bug while reading a WSGI request")
             response = self.protocol.internal_error()
         headers = [*response.headers, ("Content-Length", str(len(response.body)))]
-        start_response(f"{response.status} {_reason(response.status)}", headers)
+        start_response(_status_line(response.status), headers)
         return [response.body]
 
     def _respond(self, environ: Mapping[str, Any]) -> WireResponse:
-        headers = {
-            _UNPREFIXED.get(key) or key[5:].replace("_", "-").lower(): str(value)
-            for key, value in environ.items()
-            if key.startswith("HTTP_") or key in _UNPREFIXED
-        }
+        headers: dict[str, str] = {}
+        for key, value in environ.items():
+            name = _header_name(key)
+            if name is not None:
+                headers[name] = str(value)
         try:
             length = body_length(str(environ.get("CONTENT_LENGTH") or "0"), self.config)
         except WireError as error:
@@ -152,6 +153,17 @@ def body_length(text: str, config: WireConfig) -> int:
     return length
 
 
+@functools.lru_cache(maxsize=512)
+def _header_name(key: str) -> str | None:
+    """The lower-case header name an ``environ`` key stands for, or ``None`` for another key.
+
+    Cached: every request sends much the same headers (bounded, for clients that do not).
+    """
+    if key.startswith("HTTP_"):
+        return key[5:].replace("_", "-").lower()
+    return _UNPREFIXED.get(key)
+
+
 def _text(value: str) -> str:
     """A PEP 3333 "bytes as latin-1" string as the UTF-8 text it carries."""
     try:
@@ -160,8 +172,9 @@ def _text(value: str) -> str:
         return value
 
 
-_PHRASES: Final = {status.value: status.phrase for status in HTTPStatus}
+#: ``200 OK`` and the rest: the WSGI status line of each status ``http`` knows.
+_STATUS_LINES: Final = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 
-def _reason(status: int) -> str:
-    return _PHRASES.get(status, "Unknown")
+def _status_line(status: int) -> str:
+    return _STATUS_LINES.get(status) or f"{status} Unknown"
