@@ -44,6 +44,8 @@ from .errors import ErrorCode
 Subscriber = Callable[[Event], object]
 
 _PENDING: Final = STATUS_CODE[InstanceStatus.PENDING]
+_STOPPED: Final = STATUS_CODE[InstanceStatus.STOPPED]
+_FORCE_STOP: Final = int(Fact.FORCE_STOP)
 _ID_ALPHABET: Final = "abcdefghijklmnopqrstuvwxyz0123456789"
 _DELAY: Final = FaultKind.DELAY
 _LOST: Final = FaultKind.LOST_RESPONSE
@@ -298,6 +300,8 @@ class Core:
         status = instances.status[index]
         dest = plan.row[status]
         if dest == RELEASED_CODE:
+            if status == _STOPPED:
+                facts &= ~_FORCE_STOP  # a Stopped instance has nothing in memory to lose
             self.billing.give_back(instances.types[index])
             instances.release(index, status)
         else:

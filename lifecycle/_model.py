@@ -212,6 +212,10 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
                 instance_id = core.new_instance_id()
             elif instance_id in core.instances.index:
                 raise InvalidArgument(f"instance_id={instance_id!r}: already exists in this model")
+            elif instance_id in core.instances.retired:
+                raise InvalidArgument(
+                    f"instance_id={instance_id!r}: was deleted; an id is never used again"
+                )
             core.add(condition, [instance_id], now)
             return instance_id
 
@@ -266,10 +270,14 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
                 ids = [core.new_instance_id() for _ in range(count)]
             else:
                 ids = [f"{id_prefix}{n}" for n in range(count)]
-                taken = next((i for i in ids if i in core.instances.index), None)
+                instances = core.instances
+                taken = next(
+                    (i for i in ids if i in instances.index or i in instances.retired), None
+                )
                 if taken is not None:
                     raise InvalidArgument(
                         f"id_prefix={id_prefix!r}: {taken!r} already exists in this model"
+                        " (or was deleted: an id is never used again)"
                     )
             core.add(condition, ids, now)
             return ids

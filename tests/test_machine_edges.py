@@ -93,7 +93,7 @@ def test_a_refused_machine_is_named_by_trigger_and_source(
 def test_a_machine_with_one_plain_transition_compiles_to_one_cell() -> None:
     """Every other cell of the row says "not from here"."""
     (row,) = compile_table(_machine()).values()
-    expected = bytearray([NO_TRANSITION] * len(STATUSES))
+    expected = bytearray([NO_TRANSITION] * len(STATES))
     expected[STATUSES.index(lifecycle.InstanceStatus.STOPPED)] = STATUSES.index(
         lifecycle.InstanceStatus.STARTING
     )
