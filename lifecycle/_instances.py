@@ -158,7 +158,7 @@ class Instances:
         """The position of ``instance_id``, or ``InvalidArgument`` naming it."""
         index = self.index.get(instance_id) if isinstance(instance_id, str) else None
         if index is None:
-            if instance_id in self.retired:
+            if isinstance(instance_id, str) and instance_id in self.retired:
                 raise InvalidArgument(f"instance_id={instance_id!r}: it was deleted")
             raise InvalidArgument(f"instance_id={instance_id!r}: no such instance in this model")
         return index

@@ -26,7 +26,8 @@ from tests.reference import load, operation
 #: The documented actions, in the order the model lists them.
 ACTIONS = (
     "StartInstance, RebootInstance, StopInstance, DescribeInstanceStatus, DescribeInstances, "
-    "DescribeInstanceAttribute, StartInstances, StopInstances, RebootInstances"
+    "DescribeInstanceAttribute, StartInstances, StopInstances, RebootInstances, RunInstances, "
+    "CreateInstance, DeleteInstance, DeleteInstances, RenewInstance, ReActivateInstances"
 )
 #: The documented statuses, as a refusal lists them.
 LISTED_STATUSES = ", ".join(repr(status) for status in load("lifecycle.toml")["statuses"])

@@ -168,6 +168,7 @@ def test_many_threads_lose_no_update_and_never_see_a_half_made_transition(seed: 
     last: dict[str, InstanceStatus] = {}
     for event in transitions:
         assert last.get(event.instance_id, InstanceStatus.PENDING) is event.source, event
+        assert event.dest is not None, "nothing here deletes an instance"
         last[event.instance_id] = event.dest
     assert model.statuses(ids) == [last.get(i, InstanceStatus.STOPPED) for i in ids]
     check_snapshots_restore_whole(snapshots, ids)

@@ -391,6 +391,7 @@ def test_the_status_counts_kept_with_every_move_are_the_statuses_counted(
         "InstanceType",
         "InstanceTypeFamily",
         "ZoneId",
+        "InstanceName",
         "NextToken",
     ],
 )

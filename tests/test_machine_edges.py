@@ -16,6 +16,7 @@ import lifecycle
 from lifecycle._machine import (
     GUARDS,
     NO_TRANSITION,
+    STATES,
     STATUSES,
     TABLE,
     build_machine,

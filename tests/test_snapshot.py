@@ -26,9 +26,11 @@ from lifecycle import (
     Exponential,
     FaultRule,
     Fixed,
+    InstanceStatus,
     InvalidArgument,
     ManualClock,
     SnapshotError,
+    TransitionEvent,
     Uniform,
 )
 from tests.reference import MUTATING
@@ -177,7 +179,9 @@ def test_a_restored_model_can_share_a_clock_that_is_ahead() -> None:
     events: list[Event] = []
     restored.subscribe(events.append)
     restored.settle()
-    assert [(e.time, e.dest.value) for e in events if hasattr(e, "dest")] == [(30.0, "Running")]
+    assert [(e.time, e.dest) for e in events if isinstance(e, TransitionEvent)] == [
+        (30.0, InstanceStatus.RUNNING)
+    ]
 
 
 def test_a_clock_behind_the_snapshot_or_not_a_clock_is_refused() -> None:
