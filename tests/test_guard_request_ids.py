@@ -31,7 +31,37 @@ def build() -> EcsModel:
     model = EcsModel(seed=7, durations=lifecycle.Durations.immediate())
     model.create_instance("i-stopped", status="Stopped")
     model.create_instance("i-running", status="Running")
+    # RenewInstance renews a PrePaid instance; ReActivateInstances brings back a PostPaid
+    # one the platform stopped for overdue payment, once the account has paid.
+    model.create_instance("i-prepaid", status="Running", charge_type="PrePaid", expired_time=1e9)
+    model.create_instance("i-overdue", status="Running")
+    model.set_in_arrears(True)
+    model.stop_by_platform("i-overdue", cause="overdue")
+    model.set_in_arrears(False)
     return model
+
+
+#: The instance each action's success needs (else i-running; i-stopped for the starts).
+TARGETS = {
+    "DeleteInstance": "i-stopped",
+    "DeleteInstances": "i-stopped",
+    "RenewInstance": "i-prepaid",
+    "ReActivateInstances": "i-overdue",
+}
+#: Parameters an action's operation file documents as conditionally required (its
+#: comments and [[decisions]]): RunInstances and CreateInstance need ImageId (or a
+#: stand-in) and InstanceType; RenewInstance needs Period or ExpectedRenewDay.
+CONDITIONAL = {
+    "RunInstances": {
+        "ImageId": "ubuntu_22_04_x64_20G_alibase_20240101.vhd",
+        "InstanceType": "ecs.g7.large",
+    },
+    "CreateInstance": {
+        "ImageId": "ubuntu_22_04_x64_20G_alibase_20240101.vhd",
+        "InstanceType": "ecs.g7.large",
+    },
+    "RenewInstance": {"Period": "1"},
+}
 
 
 def next_request_id(model: EcsModel) -> str:
@@ -49,10 +79,13 @@ def next_request_id(model: EcsModel) -> str:
 def ok_params(action: str) -> dict[str, object]:
     """Parameters every rule of ``action`` allows, by the spec's parameter names."""
     names = {p["name"]: p for p in operation(action)["parameters"]}
-    target = "i-stopped" if action.startswith("Start") else "i-running"
+    target = TARGETS.get(action, "i-stopped" if action.startswith("Start") else "i-running")
     params: dict[str, object] = {}
     if "RegionId" in names:
         params["RegionId"] = REGION
+    for name, value in CONDITIONAL.get(action, {}).items():
+        assert name in names, (action, name)
+        params[name] = value
     if names.get("InstanceId", {}).get("type") == "String":
         params["InstanceId"] = target
     elif names.get("InstanceId", {}).get("type") == "RepeatList" and action.endswith("s"):

@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import lifecycle
 from lifecycle import _spec
-from lifecycle._machine import GUARDS, SPEC_MACHINE
+from lifecycle._machine import GUARDS, SPEC_MACHINE, STATES
 from tests.reference import load, operation
 
 ACTIONS = [action.value for action in lifecycle.Action]
 #: The single actions that fire a trigger; the batch actions fire their single's.
 MUTATING = [action.value for action in _spec.ACTION_TRIGGERS]
 BATCHES = [action.value for action in _spec.BATCH_OF]
+#: The actions that have a forced trigger (DeleteInstance(s) ``Force=true``).
+FORCED = [action.value for action in _spec.FORCED_TRIGGERS]
+
+
+def edges(transitions: list[Any]) -> set[tuple[str, str, str]]:
+    """``(trigger, source, dest)`` of each row, a list of sources read as one row each."""
+    found: set[tuple[str, str, str]] = set()
+    for t in transitions:
+        sources = t["source"] if isinstance(t["source"], list) else [t["source"]]
+        found |= {(t["trigger"], str(source), str(t["dest"])) for source in sources}
+    return found
+
+
+def sources_of(trigger: str) -> list[str]:
+    """The states ``trigger`` leaves from, in ``_spec.TRANSITIONS``' order."""
+    out: list[str] = []
+    for t in _spec.TRANSITIONS:
+        if t["trigger"] == trigger:
+            source = t["source"]
+            out += [str(s) for s in source] if isinstance(source, list) else [str(source)]
+    return out
+
+
+def dests_of(trigger: str) -> set[str]:
+    return {str(t["dest"]) for t in _spec.TRANSITIONS if t["trigger"] == trigger}
 
 
 def names(facts: _spec.Fact) -> list[str]:
@@ -32,12 +59,15 @@ def _source_kind(source: str) -> str:
 def test_statuses_and_initial_status_match() -> None:
     spec = load("lifecycle.toml")
     assert spec["statuses"] == [status.value for status in lifecycle.InstanceStatus]
-    assert spec["initial"] == _spec.INITIAL_STATUS.value == SPEC_MACHINE.initial
+    # New and Released are states of the machine, not API statuses.
+    assert spec["machine_states"] == list(STATES) == list(SPEC_MACHINE.states)
+    assert set(spec["machine_states"]) - set(spec["statuses"]) == {_spec.NEW, _spec.RELEASED}
+    assert spec["initial"] == _spec.INITIAL_STATUS == _spec.NEW == SPEC_MACHINE.initial
 
 
 def test_transitions_match_the_table_and_the_machine() -> None:
-    spec = {(t["trigger"], t["source"], t["dest"]) for t in load("lifecycle.toml")["transitions"]}
-    table = {(t["trigger"], t["source"], t["dest"]) for t in _spec.TRANSITIONS}
+    spec = edges(load("lifecycle.toml")["transitions"])
+    table = edges(_spec.TRANSITIONS)
     machine = {
         (trigger, source, transition.dest)
         for trigger, event in SPEC_MACHINE.events.items()
@@ -49,9 +79,41 @@ def test_transitions_match_the_table_and_the_machine() -> None:
 
 def test_transition_actions_match_the_action_triggers() -> None:
     spec = {
-        t["action"]: t["trigger"] for t in load("lifecycle.toml")["transitions"] if "action" in t
+        action: t["trigger"]
+        for t in load("lifecycle.toml")["transitions"]
+        for action in ([t["action"]] if "action" in t else []) + t.get("other_actions", [])
     }
     assert spec == {action.value: trigger for action, trigger in _spec.ACTION_TRIGGERS.items()}
+
+
+def test_forced_triggers_match() -> None:
+    spec = {
+        action: t["trigger"]
+        for t in load("lifecycle.toml")["transitions"]
+        for action in t.get("forced_by", [])
+    }
+    assert spec == {action.value: trigger for action, trigger in _spec.FORCED_TRIGGERS.items()}
+
+
+@pytest.mark.parametrize("action", FORCED)
+def test_a_forced_trigger_names_the_guards_of_the_unforced_one(action: str) -> None:
+    """Force changes the statuses released from, never the checks (DeleteInstance.toml)."""
+    forced = _spec.FORCED_TRIGGERS[lifecycle.Action(action)]
+    plain = _spec.ACTION_TRIGGERS[lifecycle.Action(action)]
+    assert GUARDS[forced] == GUARDS[plain]
+    op = operation(action)
+    assert op["forced_trigger"] == forced
+    assert op["forced_accepts"] == sources_of(forced)
+    assert dests_of(forced) == {op["enters"]}
+
+
+def test_the_launch_and_resume_triggers_match() -> None:
+    assert load("lifecycle.toml")["launch_settle_trigger"] == _spec.LAUNCH_SETTLE
+    assert operation("RunInstances")["settle_trigger"] == _spec.LAUNCH_SETTLE
+    assert operation("RenewInstance")["resume_trigger"] == _spec.RESUME
+    # Resuming is a platform move: no action fires it, and it has no guards.
+    assert GUARDS[_spec.RESUME] == ()
+    assert _spec.RESUME not in _spec.ACTION_TRIGGERS.values()
 
 
 def test_each_transition_names_the_guards_and_batch_action_the_spec_gives() -> None:
@@ -76,13 +138,33 @@ def test_operation_statuses_match_the_machine(action: str) -> None:
     op = operation(action)
     trigger = _spec.ACTION_TRIGGERS[lifecycle.Action(action)]
     assert op["trigger"] == trigger
-    sources = [t["source"] for t in _spec.TRANSITIONS if t["trigger"] == trigger]
+    sources = sources_of(trigger)
     assert op["accepts"] == sources
-    (dest,) = {t["dest"] for t in _spec.TRANSITIONS if t["trigger"] == trigger}
+    if op.get("keeps_status"):
+        # RenewInstance: each source is its own destination.
+        assert "enters" not in op
+        assert edges([t for t in _spec.TRANSITIONS if t["trigger"] == trigger]) == {
+            (trigger, source, source) for source in sources
+        }
+        return
+    (dest,) = dests_of(trigger)
     assert op["enters"] == dest
-    settle = _spec.SETTLE_TRIGGERS[lifecycle.InstanceStatus(str(dest))]
-    (settled,) = {t["dest"] for t in _spec.TRANSITIONS if t["trigger"] == settle}
-    assert op["settles_to"] == settled
+    if dest == _spec.RELEASED:
+        # Released is final: nothing settles it, and no trigger leaves it.
+        assert "settles_to" not in op
+        assert _spec.RELEASED not in {source for (_, source, _) in edges(_spec.TRANSITIONS)}
+        return
+    # Follow the clock from the destination until a stable status.
+    settle = op.get("settle_trigger", _spec.SETTLE_TRIGGERS.get(lifecycle.InstanceStatus(dest)))
+    if action == lifecycle.Action.RUN_INSTANCES.value:
+        assert settle == _spec.LAUNCH_SETTLE
+    else:
+        assert "settle_trigger" not in op
+    status = dest
+    while settle is not None:
+        (status,) = dests_of(settle)
+        settle = _spec.SETTLE_TRIGGERS.get(lifecycle.InstanceStatus(status))
+    assert op["settles_to"] == status
 
 
 @pytest.mark.parametrize("action", BATCHES)
@@ -159,11 +241,21 @@ def test_parameters_match(action: str) -> None:
             p.get("minimum"),
             p.get("maximum"),
             p.get("max_items"),
+            p.get("invalid_code", lifecycle.ErrorCode.INVALID_PARAMETER.value),
         )
         for p in operation(action)["parameters"]
     ]
     table = [
-        (p.name, p.type.value, p.required, p.choices, p.minimum, p.maximum, p.max_items)
+        (
+            p.name,
+            p.type.value,
+            p.required,
+            p.choices,
+            p.minimum,
+            p.maximum,
+            p.max_items,
+            p.invalid_code.value,
+        )
         for p in _spec.PARAMETERS[lifecycle.Action(action)]
     ]
     assert spec == table
@@ -173,6 +265,54 @@ def test_parameters_match(action: str) -> None:
     ):
         if "default" in documented:
             assert documented["default"] == param.default, param.name
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_ignored_parameters_match(action: str) -> None:
+    """The documented names accepted and not modelled: ``[[ignored]]`` in the operation file.
+
+    DescribeInstances' ``[[ignored]]`` filters are the wire's (tests/test_wire_specs.py);
+    every other action's list is ``IGNORED_PARAMETERS``, exactly."""
+    spec = [row["name"] for row in operation(action).get("ignored", [])]
+    assert len(spec) == len(set(spec))
+    for row in operation(action).get("ignored", []):
+        assert row["reason"], row["name"]
+    documented = {p["name"] for p in operation(action)["parameters"]}
+    assert not documented & set(spec)
+    if lifecycle.Action(action) is not lifecycle.Action.DESCRIBE_INSTANCES:
+        assert set(spec) == _spec.IGNORED_PARAMETERS.get(lifecycle.Action(action), frozenset())
+        assert set(spec) == lifecycle.ignored_parameters(action)
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_every_parameter_code_is_in_the_catalogue(action: str) -> None:
+    """A parameter's ``invalid_code`` is one the action documents and its precedence orders."""
+    codes = {rule["error"] for rule in operation(action)["precedence"]}
+    catalogue = {e["code"] for e in operation(action)["errors"]}
+    for p in operation(action)["parameters"]:
+        if p["type"] == "String" and "choices" not in p:
+            continue  # any string is a valid value: nothing to refuse
+        code = p.get("invalid_code", lifecycle.ErrorCode.INVALID_PARAMETER.value)
+        assert code in catalogue, (p["name"], code)
+        assert code in codes, (p["name"], code)
+
+
+@pytest.mark.parametrize("action", ["RunInstances", "CreateInstance", "RenewInstance"])
+def test_the_period_sets_and_the_client_token_limit_match(action: str) -> None:
+    op = operation(action)
+    assert {unit: frozenset(values) for unit, values in op["periods"].items()} == _spec.PERIODS
+    assert op["client_token_max_length"] == _spec.MAX_CLIENT_TOKEN
+    if "auto_renew_periods" in op:
+        assert {
+            unit: frozenset(values) for unit, values in op["auto_renew_periods"].items()
+        } == _spec.AUTO_RENEW_PERIODS
+    units = {p["name"]: p for p in op["parameters"]}["PeriodUnit"]["choices"]
+    assert set(units) == set(op["periods"])
+
+
+def test_the_amount_limit_matches() -> None:
+    amounts = {p["name"]: p for p in operation("RunInstances")["parameters"]}
+    assert amounts["Amount"]["maximum"] == amounts["MinAmount"]["maximum"] == _spec.MAX_AMOUNT
 
 
 def test_facts_match() -> None:

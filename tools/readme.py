@@ -6,7 +6,7 @@ Usage::
     python -m tools.readme --check  # exit 1 if any page is out of date
 
 Each block sits between ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``,
-in ``README.md`` or any page under ``docs/`` (today all four are in
+in ``README.md`` or any page under ``docs/`` (today all five are in
 ``docs/rules.md``); every block must stand somewhere. The state diagram comes
 from the ``transitions`` machine (its mermaid backend); the error and
 precedence tables come from ``specs/``, the reviewed source of truth.
@@ -28,6 +28,15 @@ import lifecycle
 ROOT = Path(__file__).resolve().parent.parent
 ACTIONS = tuple(action.value for action in lifecycle.Action)
 SINGLES = ("StartInstance", "RebootInstance", "StopInstance")
+#: The actions that create, renew, reactivate and release (issue #13).
+LIFECYCLE = (
+    "RunInstances",
+    "CreateInstance",
+    "DeleteInstance",
+    "DeleteInstances",
+    "RenewInstance",
+    "ReActivateInstances",
+)
 #: The actions whose precedence is a request stage only (instances follow their single's).
 REQUESTS = (
     "StartInstances",
@@ -88,11 +97,17 @@ def request_table() -> str:
     return _columns(REQUESTS)
 
 
+def lifecycle_table() -> str:
+    """The checks of the actions that create, renew, reactivate and release instances."""
+    return _columns(LIFECYCLE)
+
+
 BLOCKS = {
     "diagram": diagram,
     "errors": error_table,
     "precedence": precedence_table,
     "requests": request_table,
+    "lifecycle": lifecycle_table,
 }
 
 

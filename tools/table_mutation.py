@@ -109,6 +109,9 @@ KINDS: tuple[str, ...] = (
 STATUS_SLIPS: dict[int, int] = {403: 400, 400: 403, 404: 400, 500: 400}
 #: The status a transition's end moves to: the next one in this cycle.
 STATUS_CYCLE: tuple[str, ...] = ("PENDING", "STARTING", "RUNNING", "STOPPING", "STOPPED")
+#: What a transition end that is not an API status becomes: the machine's New and
+#: Released states, and a helper's ``status`` variable (``_renew``), else STOPPED.
+MACHINE_SLIPS: dict[str, str] = {"NEW": "PENDING", "RELEASED": "STOPPED", "status": "STOPPED"}
 #: A rule's code and the one a plausible slip would write instead (else INCORRECT_INSTANCE_STATUS).
 CODE_SLIPS: dict[str, str] = {
     "INSTANCE_EXPIRED": "INSTANCE_EXPIRED_OR_IN_ARREARS",
@@ -139,6 +142,8 @@ _TABLES = {
     "F",
     "_E",
     "_COMMON",
+    "IGNORED_PARAMETERS",
+    "FORCED_TRIGGERS",
 }
 
 
@@ -386,21 +391,58 @@ def _rule_name(src: _Source, node: ast.AST | None) -> str:
 
 def _transitions(src: _Source) -> Iterator[_Edit]:
     table = src.assigned("TRANSITIONS")
-    for row in table.elts if isinstance(table, ast.List) else []:
+    rows = (
+        [row for row in table.elts if isinstance(row, ast.Dict)]
+        if isinstance(table, ast.List)
+        else []
+    )
+    # Rows a helper builds (``_renew(status)``): dict literals with a trigger, in functions.
+    rows += [
+        node
+        for statement in src.tree.body
+        if isinstance(statement, ast.FunctionDef)
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Dict)
+        and {"trigger", "dest"} <= {k.value for k in node.keys if isinstance(k, ast.Constant)}
+    ]
+    for row in rows:
         fields = {key.value: value for key, value in _items(row) if isinstance(key, ast.Constant)}
         named = fields.get("trigger")
         trigger = str(named.value) if isinstance(named, ast.Constant) else "?"
         for end in ("dest", "source"):
-            status = _status_of(fields[end]) if end in fields else None
-            if status is None:
+            node = fields.get(end)
+            if node is None:
                 continue
-            moved = STATUS_CYCLE[(STATUS_CYCLE.index(status) + 1) % len(STATUS_CYCLE)]
-            yield src.replace(
-                "transitions",
-                f"TRANSITIONS/{trigger} {end} {status} -> {moved}",
-                fields[end],
-                f"S.{moved}.value",
-            )
+            status = _status_of(node)
+            if status is not None:
+                moved = STATUS_CYCLE[(STATUS_CYCLE.index(status) + 1) % len(STATUS_CYCLE)]
+                yield src.replace(
+                    "transitions",
+                    f"TRANSITIONS/{trigger} {end} {status} -> {moved}",
+                    node,
+                    f"S.{moved}.value",
+                )
+            elif isinstance(node, ast.Name):
+                # The machine's own states (NEW, RELEASED) and a helper's variable: moved
+                # to the status a slip would most plausibly write.
+                moved = MACHINE_SLIPS.get(node.id, "STOPPED")
+                yield src.replace(
+                    "transitions",
+                    f"TRANSITIONS/{trigger} {end} {node.id} -> {moved}",
+                    node,
+                    f"S.{moved}.value",
+                )
+    # A tuple of statuses several rows leave from (``_SETTLED_OR_MOVING``): each one dropped.
+    for name, value in src.assignments():
+        if (
+            isinstance(value, ast.Tuple)
+            and value.elts
+            and all(_status_of(element) is not None for element in value.elts)
+        ):
+            for i, element in enumerate(value.elts):
+                kept = [src.text(other) for j, other in enumerate(value.elts) if j != i]
+                text = "(" + ", ".join(kept) + ("," if len(kept) == 1 else "") + ")"
+                yield src.replace("transitions", f"{name} drops {_status_of(element)}", value, text)
 
 
 def _guards(src: _Source) -> Iterator[_Edit]:
@@ -414,14 +456,17 @@ def _guards(src: _Source) -> Iterator[_Edit]:
 
 
 def _triggers(src: _Source) -> Iterator[_Edit]:
-    for name in ("ACTION_TRIGGERS", "SETTLE_TRIGGERS", "BATCH_OF"):
+    for name in ("ACTION_TRIGGERS", "FORCED_TRIGGERS", "SETTLE_TRIGGERS", "BATCH_OF"):
         table = src.assigned(name)
         if not isinstance(table, ast.Dict):
             continue
         values = table.values
         for i, (key, value) in enumerate(_items(table)):
-            other = values[(i + 1) % len(values)]
-            if key is None or len(values) < 2:
+            # The next value that reads differently (DeleteInstance and DeleteInstances
+            # fire the same trigger: replacing one by its twin changes nothing).
+            others = [values[(i + k) % len(values)] for k in range(1, len(values))]
+            other = next((o for o in others if src.text(o) != src.text(value)), None)
+            if key is None or other is None:
                 continue
             yield src.replace(
                 "triggers",
@@ -504,6 +549,26 @@ def _parameters(src: _Source) -> Iterator[_Edit]:
             )
 
 
+def _ignored(src: _Source) -> Iterator[_Edit]:
+    """Each name of an ``IGNORED_PARAMETERS`` entry dropped (the shared tuple's are constants)."""
+    for key, value in _items(src.assigned("IGNORED_PARAMETERS")):
+        if key is None or not (isinstance(value, ast.Call) and value.args):
+            continue
+        names = value.args[0]
+        if not isinstance(names, ast.Tuple):
+            continue
+        for i, element in enumerate(names.elts):
+            if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
+                continue
+            kept = [src.text(other) for j, other in enumerate(names.elts) if j != i]
+            yield src.replace(
+                "parameters",
+                f"IGNORED_PARAMETERS/{_short(ast.unparse(key))} drops {src.text(element)}",
+                names,
+                "(" + ", ".join(kept) + ("," if len(kept) == 1 else "") + ")",
+            )
+
+
 def _moved(value: ast.expr, step: int) -> ast.expr:
     if isinstance(value, ast.Constant) and isinstance(value.value, int):
         return ast.Constant(value.value + step)
@@ -526,8 +591,41 @@ def _other_default(value: ast.expr, choices: ast.expr | None) -> ast.expr:
     return _moved(value, 1)
 
 
+def _value_sets(src: _Source, name: str, table: ast.Dict) -> Iterator[_Edit]:
+    """A dict of integer sets (``PERIODS``): a ``range``'s end moved, a listed value dropped."""
+    for key, value in _items(table):
+        if key is None or not (isinstance(value, ast.Call) and value.args):
+            continue
+        label = f"{name}/{_short(ast.unparse(key))}"
+        inner = value.args[0]
+        if isinstance(inner, ast.Call) and _called(inner) == "range" and len(inner.args) == 2:
+            end = inner.args[1]
+            if isinstance(end, ast.Constant) and isinstance(end.value, int):
+                moved = f"range({src.text(inner.args[0])}, {end.value + 1})"
+                yield src.replace(
+                    "constants",
+                    f"{label} {src.text(inner)} -> {moved}",
+                    end,
+                    str(end.value + 1),
+                )
+        elif isinstance(inner, ast.Tuple):
+            for i, element in enumerate(inner.elts):
+                if not (isinstance(element, ast.Constant) and isinstance(element.value, int)):
+                    continue
+                kept = [src.text(other) for j, other in enumerate(inner.elts) if j != i]
+                yield src.replace(
+                    "constants",
+                    f"{label} drops {element.value}",
+                    inner,
+                    "(" + ", ".join(kept) + ("," if len(kept) == 1 else "") + ")",
+                )
+
+
 def _constants(src: _Source) -> Iterator[_Edit]:
     for name, value in src.assignments():
+        if isinstance(value, ast.Dict) and name not in _TABLES and not _CITATION.match(name):
+            yield from _value_sets(src, name, value)
+            continue
         if name in _TABLES or _CITATION.match(name) or name.endswith("_GUARDS"):
             continue
         if not name.lstrip("_").isupper():
@@ -565,6 +663,10 @@ def _constants(src: _Source) -> Iterator[_Edit]:
             # INITIAL_STATUS = S.PENDING: the next status.
             moved = STATUS_CYCLE[(STATUS_CYCLE.index(node.attr) + 1) % len(STATUS_CYCLE)]
             yield src.replace("constants", f"{name} {node.attr} -> {moved}", node, f"S.{moved}")
+        elif isinstance(node, ast.Name) and node.id in MACHINE_SLIPS and name.isupper():
+            # INITIAL_STATUS = NEW: the status a slip would write instead.
+            moved = MACHINE_SLIPS[node.id]
+            yield src.replace("constants", f"{name} {node.id} -> {moved}", node, f"S.{moved}.value")
 
 
 GENERATORS: dict[str, Callable[[_Source], Iterator[_Edit]]] = {
@@ -574,9 +676,14 @@ GENERATORS: dict[str, Callable[[_Source], Iterator[_Edit]]] = {
     "guards": _guards,
     "triggers": _triggers,
     "effects": _effects,
-    "parameters": _parameters,
+    "parameters": lambda src: _chain(_parameters(src), _ignored(src)),
     "constants": _constants,
 }
+
+
+def _chain(*parts: Iterator[_Edit]) -> Iterator[_Edit]:
+    for part in parts:
+        yield from part
 
 
 def generate(source: bytes) -> list[Mutant]:
