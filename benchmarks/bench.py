@@ -602,6 +602,7 @@ class Floor:
         "locks",
         "minimum",
         "modes",
+        "names",
         "prepaid",
         "sequence",
         "settles_at",
@@ -628,6 +629,7 @@ class Floor:
         self.started = array("d", (0.0 if under_way else math.nan,)) * count
         self.created = array("d", (0.0,)) * count
         self.types = ["ecs.g7.large"] * count
+        self.names: list[str | None] = [None] * count  # None: the name is the id
         self.in_arrears = False
         self.balance = 100
         self.minimum = 0
@@ -854,7 +856,19 @@ def floor_describe_status(
 
 
 Attributes = tuple[
-    str, InstanceStatus, ChargeType, str, str, str, str, tuple[str, ...], str, str | None, str, str
+    str,
+    str,
+    InstanceStatus,
+    ChargeType,
+    str,
+    str,
+    str,
+    str,
+    tuple[str, ...],
+    str,
+    str | None,
+    str,
+    str,
 ]
 
 
@@ -866,6 +880,7 @@ def floor_describe_instances(table: Floor, first: int, size: int) -> tuple[int, 
         floor_settle(table, now)
     total = len(table.ids)
     ids, status, prepaid, types = table.ids, table.status, table.prepaid, table.types
+    names = table.names
     arrears = table.in_arrears
     page: list[Attributes] = []
     for index in range(first, min(first + size, total)):
@@ -878,6 +893,7 @@ def floor_describe_instances(table: Floor, first: int, size: int) -> tuple[int, 
         page.append(
             (
                 ids[index],
+                names[index] or ids[index],
                 F_NAMES[status[index]],
                 F_CHARGES[paid],
                 kind,

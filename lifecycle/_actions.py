@@ -25,7 +25,7 @@ from ._core import Core, Plan, plan_of
 from ._instances import PREPAID, RECOVERABLE, SECURITY
 from ._machine import STATUS_CODE, STATUSES
 from ._params import Problem, first_problem
-from ._rules import api_error, family_of
+from ._rules import family_of
 from ._spec import (
     BATCH_OF,
     EPOCH,
@@ -100,7 +100,8 @@ class Declaration:
 
 
 def reject(action: Action, code: ErrorCode, request: int, parameter: str | None) -> ApiError:
-    return api_error(action, code, format_request_id(request), parameter)
+    # Deferred: most rejections are caught unread (its fields are worked out on first read).
+    return ApiError.deferred(action, code, request, parameter)
 
 
 def _refuse(action: Action, problems: list[Problem], request: int) -> ApiError:

@@ -24,10 +24,10 @@ from decimal import Decimal
 from typing import Final
 
 from ._actions import DECLARATIONS as _FLEET_DECLARATIONS
-from ._actions import Response
+from ._actions import PLANS, Response
 from ._billing import Billing
 from ._clock import Clock, ManualClock
-from ._core import Core, Subscriber
+from ._core import Core, Plan, Subscriber
 from ._instances import template
 from ._model_conditions import ConditionsMixin
 from ._model_fleet import FleetMixin
@@ -37,13 +37,29 @@ from ._model_platform import PLATFORM_STOP_CAUSES, PlatformMixin
 from ._params import by_python_name, extra_parameters, read
 from ._provision import LIFECYCLE_DECLARATIONS
 from ._snapshot import dump, load
-from ._spec import DEFAULT_PAGE_SIZE
+from ._spec import DEFAULT_PAGE_SIZE, Fact
 from ._status import Action, ChargeType, InstanceStatus, StoppedMode
 from ._timing import Durations
 from ._views import ActionResponse, DescribeInstanceStatusResponse
-from .errors import InvalidArgument
+from .errors import ApiError, InvalidArgument
 
 __all__ = ["PLATFORM_STOP_CAUSES", "EcsModel", "Response", "Subscriber"]
+
+_START: Final = PLANS[Action.START_INSTANCE]
+_STOP: Final = PLANS[Action.STOP_INSTANCE]
+_REBOOT: Final = PLANS[Action.REBOOT_INSTANCE]
+_RECOVERABLE: Final = int(Fact.LOCAL_DISK_RECOVERABLE)
+_FORCE_STOP: Final = int(Fact.FORCE_STOP)
+_KEEP_CHARGING: Final = StoppedMode.KEEP_CHARGING
+_STOP_CHARGING: Final = StoppedMode.STOP_CHARGING
+#: StopInstance's documented StoppedMode values, as the mode it records (see _actions._stop).
+_STOP_MODES: Final[dict[str, StoppedMode]] = {
+    StoppedMode.KEEP_CHARGING.value: StoppedMode.KEEP_CHARGING,
+    StoppedMode.STOP_CHARGING.value: StoppedMode.STOP_CHARGING,
+    StoppedMode.NOT_APPLICABLE.value: StoppedMode.KEEP_CHARGING,
+}
+_response = ActionResponse._from_number
+_deferred = ApiError.deferred
 
 #: Every action the model answers, declared once (``_actions``, ``_provision``).
 DECLARATIONS: Final = {**_FLEET_DECLARATIONS, **LIFECYCLE_DECLARATIONS}
@@ -303,6 +319,11 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
                 failing check; the model is left exactly as it was.
             InvalidArgument: for an argument of the wrong Python type.
         """
+        if type(instance_id) is str and instance_id and dry_run is False:
+            if init_local_disk is False:
+                return self._typed(_START, instance_id, 0, None)
+            if init_local_disk is True:
+                return self._typed(_START, instance_id, _RECOVERABLE, None)
         return self._run(  # type: ignore[return-value]
             Action.START_INSTANCE,
             {"instance_id": instance_id, "init_local_disk": init_local_disk, "dry_run": dry_run},
@@ -323,6 +344,11 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             ApiError: as for ``start_instance``.
             InvalidArgument: for an argument of the wrong Python type.
         """
+        if type(instance_id) is str and instance_id and dry_run is False:
+            if force_stop is False:
+                return self._typed(_REBOOT, instance_id, 0, None)
+            if force_stop is True:
+                return self._typed(_REBOOT, instance_id, _FORCE_STOP, None)
         return self._run(  # type: ignore[return-value]
             Action.REBOOT_INSTANCE,
             {"instance_id": instance_id, "force_stop": force_stop, "dry_run": dry_run},
@@ -351,6 +377,26 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             ApiError: as for ``start_instance``.
             InvalidArgument: for an argument of the wrong Python type.
         """
+        if (
+            type(instance_id) is str
+            and instance_id
+            and dry_run is False
+            and (force_stop is False or force_stop is True)
+            and (confirm_stop is None or confirm_stop is False or confirm_stop is True)
+        ):
+            # StoppedMode as _actions._stop reads it: StopCharging, else KeepCharging. A
+            # value outside the documented choices is an InvalidParameter: the slow path.
+            mode: StoppedMode | None
+            if stopped_mode is None or stopped_mode is _KEEP_CHARGING:
+                mode = _KEEP_CHARGING
+            elif stopped_mode is _STOP_CHARGING:
+                mode = _STOP_CHARGING
+            elif type(stopped_mode) is str:
+                mode = _STOP_MODES.get(stopped_mode)
+            else:
+                mode = None
+            if mode is not None:
+                return self._typed(_STOP, instance_id, _FORCE_STOP if force_stop else 0, mode)
         return self._run(  # type: ignore[return-value]
             Action.STOP_INSTANCE,
             {
@@ -416,6 +462,25 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
         declaration = DECLARATIONS[resolved]
         kwargs = by_python_name(resolved, declaration.by_name, params, declaration.ignored)
         return self._run(resolved, kwargs)
+
+    def _typed(
+        self, plan: Plan, instance_id: str, request_facts: int, mode: StoppedMode | None
+    ) -> ActionResponse:
+        """A single-instance call whose arguments are already typed as documented.
+
+        The public methods take this path when no parameter can be malformed (a
+        non-empty str id, real bools, no dry run): it skips the generic reader and
+        answers through ``Core.attempt_typed``, the same steps ``_run`` ends in.
+        """
+        lock = self._lock
+        lock.acquire()  # cheaper than ``with``, which looks up __enter__ and __exit__
+        try:
+            request, code = self._core.attempt_typed(plan, instance_id, request_facts, mode)
+        finally:
+            lock.release()
+        if code is None:
+            return _response(request)
+        raise _deferred(plan.action, code, request, None)
 
     def _run(self, action: Action, values: Mapping[str, object]) -> Response:
         """Read ``values`` with the action's parameter table, then answer it under the lock."""

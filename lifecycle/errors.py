@@ -126,6 +126,9 @@ class ApiError(LifecycleError):
     http_status: int
     message: str
     request_id: str
+    #: A deferred error's raw answer (see ``deferred``): action, code, request number
+    #: and the parameter a message names. Absent from an error built by ``__init__``.
+    _raw: tuple[Action, ErrorCode, int, str | None]
 
     def __init__(
         self,
@@ -143,6 +146,69 @@ class ApiError(LifecycleError):
         self.message = message
         self.request_id = request_id
 
+    @classmethod
+    def deferred(
+        cls, action: Action, code: ErrorCode, request: int, parameter: str | None
+    ) -> ApiError:
+        """The error for ``code`` in ``action``, its fields worked out on first read.
+
+        The model rejects millions of calls in a simulation and most errors are
+        caught and dropped unread; formatting the RequestId and the text was most
+        of a rejection's cost. Every field, ``str()``, ``repr()``, ``args`` and
+        pickling give exactly what the eager error would.
+        """
+        error = _NEW(cls)  # BaseException's own __new__: args is () until resolved
+        error._raw = (action, code, request, parameter)
+        return error
+
+    if TYPE_CHECKING:  # mypy sees the declared fields, not a catch-all
+        pass
+    else:
+
+        def __getattr__(self, name: str) -> object:
+            # Only called when normal lookup fails: a deferred error's unread field.
+            if name in _FIELDS and "_raw" in self.__dict__:
+                self._resolve()
+                return self.__dict__[name]
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
+            )
+
+    def _resolve(self) -> None:
+        """Work out a deferred error's fields and text (idempotent, so thread-safe)."""
+        # Imported here: both modules import this one.
+        from ._rules import api_error  # noqa: PLC0415
+        from ._views import format_request_id  # noqa: PLC0415
+
+        action, code, request, parameter = self._raw
+        eager = api_error(action, code, format_request_id(request), parameter)
+        for name in _FIELDS:
+            self.__dict__[name] = eager.__dict__[name]
+        _ARGS.__set__(self, _ARGS.__get__(eager))
+
+    @property
+    def args(self) -> tuple[object, ...]:
+        """As for any exception: here ``(str(self),)``."""
+        if "_raw" in self.__dict__ and "request_id" not in self.__dict__:
+            self._resolve()
+        return _ARGS.__get__(self)  # type: ignore[no-any-return]
+
+    @args.setter
+    def args(self, value: tuple[object, ...]) -> None:
+        if "_raw" in self.__dict__ and "request_id" not in self.__dict__:
+            self._resolve()  # so a later read does not overwrite the caller's value
+        _ARGS.__set__(self, value)
+
+    def __str__(self) -> str:
+        args = self.args  # BaseException.__str__ reads the slot, not the property
+        if not args:
+            return ""
+        return str(args[0]) if len(args) == 1 else str(args)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # The default reduction would call __init__ with args positionally, which it refuses.
+        return (_rebuild, (self.action, self.code, self.http_status, self.message, self.request_id))
+
     def __repr__(self) -> str:
         return (
             f"ApiError(action={self.action.value!r}, code={self.code.value!r}, "
@@ -153,6 +219,20 @@ class ApiError(LifecycleError):
     def to_dict(self) -> dict[str, str]:
         """The documented error body fields (``RequestId``, ``Code``, ``Message``)."""
         return {"RequestId": self.request_id, "Code": self.code.value, "Message": self.message}
+
+
+_NEW = BaseException.__new__
+#: BaseException's own ``args`` slot, under ApiError's property.
+_ARGS = BaseException.__dict__["args"]
+_FIELDS = ("action", "code", "http_status", "message", "request_id")
+
+
+def _rebuild(
+    action: Action, code: ErrorCode, http_status: int, message: str, request_id: str
+) -> ApiError:
+    return ApiError(
+        action=action, code=code, http_status=http_status, message=message, request_id=request_id
+    )
 
 
 class InvalidArgument(LifecycleError, TypeError, ValueError):

@@ -39,6 +39,13 @@ class ProbeLock:
     def __exit__(self, *exc: object) -> None:
         self._lock.release()
 
+    # The model's single-instance fast path calls these directly (cheaper than ``with``).
+    def acquire(self) -> bool:
+        return self.__enter__()
+
+    def release(self) -> None:
+        self._lock.release()
+
 
 class SwitchingClock:
     """A fixed clock that, at one chosen read by the bulk thread, runs ``intruder`` in

@@ -1,0 +1,296 @@
+"""The model's fast paths answer exactly as the generic path does (issue 14).
+
+The public single-instance methods skip the generic parameter reader when every
+argument is already typed as documented; rejections build their ``ApiError``
+lazily. Each test pins down which path a call takes and that both give the same
+answers, request ids, events and snapshots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from lifecycle import (
+    Action,
+    ApiError,
+    EcsModel,
+    ErrorCode,
+    FaultRule,
+    InvalidArgument,
+    ManualClock,
+    StoppedMode,
+)
+from lifecycle._actions import PLANS
+from lifecycle._core import Plan, _union, plan_of
+from lifecycle._rules import api_error
+from lifecycle._views import format_request_id
+
+ARGS_ATTR = BaseException.__dict__["args"]
+
+
+@pytest.fixture
+def slow_calls(monkeypatch: pytest.MonkeyPatch) -> list[Action]:
+    """Every action that went through the generic reader, in order."""
+    seen: list[Action] = []
+    real = EcsModel._run
+
+    def spy(self: EcsModel, action: Action, values: Any) -> Any:
+        seen.append(action)
+        return real(self, action, values)
+
+    monkeypatch.setattr(EcsModel, "_run", spy)
+    return seen
+
+
+def pair() -> tuple[EcsModel, EcsModel, list[str], list[list[str]]]:
+    """Two identical models with a Stopped, a Running, a d1 and a PrePaid instance."""
+    models, traces = [], []
+    for _ in range(2):
+        model = EcsModel(seed=7, clock=ManualClock())
+        trace: list[str] = []
+        model.subscribe(lambda e, trace=trace: trace.append(repr(e)))
+        model.create_instance("i-stopped", status="Stopped")
+        model.create_instance("i-running", status="Running")
+        model.create_instance(
+            "i-d1", instance_type="ecs.d1.2xlarge", status="Stopped", local_disk_abnormal=True
+        )
+        model.create_instance("i-prepaid", charge_type="PrePaid", status="Running", expired_time=50)
+        models.append(model)
+        traces.append(trace)
+    return models[0], models[1], ["i-stopped", "i-running", "i-d1", "i-prepaid"], traces
+
+
+def answer(call: Callable[[], Any]) -> str:
+    try:
+        response = call()
+    except ApiError as error:
+        return f"{error!r} {error!s} {error.args!r} {error.to_dict()!r}"
+    return f"{response!r} {response.to_dict()!r}"
+
+
+FAST_CALLS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("start_instance", {}, {}),
+    ("start_instance", {"init_local_disk": True}, {"InitLocalDisk": "true"}),
+    ("reboot_instance", {}, {}),
+    ("reboot_instance", {"force_stop": True}, {"ForceStop": "true"}),
+    ("stop_instance", {}, {}),
+    ("stop_instance", {"force_stop": True}, {"ForceStop": "true"}),
+    ("stop_instance", {"stopped_mode": StoppedMode.STOP_CHARGING}, {"StoppedMode": "StopCharging"}),
+    ("stop_instance", {"stopped_mode": StoppedMode.KEEP_CHARGING}, {"StoppedMode": "KeepCharging"}),
+    ("stop_instance", {"stopped_mode": "StopCharging"}, {"StoppedMode": "StopCharging"}),
+    ("stop_instance", {"stopped_mode": "Not-applicable"}, {"StoppedMode": "Not-applicable"}),
+    ("stop_instance", {"confirm_stop": True}, {"ConfirmStop": "true"}),
+    ("stop_instance", {"confirm_stop": False}, {"ConfirmStop": "false"}),
+]
+ACTIONS = {
+    "start_instance": "StartInstance",
+    "stop_instance": "StopInstance",
+    "reboot_instance": "RebootInstance",
+}
+
+
+@pytest.mark.parametrize(("method", "kwargs", "documented"), FAST_CALLS)
+def test_the_fast_path_answers_as_the_generic_reader_does(
+    slow_calls: list[Action], method: str, kwargs: dict[str, Any], documented: dict[str, Any]
+) -> None:
+    fast, slow, ids, traces = pair()
+    for step in range(3):
+        for instance_id in [*ids, "i-missing"]:
+            got = answer(lambda i=instance_id: getattr(fast, method)(i, **kwargs))
+            assert slow_calls == []
+            want = answer(
+                lambda i=instance_id: slow.call(ACTIONS[method], {"InstanceId": i, **documented})
+            )
+            assert slow_calls, "call() goes through the generic reader"
+            slow_calls.clear()
+            assert got == want
+        fast.advance(40 * step)
+        slow.advance(40 * step)
+    assert traces[0] == traces[1]
+    assert fast.snapshot() == slow.snapshot()
+
+
+SLOW_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+    ("start_instance", ("i-stopped",), {"init_local_disk": "true"}),
+    ("start_instance", ("i-stopped",), {"dry_run": True}),
+    ("start_instance", ("",), {}),
+    ("start_instance", (5,), {}),
+    ("reboot_instance", ("i-running",), {"force_stop": "false"}),
+    ("reboot_instance", ("i-running",), {"dry_run": "true"}),
+    ("reboot_instance", ("",), {}),
+    ("stop_instance", ("i-running",), {"force_stop": "true"}),
+    ("stop_instance", ("i-running",), {"confirm_stop": "yes"}),
+    ("stop_instance", ("i-running",), {"stopped_mode": "Bogus"}),
+    ("stop_instance", ("i-running",), {"stopped_mode": ""}),
+    ("stop_instance", ("i-running",), {"stopped_mode": StoppedMode.NOT_APPLICABLE}),
+    ("stop_instance", ("i-running",), {"stopped_mode": 5}),
+    ("stop_instance", ("i-running",), {"stopped_mode": ["StopCharging"]}),
+    ("stop_instance", ("i-running",), {"dry_run": True}),
+    ("stop_instance", (None,), {}),
+]
+
+
+@pytest.mark.parametrize(("method", "args", "kwargs"), SLOW_CALLS)
+def test_anything_not_typed_as_documented_takes_the_generic_reader(
+    slow_calls: list[Action], method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    model, *_ = pair()
+    with contextlib.suppress(ApiError, InvalidArgument):
+        getattr(model, method)(*args, **kwargs)
+    assert slow_calls == [Action(ACTIONS[method])]
+
+
+def test_stop_records_the_mode_the_generic_reader_records() -> None:
+    for mode, recorded in [
+        (None, StoppedMode.KEEP_CHARGING),
+        ("KeepCharging", StoppedMode.KEEP_CHARGING),
+        ("Not-applicable", StoppedMode.KEEP_CHARGING),
+        (StoppedMode.STOP_CHARGING, StoppedMode.STOP_CHARGING),
+        ("StopCharging", StoppedMode.STOP_CHARGING),
+    ]:
+        model = EcsModel()
+        model.create_instance("i-1", status="Running")
+        model.stop_instance("i-1", stopped_mode=mode)
+        assert model.instance("i-1").stopped_mode is recorded
+
+
+def test_the_fast_path_meets_injected_faults_as_the_generic_reader_does() -> None:
+    fast, slow, ids, traces = pair()
+    for model in (fast, slow):
+        model.add_fault(FaultRule(kind="throttle", action="StartInstance", count=1))
+        model.add_fault(FaultRule(kind="error", instance_ids=["i-running"], count=1))
+        model.add_fault(FaultRule(kind="lost_response", action="StopInstance", count=1))
+        model.add_fault(FaultRule(kind="delay", action="RebootInstance", delay=5.0, count=1))
+    got, want = [], []
+    for method in ("start_instance", "stop_instance", "reboot_instance", "start_instance"):
+        for instance_id in ids:
+            got.append(answer(lambda m=method, i=instance_id: getattr(fast, m)(i)))
+            want.append(
+                answer(lambda m=method, i=instance_id: slow.call(ACTIONS[m], {"InstanceId": i}))
+            )
+    assert got == want
+    assert any("Throttling" in text for text in got)
+    assert any("InternalError" in text for text in got)
+    assert traces[0] == traces[1]
+    assert fast.snapshot() == slow.snapshot()
+
+
+def test_the_inlined_facts_are_core_facts() -> None:
+    # Core.attempt_typed folds the facts inline; each condition must decide as Core.facts does.
+    conditions: list[dict[str, Any]] = [
+        {"status": "Pending"},
+        {"status": "Stopped", "security_locked": True},
+        {"status": "Stopped", "charge_type": "PrePaid", "expired_time": 0.0},
+        {"status": "Stopped", "charge_type": "PrePaid", "expired_time": 1e9},
+        {"status": "Stopped", "instance_type": "ecs.d1.2xlarge", "local_disk_abnormal": True},
+        {"status": "Stopped", "has_local_disk": True, "local_disk_abnormal": True},
+        {"status": "Stopped", "cloud_disk_abnormal": True},
+        {"status": "Running"},
+    ]
+    for arrears in (False, True):
+        for condition in conditions:
+            for init in (False, True):
+                model = EcsModel()
+                model.set_in_arrears(arrears)
+                model.create_instance("i-1", **condition)
+                predicted = model.check("StartInstance", "i-1", init_local_disk=init)
+                try:
+                    model.start_instance("i-1", init_local_disk=init)
+                except ApiError as error:
+                    assert error.code is predicted
+                else:
+                    assert predicted is None
+
+
+def test_a_plan_made_without_its_effect_facts_still_applies_its_effects() -> None:
+    assert _union(((192, 64, None), (256, 0, None))) == 448  # type: ignore[arg-type]
+    stop = PLANS[Action.STOP_INSTANCE]
+    assert stop.effect_facts == 256 == plan_of(Action.STOP_INSTANCE).effect_facts
+    legacy = Plan(stop.action, stop.trigger, stop.row, stop.compiled, stop.effects)
+    assert legacy.effect_facts == -1
+    model = EcsModel(seed=1)
+    model.create_instance("i-1", status="Running")
+    core = model._core
+    with model._lock:
+        assert core.attempt_typed(legacy, "i-1", 256, StoppedMode.KEEP_CHARGING)[1] is None
+    assert [loss.cause.value for loss in model.instance("i-1").data_losses] == ["ForceStop"]
+
+
+# ------------------------------------------------------------------ ApiError
+def deferred_and_eager(parameter: str | None = None) -> tuple[ApiError, ApiError]:
+    action, code, number = Action.START_INSTANCE, ErrorCode.INCORRECT_INSTANCE_STATUS, 2**127 + 5
+    if parameter is not None:
+        code = ErrorCode.INVALID_PARAMETER
+    lazy = ApiError.deferred(action, code, number, parameter)
+    eager = api_error(action, code, format_request_id(number), parameter)
+    return lazy, eager
+
+
+@pytest.mark.parametrize("parameter", [None, "InstanceId"])
+@pytest.mark.parametrize(
+    "read",
+    [
+        str,
+        repr,
+        lambda e: e.args,
+        lambda e: e.to_dict(),
+        lambda e: (e.action, e.code, e.http_status, e.message, e.request_id),
+        lambda e: repr(pickle.loads(pickle.dumps(e))),
+        lambda e: repr(copy.copy(e)),
+        lambda e: str(copy.deepcopy(e)),
+    ],
+)
+def test_a_deferred_error_reads_as_the_eager_one(
+    read: Callable[[ApiError], object], parameter: str | None
+) -> None:
+    lazy, eager = deferred_and_eager(parameter)
+    assert ARGS_ATTR.__get__(lazy) == ()  # nothing worked out before the first read
+    assert read(lazy) == read(eager)
+    assert read(lazy) == read(lazy)
+    assert lazy.args == eager.args
+    assert ARGS_ATTR.__get__(lazy) == eager.args  # the slot itself, for C-level readers
+
+
+def test_a_pickled_error_is_an_api_error_with_the_same_fields() -> None:
+    lazy, eager = deferred_and_eager()
+    for error in (lazy, eager):
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is ApiError
+        assert again.to_dict() == eager.to_dict()
+        assert again.args == eager.args
+
+
+def test_args_can_be_set_on_a_deferred_error_as_on_any_exception() -> None:
+    lazy, eager = deferred_and_eager()
+    lazy.args = ("replaced",)
+    assert lazy.args == ("replaced",)
+    assert str(lazy) == "replaced"
+    assert lazy.request_id == eager.request_id  # the fields are still worked out
+    eager.args = ()
+    assert str(eager) == ""
+    eager.args = ("a", 1)
+    assert str(eager) == "('a', 1)"
+
+
+def test_an_unknown_attribute_is_an_attribute_error() -> None:
+    lazy, eager = deferred_and_eager()
+    for error in (lazy, eager):
+        with pytest.raises(AttributeError, match="'ApiError' object has no attribute 'nope'"):
+            error.nope  # type: ignore[attr-defined]  # noqa: B018
+    assert lazy.__dict__.keys() == {"_raw"}  # an unknown name works nothing out
+
+
+def test_a_rejection_raised_by_the_model_is_deferred_and_reads_identically() -> None:
+    fast, slow, _, _ = pair()
+    with pytest.raises(ApiError) as raised:
+        fast.start_instance("i-running")
+    assert "_raw" in raised.value.__dict__
+    assert answer(lambda: slow.call("StartInstance", {"InstanceId": "i-running"})) == answer(
+        lambda: (_ for _ in ()).throw(raised.value)
+    )
