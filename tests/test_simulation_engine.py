@@ -259,9 +259,11 @@ def test_payment_after_the_overdue_stop_restarts_the_fleet() -> None:
     assert summary.platform["reactivation"] == 10
     assert not simulation.model.account.in_arrears
     assert summary.final_statuses[InstanceStatus.RUNNING.value] == 10
-    starts = [r for r in records(lines, "transition") if r["cause"] == "start"]
+    # Through ReActivateInstances, one instance a call (issue 13).
+    starts = [r for r in records(lines, "transition") if r["cause"] == "reactivate"]
     (payment, *_) = [r for r in records(lines, "platform") if r["event"] == "payment"]
     assert len(starts) == 10
+    assert summary.calls[Action.REACTIVATE_INSTANCES.value] == {OK: 10}
     assert {r["t"] for r in starts} == {payment["t"]}
     (reactivation,) = [r for r in records(lines, "platform") if r["event"] == "reactivation"]
     assert (reactivation["started"], reactivation["refused"]) == (10, 0)
@@ -391,25 +393,29 @@ def test_an_instance_starting_at_expiry_is_stopped_once_it_runs() -> None:
     assert stops == {120.0}  # tried at 0 and 60 (Starting), stopped at 120
 
 
-def test_renewed_subscriptions_can_start_again_and_expire_again() -> None:
+def test_renewed_subscriptions_start_again_and_expire_again() -> None:
     workload = replace(
         subscriptions(
             expires_in_days=0.5,
             renew_share=1.0,
             renew_after_days=0.1,
-            renew_for_days=0.5,
-            start_per_day=50,
+            renew_for_days=7,
         ),
-        days=4,
+        days=20,
     )
     simulation, lines = traced(workload)
     summary = simulation.run().summary
     assert summary.platform["renewal"] > 20
-    assert summary.calls[Action.START_INSTANCE.value][OK] > 0
+    assert summary.calls[Action.RENEW_INSTANCE.value][OK] == summary.platform["renewal"]
+    assert summary.fleet["renew_manual"] == summary.platform["renewal"]
     assert summary.platform["expiry_stop"] > 20
-    renewals = records(lines, "platform")
-    for renewal in (r for r in renewals if r["event"] == "renewal"):
-        assert renewal["expired_time"] == renewal["t"] + 0.5 * DAY
+    # RenewInstance restarts an instance the platform stopped at expiry ("resume").
+    resumed = [r for r in records(lines, "transition") if r["cause"] == "resume"]
+    assert len(resumed) == summary.platform["renewal"]
+    for renewal in (r for r in records(lines, "platform") if r["event"] == "renewal"):
+        # After expiry, the new week starts at the renewal.
+        assert renewal["expired_time"] == renewal["t"] + 7 * DAY
+        assert renewal["by"] == "owner"
 
 
 # -------------------------------------------------------- locks, disks, faults

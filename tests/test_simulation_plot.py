@@ -181,7 +181,10 @@ def test_expiry_stops_are_drawn_as_a_lane_of_waves(
     busy: SimulationResult, busy_svg: ET.Element
 ) -> None:
     expired = busy.summary.platform["expiry_stop"]
-    assert texts(busy_svg, "lane") == [f"{expired:,} PrePaid expiry stops"]
+    lanes = texts(busy_svg, "lane")
+    assert lanes[0] == f"{expired:,} PrePaid expiry stops"
+    # Renewals are RenewInstance calls now (issue 13): their own lane.
+    assert all(lane.endswith("renewed by owners") for lane in lanes[1:])
     lane = next(g for g in busy_svg.iter(f"{SVG}g") if g.get("class") == "lane")
     bars = lane.findall(f"{SVG}rect")
     e = PLATFORM_EVENTS.index("expiry_stop")

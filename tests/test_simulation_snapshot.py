@@ -377,7 +377,7 @@ def column(typecode: str, values: list[Any]) -> str:
     ("change", "message"),
     [
         # Issue 10: a heap event of kind 99, group 99 or status code 200 crashed mid-run.
-        (lambda d: heap0(d, [99, 0, 0]), r"heap\[0\]\[2\]: expected an int from 0 to 11, got 99"),
+        (lambda d: heap0(d, [99, 0, 0]), r"heap\[0\]\[2\]: expected an int from 0 to 14, got 99"),
         (lambda d: heap0(d, [0, 99, 0]), r"heap\[0\]\[3\]: expected an int from 0 to 2, got 99"),
         (lambda d: engine(d).update(status=column("B", [200] * 120)), "status codes below 5"),
         # ... and an engine clock of "nan" ran and reported success.

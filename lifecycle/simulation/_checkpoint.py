@@ -22,6 +22,15 @@ summary, the samples taken so far, and the instance mirror (status, flags
 and entry time per instance, as base64 of little-endian arrays). Instance ids
 and everything else the workload decides are rebuilt from the workload.
 
+Issue 13 added two optional keys to the engine's state, written only by runs
+that use them (so other runs save the bytes they saved before): ``api_calls``
+(outcomes of RunInstances, DeleteInstance, RenewInstance and
+ReActivateInstances calls) and ``fleet``, for a workload with launches,
+deletions or renewals: the launched instances' ids and groups (their mirror
+entries follow the workload's own instances), each changing group's members,
+its idle streams, the fleet counters and their samples, and data lost by
+released instances. A released instance's mirror status is 5.
+
 Reading is all or nothing: header, length and checksum are checked before the
 body is decoded; the body may inflate to at most ``MAX_INFLATION`` times its
 size (or ``MIN_DOCUMENT_LIMIT``), so a small file cannot take a lot of memory;
@@ -101,12 +110,18 @@ def _no_constant(name: str) -> object:
 
 # ---------------------------------------------------------------- checking
 # Heap entry kinds (as _engine numbers them) and what their fields index.
-_STREAMS: Final = {0: frozenset({0, 1, 2}), 1: frozenset({3}), 2: frozenset({4})}
-_INSTANCE_KINDS: Final = frozenset({3, 4, 6, 7})
-_GROUP_KINDS: Final = frozenset({5})
+_STREAMS: Final = {
+    0: frozenset({0, 1, 2}),
+    1: frozenset({3}),
+    2: frozenset({4}),
+    12: frozenset(range(6)),
+}
+_INSTANCE_KINDS: Final = frozenset({3, 4, 6, 7, 14})
+_GROUP_KINDS: Final = frozenset({5, 13})
 _SAMPLE_KIND: Final = 11
-_KINDS: Final = 12
+_KINDS: Final = 15
 _STATUSES: Final = 5
+_FLEET_EVENTS: Final = 4
 _RNG_WORDS: Final = 625
 
 
@@ -217,12 +232,57 @@ def _check_engine(
     engine: dict[str, Any], where: str, end: float, samples: int, groups: tuple[Any, ...]
 ) -> None:
     count = sum(group.count for group in groups)
+    fleet = engine.get("fleet")
+    if fleet is not None:
+        count += _check_fleet(fleet, f"{where}.fleet", groups, count, samples)
+    if "api_calls" in engine:
+        calls = engine["api_calls"]
+        if not isinstance(calls, dict):
+            raise _bad(f"{where}.api_calls", "an object per action", calls)
+        for action, outcomes in calls.items():
+            _counters(outcomes, f"{where}.api_calls.{action}")
     t = _number(engine.get("t"), f"{where}.t", 0.0, end)
     _check_heap(engine, where, t, samples, len(groups), count)
-    _check_groups(engine, where, groups, count)
+    _check_groups(engine, where, groups, count, fleet is not None)
     _check_money(engine, where, count)
     _check_counters(engine, where, samples, len(groups))
-    _check_mirror(engine, where, t, count)
+    _check_mirror(engine, where, t, count, _STATUSES + (fleet is not None))
+
+
+def _check_fleet(
+    fleet: object, where: str, groups: tuple[Any, ...], initial: int, samples: int
+) -> int:
+    """The ``fleet`` state; returns how many instances were launched."""
+    if not isinstance(fleet, dict):
+        raise _bad(where, "an object", fleet)
+    created = _list(fleet.get("created"), f"{where}.created")
+    if not all(isinstance(name, str) for name in created):
+        raise _bad(f"{where}.created", "instance ids", created[:3])
+    count = initial + len(created)
+    owners = _column(fleet.get("group_of"), "I", f"{where}.group_of")
+    if len(owners) != len(created) or any(g >= len(groups) for g in owners):
+        raise _bad(f"{where}.group_of", "a group per launched instance", len(owners))
+    for g, members in enumerate(_list(fleet.get("members"), f"{where}.members", len(groups))):
+        if members is not None:
+            column = _column(members, "q", f"{where}.members[{g}]")
+            if any(not 0 <= i < count for i in column):
+                raise _bad(f"{where}.members[{g}]", "instance positions", list(column)[:5])
+    for g, idle in enumerate(_list(fleet.get("idle"), f"{where}.idle", len(groups))):
+        for stream in _list(idle, f"{where}.idle[{g}]"):
+            _int(stream, f"{where}.idle[{g}]", 0, 6)
+    counts = fleet.get("counts")
+    _counters(counts, f"{where}.counts")
+    assert isinstance(counts, dict)
+    if len(counts) != _FLEET_EVENTS:
+        raise _bad(f"{where}.counts", f"{_FLEET_EVENTS} counters", counts)
+    rows = _list(fleet.get("samples"), f"{where}.samples")
+    if len(rows) > samples:
+        raise _bad(f"{where}.samples", f"at most {samples} samples", len(rows))
+    for row in rows:
+        for value in _list(row, f"{where}.samples", _FLEET_EVENTS):
+            _int(value, f"{where}.samples")
+    _counters(fleet.get("gone_losses"), f"{where}.gone_losses")
+    return len(created)
 
 
 def _check_heap(
@@ -250,16 +310,20 @@ def _check_heap(
             _int(a, f"{at}[3]")
 
 
-def _check_groups(engine: dict[str, Any], where: str, groups: tuple[Any, ...], count: int) -> None:
+def _check_groups(
+    engine: dict[str, Any], where: str, groups: tuple[Any, ...], count: int, fleet: bool
+) -> None:
     _rng(engine.get("platform_rng"), f"{where}.platform_rng")
     for g, saved in enumerate(_list(engine.get("groups"), f"{where}.groups", len(groups))):
         at = f"{where}.groups[{g}]"
         if not isinstance(saved, dict):
             raise _bad(at, "an object", saved)
-        for r, state in enumerate(_list(saved.get("rngs"), f"{at}.rngs", 7)):
+        spec = groups[g]
+        streams = 10 if spec.churns or spec.renew_before_share or spec.auto_renew else 7
+        for r, state in enumerate(_list(saved.get("rngs"), f"{at}.rngs", streams)):
             _rng(state, f"{at}.rngs[{r}]")
         run_count, integral, since, billed = _list(saved.get("run"), f"{at}.run", 4)
-        _int(run_count, f"{at}.run[0]", 0, groups[g].count + 1)
+        _int(run_count, f"{at}.run[0]", 0, (count if fleet else spec.count) + 1)
         for k, value in ((1, integral), (2, since), (3, billed)):
             _number(value, f"{at}.run[{k}]")
         order = _column(saved.get("expiry_order"), "q", f"{at}.expiry_order")
@@ -318,13 +382,13 @@ def _check_counters(engine: dict[str, Any], where: str, samples: int, n: int) ->
                     _number(value, f"{where}.seconds[{g}]")
 
 
-def _check_mirror(engine: dict[str, Any], where: str, t: float, count: int) -> None:
+def _check_mirror(engine: dict[str, Any], where: str, t: float, count: int, codes: int) -> None:
     status = _column(engine.get("status"), "B", f"{where}.status")
     flags = _column(engine.get("flags"), "B", f"{where}.flags")
     entered = _column(engine.get("entered"), "d", f"{where}.entered")
     del flags  # its bits are the engine's own; its length is checked as it is read
-    if any(code >= _STATUSES for code in status):
-        raise _bad(f"{where}.status", f"status codes below {_STATUSES}", max(status))
+    if any(code >= codes for code in status):
+        raise _bad(f"{where}.status", f"status codes below {codes}", max(status))
     if not all(0 <= x <= t for x in entered):
         raise _bad(f"{where}.entered", "finite times before the engine's", "another")
     for k, pair in enumerate(_list(engine.get("disk_tokens"), f"{where}.disk_tokens")):

@@ -50,6 +50,7 @@ from .. import (
 from ..errors import InvalidArgument, SnapshotError
 from ._checkpoint import decode, encode, pack, unpack
 from ._summary import (
+    FLEET_EVENTS,
     OK,
     PLATFORM_EVENTS,
     STATUS_NAMES,
@@ -58,7 +59,7 @@ from ._summary import (
     SimulationResult,
     Summary,
 )
-from ._workload import Group, Workload, parse_workload
+from ._workload import Group, Workload, parse_workload, renew_period
 
 __all__ = ["Simulation", "account_seed", "snapshot_accounts", "snapshot_all"]
 
@@ -71,6 +72,8 @@ _STATUSES: Final = tuple(InstanceStatus)
 _CODE: Final = {status: code for code, status in enumerate(_STATUSES)}
 _PENDING, _STARTING, _RUNNING, _STOPPING, _STOPPED = range(5)
 _TRANSITORY_CODES: Final = (_PENDING, _STARTING, _STOPPING)
+#: The mirror's code of a released instance: gone from every count.
+_GONE: Final = 5
 _RUNNING_BYTE: Final = bytes((_RUNNING,))
 _STARTING_BYTE: Final = bytes((_STARTING,))
 
@@ -95,6 +98,20 @@ _BILLING = 8
 _OVERDUE = 9  # a: arrears period
 _TOP_UP = 10  # a: arrears period
 _SAMPLE = 11  # a: sample number
+# Issue 13: a group whose size changes, the launches that grow it, AutoRenew.
+_CHURN = 12  # a: group, b: stream (0-2 calls, 3 lock, 4 disk, 5 delete)
+_LAUNCH = 13  # a: group
+_AUTO_RENEW = 14  # a: instance
+# _RENEW's b: who renews, and when.
+_AFTER_STOP, _BEFORE_END = 0, 1
+#: The streams of a group whose size changes: calls, lock, disk and delete.
+_CHURN_STREAMS: Final = 6
+_DELETE_STREAM: Final = 5
+#: AutoRenew: "payment is taken at 08:00 UTC+8 9 days before expiry" (08:00 UTC+8 is
+#: 00:00 UTC, and the model's clock starts at 00:00 UTC), "retried daily".
+_AUTO_RENEW_DAYS: Final = 9
+#: What RunInstances needs beside the group's own: an image (not otherwise modelled).
+_IMAGE: Final = "m-simulation"
 
 #: How long the platform waits before it looks again at an instance it could
 #: not stop because it was Starting (a reboot or a start in flight).
@@ -107,6 +124,7 @@ _LOCAL_FAULT = 4
 _OVERDUE_STOPPED = 8
 _LOST_FORCE = 16
 _LOST_INIT = 32
+_AUTO_PENDING = 64  # an AutoRenew attempt is scheduled
 _LOSS_BITS: Final = {
     DataLossCause.FORCE_STOP: _LOST_FORCE,
     DataLossCause.INIT_LOCAL_DISK: _LOST_INIT,
@@ -191,6 +209,19 @@ def _platform_samples(saved: object, samples: list[Any]) -> list[tuple[int, ...]
     return [tuple(row) for row in rows]
 
 
+def _auto_renew_due(expiry: float) -> float:
+    """When AutoRenew renews a subscription ending at ``expiry``: 00:00 UTC (08:00 UTC+8)
+    nine days before the expiry date."""
+    return (expiry // _DAY - _AUTO_RENEW_DAYS) * _DAY
+
+
+def _auto_renew_time(expiry: float, now: float) -> float:
+    """AutoRenew's first attempt for a term planned at ``now``: when it is due, or the
+    next 00:00 UTC when that is past (a short term "is charged on the first day")."""
+    due = _auto_renew_due(expiry)
+    return due if due >= now else (now // _DAY + 1) * _DAY
+
+
 def account_seed(seed: int, account: str) -> int:
     """The model seed of ``account`` in a run seeded ``seed``: stable across runs and machines."""
     digest = hashlib.sha256(f"{seed}/{account}".encode()).digest()
@@ -215,12 +246,17 @@ class _Group:
     __slots__ = (
         "billed",
         "count",
+        "each",
         "expiry_order",
         "expiry_position",
         "expiry_times",
         "first",
+        "idle",
         "index",
+        "launch_rate",
         "local",
+        "members",
+        "period",
         "price",
         "rates",
         "rngs",
@@ -228,6 +264,7 @@ class _Group:
         "run_integral",
         "run_since",
         "spec",
+        "where",
     )
 
     def __init__(self, index: int, spec: Group, first: int, seed: int, account: str) -> None:
@@ -246,8 +283,25 @@ class _Group:
             spec.security_locks_per_day * per_second,
             spec.disk_faults_per_day * per_second,
         )
-        streams = ("start", "stop", "reboot", "lock", "disk", "expiry", "renew")
+        streams: tuple[str, ...] = ("start", "stop", "reboot", "lock", "disk", "expiry", "renew")
+        if spec.churns or spec.renew_before_share or spec.auto_renew:
+            streams += ("launch", "delete", "renew-early")
         self.rngs = tuple(Random(f"{seed}/{account}/{spec.name}/{s}") for s in streams)
+        # Issue 13. A group whose size changes keeps its instances' positions in
+        # ``members`` (``where``: position -> place in it), and per-instance rates.
+        self.members: array[int] | None = None
+        self.where: dict[int, int] = {}
+        self.idle: list[int] = []
+        self.each = (
+            spec.start_per_day / _DAY,
+            spec.stop_per_day / _DAY,
+            spec.reboot_per_day / _DAY,
+            spec.security_locks_per_day / _DAY,
+            spec.disk_faults_per_day / _DAY,
+            spec.delete_per_day / _DAY,
+        )
+        self.launch_rate = spec.launches_per_day / _DAY
+        self.period = renew_period(spec.renew_for_days) if spec.prepaid else None
         self.run_count = 0
         self.run_integral = 0.0
         self.run_since = 0.0
@@ -301,7 +355,11 @@ class Simulation:
 
     def _learn_disks(self) -> None:
         for group in self._groups:
-            if group.count:
+            # A group whose size changes may have lost its first instance: any member does.
+            members = group.members
+            if members is not None and members:
+                group.local = self._model.instance(self._ids[members[0]]).has_local_disk
+            elif members is None and group.count:
                 group.local = self._model.instance(self._ids[group.first]).has_local_disk
 
     def _configure(
@@ -360,7 +418,13 @@ class Simulation:
             _OVERDUE: self._overdue_stop,
             _TOP_UP: self._pay,
             _SAMPLE: self._sample,
+            _CHURN: self._churn,
+            _LAUNCH: self._launch,
+            _AUTO_RENEW: self._auto_renew,
         }
+        #: Whether instances come, go or are renewed: the engine then keeps (and
+        #: saves) what that needs; without, its state is what it was before.
+        self._fleet = any(g.spec.churns or g.spec.renews for g in self._groups)
 
     # ------------------------------------------------------------ set-up
     def _start_meters(self, balance: Decimal) -> None:
@@ -396,6 +460,20 @@ class Simulation:
         self._disk_tokens: dict[int, int] = {}
         self._heap: list[tuple[float, int, int, int, int]] = []
         self._sequence = 0
+        self._fleet_meters()
+
+    def _fleet_meters(self) -> None:
+        """Issue 13's state: launched instances, API calls beside the workload's, counters."""
+        #: Launched instances' positions by id; the group a launch is for.
+        self._created: dict[str, int] = {}
+        self._launching = -1
+        #: Per action (RunInstances, DeleteInstance, RenewInstance, ReActivateInstances),
+        #: per outcome: how many calls.
+        self._api_calls: dict[str, dict[str, int]] = {}
+        self._fleet_counts = dict.fromkeys(FLEET_EVENTS, 0)
+        self._sample_fleet: list[tuple[int, ...]] = []
+        #: Per data-loss cause, released instances that had lost data.
+        self._gone_losses: dict[str, int] = {}
 
     def _build(self) -> None:
         create = self._model.create_instances
@@ -436,11 +514,14 @@ class Simulation:
                     f'"instance_type":"{spec.instance_type}",'
                     f'"charge_type":"{spec.charge_type.value}","status":"{spec.status.value}"}}\n'
                 )
-            for stream, kind in ((0, _CALL), (1, _CALL), (2, _CALL), (3, _LOCK), (4, _DISK)):
-                rate = group.rates[stream]
-                if rate > 0:
-                    rng = group.rngs[stream]
-                    self._push(rng.expovariate(rate), kind, index, stream)
+            if spec.churns:
+                self._start_churn(group)
+            else:
+                for stream, kind in ((0, _CALL), (1, _CALL), (2, _CALL), (3, _LOCK), (4, _DISK)):
+                    rate = group.rates[stream]
+                    if rate > 0:
+                        rng = group.rngs[stream]
+                        self._push(rng.expovariate(rate), kind, index, stream)
             if group.expiry_times:
                 self._push(group.expiry_times[0], _EXPIRY, index, 0)
         if any(g.price for g in self._groups):
@@ -456,14 +537,53 @@ class Simulation:
         window = self._workload.platform.expiry_stop_window_hours * _HOUR
         set_expired_time = self._model.set_expired_time
         stops: list[tuple[float, int]] = []
+        ends: list[tuple[int, float]] = []
         for n in range(group.count):
             index = group.first + n
             expiry = (low + (high - low) * rng.random()) * _DAY
             set_expired_time(self._ids[index], expiry)
             stops.append((expiry + window * rng.random(), index))
+            ends.append((index, expiry))
         stops.sort()
         group.expiry_times = array("d", (t for t, _ in stops))
         group.expiry_order = array("q", (i for _, i in stops))
+        if spec.renew_before_share or spec.auto_renew:
+            for index, expiry in ends:
+                self._plan_renewals(group, index, expiry, 0.0)
+
+    def _start_churn(self, group: _Group) -> None:
+        """A group whose size changes: its members, and its streams at their rates now."""
+        group.members = array("q", range(group.first, group.first + group.count))
+        group.where = {index: index - group.first for index in group.members}
+        for stream in range(_CHURN_STREAMS):
+            if group.each[stream] > 0:
+                group.idle.append(stream)
+        self._wake(group, 0.0)
+        if group.launch_rate > 0:
+            self._push(group.rngs[7].expovariate(group.launch_rate), _LAUNCH, group.index, 0)
+
+    def _wake(self, group: _Group, t: float) -> None:
+        """Schedule the idle streams of a group that has instances (again)."""
+        assert group.members is not None
+        n = len(group.members)
+        if not n:
+            return
+        idle, group.idle = group.idle, []
+        for stream in idle:
+            rng = group.rngs[8 if stream == _DELETE_STREAM else stream]
+            self._push(t + rng.expovariate(group.each[stream] * n), _CHURN, group.index, stream)
+
+    def _plan_renewals(self, group: _Group, index: int, expiry: float, t: float) -> None:
+        """A new subscription term: its owner's renewal before it ends, and AutoRenew's."""
+        spec = group.spec
+        if spec.renew_before_share:
+            rng = group.rngs[9]
+            if rng.random() < spec.renew_before_share:
+                early = expiry - rng.expovariate(1 / (spec.renew_before_days * _DAY))
+                self._push(max(early, t), _RENEW, index, _BEFORE_END)
+        if spec.auto_renew and not self._flags[index] & _AUTO_PENDING:
+            self._flags[index] |= _AUTO_PENDING
+            self._push(_auto_renew_time(expiry, t), _AUTO_RENEW, index, 0)
 
     def _push(self, time: float, kind: int, a: int, b: int) -> None:
         self._sequence += 1
@@ -487,12 +607,23 @@ class Simulation:
         self._transitions += 1
         name = event.instance_id
         prefix, _, number = name.rpartition("-")
-        g = self._names[prefix[2:]]  # "i-{group}-{n}"
-        group = self._groups[g]
-        index = group.first + int(number)
+        g = self._names.get(prefix[2:])  # "i-{group}-{n}"
+        if g is None:
+            # A launched instance: the model named it.
+            index = self._created.get(name, -1)
+            if index < 0:
+                self._admit(event)
+                return
+            g = self._group_of[index]
+            group = self._groups[g]
+        else:
+            group = self._groups[g]
+            index = group.first + int(number)
         old = self._status[index]
         dest = event.dest
-        assert dest is not None, "the simulator releases no instance"
+        if dest is None:
+            self._release(group, index, old, event)
+            return
         new = _CODE[dest]
         t = event.time
         counts = self._counts[g]
@@ -523,6 +654,74 @@ class Simulation:
                 f'{{"t":{t!r},"type":"transition","instance":"{name}",'
                 f'"from":"{_STATUSES[old].value}","to":"{dest.value}",'
                 f'"cause":"{event.cause}","request_id":"{event.request_id}"{lost}}}\n'
+            )
+
+    def _admit(self, event: TransitionEvent) -> None:
+        """A RunInstances instance appears: it joins the group being launched."""
+        g = self._launching
+        assert g >= 0, event
+        assert event.source is None, event
+        assert event.dest is not None, event
+        group = self._groups[g]
+        members = group.members
+        assert members is not None
+        name, t = event.instance_id, event.time
+        index = len(self._ids)
+        self._ids.append(name)
+        self._created[name] = index
+        self._group_of.append(g)
+        new = _CODE[event.dest]
+        self._status.append(new)
+        self._flags.append(0)
+        self._entered.append(t)
+        group.where[index] = len(members)
+        members.append(index)
+        self._counts[g][new] += 1
+        self._fleet_counts["launch"] += 1
+        if self._trace is not None:
+            self._trace(
+                f'{{"t":{t!r},"type":"transition","instance":"{name}","from":null,'
+                f'"to":"{event.dest.value}","cause":"{event.cause}",'
+                f'"request_id":"{event.request_id}"}}\n'
+            )
+
+    def _release(self, group: _Group, index: int, old: int, event: TransitionEvent) -> None:
+        """DeleteInstance released an instance: it leaves every count."""
+        t = event.time
+        g = group.index
+        self._counts[g][old] -= 1
+        stay = t - self._entered[index]
+        self._seconds[g][old] += stay  # Running or Stopped: see _delete
+        if old == _RUNNING:
+            group.run_integral += group.run_count * (t - group.run_since)
+            group.run_since = t
+            group.run_count -= 1
+        self._status[index] = _GONE
+        self._entered[index] = t
+        loss = event.data_loss
+        if loss is not None:
+            self._losses[loss.value] = self._losses.get(loss.value, 0) + 1
+            self._flags[index] |= _LOSS_BITS[loss]
+        for cause, bit in _LOSS_BITS.items():
+            if self._flags[index] & bit:
+                self._gone_losses[cause.value] = self._gone_losses.get(cause.value, 0) + 1
+        self._flags[index] = 0
+        self._disk_tokens.pop(index, None)
+        members = group.members
+        assert members is not None, "only a group whose size changes deletes"
+        place = group.where.pop(index)
+        last = members.pop()
+        if last != index:
+            members[place] = last
+            group.where[last] = place
+        self._created.pop(event.instance_id, None)
+        self._fleet_counts["delete"] += 1
+        if self._trace is not None:
+            lost = "" if loss is None else f',"data_loss":"{loss.value}"'
+            self._trace(
+                f'{{"t":{t!r},"type":"transition","instance":"{event.instance_id}",'
+                f'"from":"{_STATUSES[old].value}","to":null,"cause":"{event.cause}",'
+                f'"request_id":"{event.request_id}"{lost}}}\n'
             )
 
     # --------------------------------------------------------------- run
@@ -677,6 +876,22 @@ class Simulation:
             "seconds": self._seconds,
             "disk_tokens": sorted(self._disk_tokens.items()),
         }
+        # Issue 13's state, only where it is used: other runs save what they saved before.
+        if self._api_calls:
+            engine["api_calls"] = self._api_calls
+        if self._fleet and (
+            any(self._fleet_counts.values()) or any(g.members is not None for g in self._groups)
+        ):
+            initial = sum(g.count for g in self._groups)
+            engine["fleet"] = {
+                "created": self._ids[initial:],
+                "group_of": pack(self._group_of[initial:]),
+                "members": [None if g.members is None else pack(g.members) for g in self._groups],
+                "idle": [g.idle for g in self._groups],
+                "counts": self._fleet_counts,
+                "samples": self._sample_fleet,
+                "gone_losses": self._gone_losses,
+            }
         model = base64.b64encode(self._model.snapshot()).decode("ascii")
         return {"account": self._account, "model": model, "engine": engine}
 
@@ -685,8 +900,14 @@ class Simulation:
         engine = entry["engine"]
         self._clock.t = float(engine["t"])
         self._model = EcsModel.restore(base64.b64decode(entry["model"]), clock=self._clock)
-        self._ids = self._model.instance_ids()
         count = sum(g.count for g in self._groups)
+        fleet = engine.get("fleet")
+        self._fleet_meters()
+        if fleet is None:
+            self._no_fleet(engine)
+        else:
+            self._load_fleet(fleet, engine)
+            count = len(self._ids)
         if len(self._ids) != count:
             raise SnapshotError(
                 f"malformed snapshot body: the model holds {len(self._ids)} instances, "
@@ -729,8 +950,47 @@ class Simulation:
         self._counts = [[int(n) for n in c] for c in engine["counts"]]
         self._seconds = [[float(x) for x in s] for s in engine["seconds"]]
         self._disk_tokens = {int(k): int(v) for k, v in engine["disk_tokens"]}
+        self._api_calls = {a: dict(o) for a, o in engine.get("api_calls", {}).items()}
         self._learn_disks()
         self._model.subscribe(self._on_event)
+
+    def _no_fleet(self, engine: dict[str, Any]) -> None:
+        """No fleet state: no instance came or went, and every fleet counter is zero."""
+        self._ids = self._model.instance_ids()
+        if self._fleet:
+            zero = (0,) * len(FLEET_EVENTS)
+            self._sample_fleet = [zero] * len(engine["samples"])
+            for group in self._groups:
+                if group.spec.churns:
+                    raise SnapshotError(
+                        f"malformed snapshot body: fleet: group {group.spec.name!r} "
+                        "changes size, and the snapshot says nothing of it"
+                    )
+
+    def _load_fleet(self, fleet: dict[str, Any], engine: dict[str, Any]) -> None:
+        """Issue 13's state: launched instances, group members, counters."""
+        # The workload's own instances are named by it; launched ones by the model.
+        self._ids = [f"i-{g.spec.name}-{n}" for g in self._groups for n in range(g.count)]
+        initial = len(self._ids)
+        created = [str(name) for name in fleet["created"]]
+        self._ids += created
+        self._group_of.extend(unpack(fleet["group_of"], "I"))  # one each: _checkpoint checked
+        status = unpack(engine["status"], "B")
+        self._created = {
+            name: initial + k for k, name in enumerate(created) if status[initial + k] != _GONE
+        }
+        for group, members, idle in zip(self._groups, fleet["members"], fleet["idle"], strict=True):
+            if (members is None) == group.spec.churns:
+                raise SnapshotError(
+                    f"malformed snapshot body: fleet.members: group {group.spec.name!r}"
+                )
+            if members is not None:
+                group.members = unpack(members, "q")
+                group.where = {index: place for place, index in enumerate(group.members)}
+            group.idle = [int(stream) for stream in idle]
+        self._fleet_counts = {e: int(fleet["counts"][e]) for e in FLEET_EVENTS}
+        self._sample_fleet = [tuple(int(n) for n in row) for row in fleet["samples"]]
+        self._gone_losses = {str(k): int(v) for k, v in fleet["gone_losses"].items()}
 
     def _handle(self, entry: tuple[float, int, int, int, int]) -> None:
         t, _, kind, a, b = entry
@@ -756,6 +1016,8 @@ class Simulation:
             self._break_disk(group, index, rng)
 
     def _unlock(self, t: float, index: int, _: int) -> None:
+        if self._status[index] == _GONE:
+            return  # released while locked: the lock went with it
         self._model.unlock(self._ids[index])
         self._flags[index] &= ~_LOCKED & 0xFF
         self._count("security_unlock", t, index)
@@ -782,6 +1044,8 @@ class Simulation:
         self._sample_arrears.append(int(self._in_arrears))
         if self._sample_platform is not None:
             self._sample_platform.append(tuple(self._platform[e] for e in PLATFORM_EVENTS))
+        if self._fleet:
+            self._sample_fleet.append(tuple(self._fleet_counts[e] for e in FLEET_EVENTS))
         if k + 1 < len(self._sample_times):
             self._push(self._sample_times[k + 1], _SAMPLE, k + 1, 0)
 
@@ -847,6 +1111,10 @@ class Simulation:
     def _expire(self, t: float, index: int, _: int = 0) -> None:
         """A subscription has ended: stop the instance, and perhaps have it renewed later."""
         status = self._status[index]
+        if status == _GONE:
+            return
+        if self._fleet and self._model.instance(self._ids[index]).expired_time > t:  # type: ignore[operator]
+            return  # renewed in time: the renewal planned the new term's end
         if status == _STARTING:
             self._push(t + _RETRY_SECONDS, _EXPIRY_AGAIN, index, 0)
             return
@@ -859,13 +1127,152 @@ class Simulation:
             self._push(t + rng.expovariate(1 / (spec.renew_after_days * _DAY)), _RENEW, index, 0)
 
     def _renew(self, t: float, index: int, _: int = 0) -> None:
+        """The owner renews a subscription (RenewInstance), before or after it ended."""
+        if self._status[index] != _GONE:
+            self._renew_call(t, index, "renew_manual")
+
+    def _auto_renew(self, t: float, index: int, _: int = 0) -> None:
+        """AutoRenew's daily attempt, from nine days before the expiry date until it ends."""
+        if self._status[index] == _GONE:
+            return
+        expiry: float = self._model.instance(self._ids[index]).expired_time  # type: ignore[assignment]
+        if t >= expiry:
+            self._flags[index] &= ~_AUTO_PENDING & 0xFF  # it ended unpaid: AutoRenew stops
+            return
+        due = _auto_renew_due(expiry)
+        if due > t:
+            self._push(due, _AUTO_RENEW, index, 0)  # renewed since: wait for the new term
+            return
+        self._flags[index] &= ~_AUTO_PENDING & 0xFF
+        if not self._renew_call(t, index, "renew_auto"):
+            self._flags[index] |= _AUTO_PENDING
+            self._push(t + _DAY, _AUTO_RENEW, index, 0)
+
+    def _renew_call(self, t: float, index: int, counter: str) -> bool:
+        """RenewInstance for the group's period; on success, plan the new term."""
         group = self._groups[self._group_of[index]]
-        spec = group.spec
-        expiry = t + spec.renew_for_days * _DAY
-        self._model.set_expired_time(self._ids[index], expiry)
+        assert group.period is not None
+        period, unit = group.period
+        instance_id = self._ids[index]
+        model = self._model
+        try:
+            model.renew_instance(instance_id, period=period, period_unit=unit)
+        except ApiError as error:
+            self._api_outcome(group, error.action, instance_id, error)
+            return False
+        self._api_outcome(group, Action.RENEW_INSTANCE, instance_id, None)
+        self._fleet_counts[counter] += 1
+        expiry: float = model.instance(instance_id).expired_time  # type: ignore[assignment]
+        by = "owner" if counter == "renew_manual" else "auto_renew"
+        self._count("renewal", t, index, f',"expired_time":{expiry!r},"by":"{by}"')
         window = self._workload.platform.expiry_stop_window_hours * _HOUR
         self._push(expiry + window * group.rngs[6].random(), _EXPIRY_AGAIN, index, 0)
-        self._count("renewal", t, index, f',"expired_time":{expiry!r}')
+        self._plan_renewals(group, index, expiry, t)
+        return True
+
+    def _api_outcome(
+        self, group: _Group, action: Action, instance_id: str, error: ApiError | None
+    ) -> None:
+        """Count a call beyond the workload's Start/Stop/Reboot; trace a refusal."""
+        outcomes = self._api_calls.setdefault(action.value, {})
+        outcome = OK if error is None else error.code.value
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        if error is not None and self._trace is not None:
+            self._trace(
+                f'{{"t":{self._clock.t!r},"type":"call","group":"{group.spec.name}",'
+                f'"action":"{action.value}","instance":"{instance_id}",'
+                f'"code":"{outcome}","request_id":"{error.request_id}"}}\n'
+            )
+
+    # ----------------------------------------------------- fleet changes
+    def _churn(self, t: float, g: int, stream: int) -> None:
+        """A stream of a group whose size changes: its rate follows the group's size."""
+        group = self._groups[g]
+        members = group.members
+        assert members is not None
+        n = len(members)
+        if not n:
+            group.idle.append(stream)  # no instance to call: the next launch wakes it
+            return
+        rng = group.rngs[8 if stream == _DELETE_STREAM else stream]
+        index = members[int(rng.random() * n)]
+        self._push(t + rng.expovariate(group.each[stream] * n), _CHURN, g, stream)
+        if stream < 3:
+            if group.spec.targets == "eligible" and self._status[index] != _SOURCE[stream]:
+                return
+            self._call(group, stream, index, rng)
+        elif stream == 3:
+            self._lock(group, index, rng)
+        elif stream == 4:
+            self._break_disk(group, index, rng)
+        else:
+            self._delete(group, index)
+
+    def _delete(self, group: _Group, index: int) -> None:
+        """DeleteInstance, with Force where the instance is not Stopped."""
+        spec = group.spec
+        status = self._status[index]
+        instance_id = self._ids[index]
+        model = self._model
+        if status in (_STARTING, _STOPPING):
+            # Left until it settles: releasing an instance mid-transition leaves its
+            # settle scheduled in the model, which then fails (a core bug, reported).
+            return
+        if spec.targets == "eligible" and (
+            status == _PENDING
+            or (spec.prepaid and model.instance(instance_id).expired_time > self._clock.t)  # type: ignore[operator]
+        ):
+            return  # a client that watches its fleet waits: Pending, or a subscription running
+        try:
+            model.delete_instance(
+                instance_id, force=status != _STOPPED, terminate_subscription=spec.prepaid
+            )
+        except ApiError as error:
+            self._api_outcome(group, error.action, instance_id, error)
+            return
+        self._api_outcome(group, Action.DELETE_INSTANCE, instance_id, None)
+
+    def _launch(self, t: float, g: int, _: int = 0) -> None:
+        """RunInstances for ``launch_amount`` instances of the group."""
+        group = self._groups[g]
+        spec = group.spec
+        self._push(t + group.rngs[7].expovariate(group.launch_rate), _LAUNCH, g, 0)
+        prepaid: dict[str, Any] = {}
+        if group.period is not None:
+            period, unit = group.period
+            prepaid = {
+                "instance_charge_type": spec.charge_type.value,
+                "period": period,
+                "period_unit": unit,
+                "auto_renew": spec.auto_renew,
+            }
+            if spec.auto_renew:
+                prepaid["auto_renew_period"] = period
+        self._launching = g
+        try:
+            response = self._model.run_instances(
+                instance_type=spec.instance_type,
+                image_id=_IMAGE,
+                amount=spec.launch_amount,
+                **prepaid,
+            )
+        except ApiError as error:
+            self._api_outcome(group, error.action, "", error)
+            return
+        finally:
+            self._launching = -1
+        self._api_outcome(group, Action.RUN_INSTANCES, "", None)
+        instance = self._model.instance
+        group.local = instance(response.instance_ids[0]).has_local_disk
+        if group.period is not None:
+            window = self._workload.platform.expiry_stop_window_hours * _HOUR
+            rng = group.rngs[5]
+            for instance_id in response.instance_ids:
+                index = self._created[instance_id]
+                expiry: float = instance(instance_id).expired_time  # type: ignore[assignment]
+                self._push(expiry + window * rng.random(), _EXPIRY_AGAIN, index, 0)
+                self._plan_renewals(group, index, expiry, t)
+        self._wake(group, t)
 
     def _bill(self, t: float, _a: int = 0, _b: int = 0) -> None:
         charge = Decimal(0)
@@ -906,6 +1313,16 @@ class Simulation:
         for group in self._groups:
             if group.spec.prepaid:
                 continue
+            if group.members is not None:
+                for index in list(group.members):
+                    code = self._status[index]
+                    if code == _RUNNING:
+                        stop(self._ids[index], "overdue")
+                        self._flags[index] |= _OVERDUE_STOPPED
+                        self._overdue_stopped.append(index)
+                        self._platform["overdue_stop"] += 1
+                    retry = retry or code == _STARTING
+                continue
             end = group.first + group.count
             index = self._status.find(_RUNNING_BYTE, group.first, end)
             while index >= 0:
@@ -937,14 +1354,25 @@ class Simulation:
         for index in stopped:
             self._flags[index] &= ~_OVERDUE_STOPPED & 0xFF
         if self._workload.platform.reactivate_on_payment:
-            waiting = [self._ids[i] for i in stopped if self._status[i] == _STOPPED]
-            codes = self._model.bulk(Action.START_INSTANCE, waiting)
-            started = sum(code is None for code in codes)
+            # "Auto-reactivated after payment": ReActivateInstances, one instance a call.
+            waiting = [i for i in stopped if self._status[i] == _STOPPED]
+            reactivate = self._model.reactivate_instances
+            started = 0
+            for index in waiting:
+                group = self._groups[self._group_of[index]]
+                instance_id = self._ids[index]
+                try:
+                    reactivate(instance_id)
+                except ApiError as error:
+                    self._api_outcome(group, error.action, instance_id, error)
+                    continue
+                self._api_outcome(group, Action.REACTIVATE_INSTANCES, instance_id, None)
+                started += 1
             self._platform["reactivation"] += started
             if self._trace is not None:
                 self._trace(
                     f'{{"t":{t!r},"type":"platform","event":"reactivation",'
-                    f'"started":{started},"refused":{len(codes) - started}}}\n'
+                    f'"started":{started},"refused":{len(waiting) - started}}}\n'
                 )
 
     # ------------------------------------------------------------- result
@@ -959,7 +1387,10 @@ class Simulation:
         losses = dict.fromkeys(_LOSS_BITS, 0)
         for group in self._groups:
             per_status = seconds[group.index]
-            for index in range(group.first, group.first + group.count):
+            members = group.members
+            for index in (
+                range(group.first, group.first + group.count) if members is None else members
+            ):
                 code = status[index]
                 stay = now - entered[index]
                 per_status[code] += stay
@@ -972,6 +1403,8 @@ class Simulation:
                     for cause, bit in _LOSS_BITS.items():
                         if flags[index] & bit:
                             losses[cause] += 1
+        for value, count in self._gone_losses.items():
+            losses[DataLossCause(value)] += count
         final = [sum(c[s] for c in self._counts) for s in range(5)]
         calls: dict[str, dict[str, int]] = {}
         for per_group in self._calls:
@@ -979,6 +1412,8 @@ class Simulation:
                 into = calls.setdefault(action.value, {})
                 for outcome, count in outcomes.items():
                     into[outcome] = into.get(outcome, 0) + count
+        for name, outcomes in self._api_calls.items():
+            calls[name] = dict(outcomes)
         arrears = self._arrears_seconds + (now - self._arrears_since if self._in_arrears else 0)
         summary = Summary(
             seed=self._seed,
@@ -1005,6 +1440,7 @@ class Simulation:
             arrears_seconds=arrears,
             events=self._events,
             transitions=self._transitions,
+            fleet=dict(self._fleet_counts) if self._fleet else {},
         )
         samples = Samples(
             times=self._sample_times[: len(self._samples)],
@@ -1014,6 +1450,7 @@ class Simulation:
             accounts=(self._account,),
             account_arrears=(tuple(self._sample_arrears),),
             platform=() if self._sample_platform is None else tuple(self._sample_platform),
+            fleet=tuple(self._sample_fleet),
         )
         assert set(summary.longest) == set(TRANSITORY)
         return SimulationResult(summary, samples)

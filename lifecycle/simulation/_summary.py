@@ -8,7 +8,7 @@ with no clock and no locale, so the same run prints the same bytes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final
 
@@ -52,6 +52,17 @@ _PLATFORM_LABELS: Final = {
 }
 
 
+#: Instances that came and went, and renewals by who made them (issue 13), in the
+#: order the summary lists them. A run whose workload has none of them leaves them out.
+FLEET_EVENTS: Final = ("launch", "delete", "renew_manual", "renew_auto")
+_FLEET_LABELS: Final = {
+    "launch": "instances launched (RunInstances)",
+    "delete": "instances released (DeleteInstance)",
+    "renew_manual": "subscriptions renewed by their owner (RenewInstance)",
+    "renew_auto": "subscriptions renewed by AutoRenew (RenewInstance)",
+}
+
+
 def _add(into: dict[str, int], more: Mapping[str, int]) -> None:
     for key, value in more.items():
         into[key] = into.get(key, 0) + value
@@ -85,6 +96,8 @@ class Summary:
         arrears_seconds: Time spent in arrears (summed over accounts).
         events: Scheduled events processed (calls aimed, platform events, ticks).
         transitions: Status changes observed.
+        fleet: How many of each ``FLEET_EVENTS`` (launches, releases, renewals by
+            owners and by AutoRenew); empty when the workload has none of them.
     """
 
     seed: int
@@ -109,6 +122,7 @@ class Summary:
     arrears_seconds: float
     events: int
     transitions: int
+    fleet: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_calls(self) -> int:
@@ -145,6 +159,7 @@ class Summary:
                 "instances_with_loss",
                 "platform",
                 "faults",
+                "fleet",
             )
         }
         status_seconds = dict.fromkeys(STATUS_NAMES, 0.0)
@@ -179,7 +194,7 @@ class Summary:
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON values (money as strings), keys in a fixed order."""
-        return {
+        body: dict[str, object] = {
             "seed": self.seed,
             "accounts": list(self.accounts),
             "instances": self.instances,
@@ -203,6 +218,9 @@ class Summary:
             "events": self.events,
             "transitions": self.transitions,
         }
+        if any(self.fleet.values()):
+            body["fleet"] = self.fleet
+        return body
 
     def render(self) -> str:
         """The summary as text for a terminal: calls, time, stuck instances, data lost."""
@@ -274,6 +292,11 @@ class Summary:
             f"  money: billed {self.billed:,.2f}, paid {self.paid:,.2f}, "
             f"balance at the end {self.balance:,.2f}"
         )
+        if any(self.fleet.values()):
+            out += ["", "Fleet changes"]
+            for event in FLEET_EVENTS:
+                out.append(f"  {_FLEET_LABELS[event]:<53} {self.fleet.get(event, 0):>9,}")
+            out.append(f"  {'instances at the end':<53} {sum(self.final_statuses.values()):>9,}")
         if self.faults:
             out += ["", "Injected faults"]
             out += [f"  {kind:<14} {count:>9,}" for kind, count in self.faults.items()]
@@ -370,6 +393,8 @@ class Samples:
         platform: ``platform[k][e]``: how many platform events of kind
             ``PLATFORM_EVENTS[e]`` happened up to ``times[k]``, over every
             account (empty when not recorded).
+        fleet: ``fleet[k][e]``: likewise for ``FLEET_EVENTS[e]`` (empty when
+            the workload has no fleet changes).
     """
 
     times: tuple[float, ...]
@@ -379,6 +404,7 @@ class Samples:
     accounts: tuple[str, ...] = ()
     account_arrears: tuple[tuple[int, ...], ...] = ()
     platform: tuple[tuple[int, ...], ...] = ()
+    fleet: tuple[tuple[int, ...], ...] = ()
 
     def totals(self) -> list[tuple[int, ...]]:
         """Per sample, the instances in each status over every group."""
@@ -399,6 +425,15 @@ class Samples:
         recorded = all(len(p.arrears) == len(p.times) for p in parts)
         per_account = all(len(p.account_arrears) == len(p.accounts) for p in parts)
         events = all(len(p.platform) == len(p.times) for p in parts)
+        zero = (0,) * len(FLEET_EVENTS)
+        # An account without fleet changes adds nothing to the others'.
+        fleet = tuple(
+            tuple(
+                sum(column)
+                for column in zip(*(p.fleet[k] if p.fleet else zero for p in parts), strict=True)
+            )
+            for k in samples
+        )
         return cls(
             times=parts[0].times,
             groups=tuple(g for p in parts for g in p.groups),
@@ -414,6 +449,7 @@ class Samples:
             )
             if events
             else (),
+            fleet=fleet if any(p.fleet for p in parts) else (),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -428,6 +464,11 @@ class Samples:
             "account_arrears": [list(row) for row in self.account_arrears],
             "platform_events": list(PLATFORM_EVENTS),
             "platform": [list(row) for row in self.platform],
+            **(
+                {"fleet_events": list(FLEET_EVENTS), "fleet": [list(r) for r in self.fleet]}
+                if self.fleet
+                else {}
+            ),
         }
 
 

@@ -10,6 +10,9 @@ From the top down:
 - the upper panel: every instance, stacked by status;
 - a lane for PrePaid expiry stops, which come in waves over days rather than
   at once: per sample interval, a bar as tall as its share of the busiest;
+  likewise, when the workload has them, lanes for instances launched
+  (RunInstances) and released (DeleteInstance) and for renewals by owners and
+  by AutoRenew (RenewInstance); reactivations (ReActivateInstances) are a burst;
 - the lower panel: the transitory statuses on their own scale, since a few
   hundred Starting instances vanish beside a hundred thousand Running ones.
   When one spike (thousands Stopping at the overdue stop) would flatten the
@@ -27,7 +30,7 @@ from dataclasses import dataclass
 from typing import Final
 from xml.sax.saxutils import escape
 
-from ._summary import PLATFORM_EVENTS, STATUS_NAMES, Samples
+from ._summary import FLEET_EVENTS, PLATFORM_EVENTS, STATUS_NAMES, Samples
 
 __all__ = ["status_svg"]
 
@@ -48,6 +51,13 @@ LANES: Final = (
     ("expiry_stop", "PrePaid expiry stops", "#5d4037", ""),
     ("overdue_stop", "", ARREARS, "overdue stop"),
     ("reactivation", "", "#00695c", "reactivated"),
+)
+#: The fleet's changes drawn as lanes (``Samples.fleet``), as ``LANES``.
+FLEET_LANES: Final = (
+    ("launch", "launched", "#283593", ""),
+    ("delete", "released", "#424242", ""),
+    ("renew_manual", "renewed by owners", "#6a1b9a", ""),
+    ("renew_auto", "renewed by AutoRenew", "#ad1457", ""),
 )
 
 _WIDTH: Final = 960
@@ -193,6 +203,13 @@ def _event_deltas(samples: Samples) -> dict[str, list[int]]:
         series += [platform[k][e] - platform[k - 1][e] for k in range(1, len(platform))]
         if any(series):
             deltas[event] = series
+    fleet = samples.fleet
+    if len(fleet) == len(samples.times):
+        for event, *_ in FLEET_LANES:
+            e = FLEET_EVENTS.index(event)
+            series = [fleet[0][e]] + [fleet[k][e] - fleet[k - 1][e] for k in range(1, len(fleet))]
+            if any(series):
+                deltas[event] = series
     return deltas
 
 
@@ -273,7 +290,7 @@ def status_svg(samples: Samples, *, title: str) -> str:
                 bursts.append((xs[first], f"{mark}: {sum(series[first : last + 1]):,}"))
     bursts.sort()
     placed = _place_labels(bursts, _LEFT + plot_width)
-    lanes = [e for e in LANES if e[1] and e[0] in deltas]
+    lanes = [e for e in (*LANES, *FLEET_LANES) if e[1] and e[0] in deltas]
     layout = _Layout(len(bands), max((row + 1 for row, _, _ in placed), default=0), len(lanes))
     frame = _Frame(totals, xs, occurring, layout, _LEFT + plot_width)
     height = layout.height

@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Literal, TypeVar
 
 from .._faults import FaultRule
+from .._spec import AUTO_RENEW_PERIODS, PERIODS
 from .._status import ChargeType, InstanceStatus
 from .._timing import Duration, Durations, Exponential, Fixed, Uniform
 from ..errors import InvalidArgument
@@ -110,9 +111,22 @@ class Group:
         price_per_hour: PostPaid only: what one Running instance costs per hour.
         expires_in_days: PrePaid only: the subscription ends this many days
             after the start, drawn uniformly between ``low`` and ``high``.
-        renew_share: PrePaid only: the share of expired instances whose owner renews.
+        renew_share: PrePaid only: the share of expired instances whose owner
+            renews them (RenewInstance) after the platform stopped them.
         renew_after_days: Mean days (exponential) from the expiry stop to the renewal.
-        renew_for_days: How long a renewal extends the subscription, from the renewal.
+        renew_for_days: The RenewInstance period, in days: 7, 14, 21 or 28
+            (``Period`` 1-4 ``Week``) or 30 times a documented month count
+            (30 is ``Period=1``, ``PeriodUnit=Month``: one calendar month).
+            Also the subscription RunInstances buys for a launched PrePaid
+            instance, and the AutoRenew period.
+        renew_before_share: PrePaid only: the share of subscriptions whose owner
+            renews them (RenewInstance) before they end.
+        renew_before_days: Mean days (exponential) before ``ExpiredTime`` of that
+            renewal (at once if that is already past).
+        auto_renew: PrePaid only: AutoRenew is on. The platform renews each
+            subscription through RenewInstance at 08:00 UTC+8 nine days before
+            the expiry date, and again every day until it succeeds or the
+            subscription has ended (ModifyInstanceAutoRenewAttribute's docs).
         start_per_day: StartInstance calls per instance per day.
         stop_per_day: StopInstance calls per instance per day.
         reboot_per_day: RebootInstance calls per instance per day.
@@ -127,6 +141,19 @@ class Group:
         disk_repair_hours: Mean hours (exponential) until a faulty disk is repaired.
         local_disk_share: On instances with local disks, the share of disk
             faults that hit a local disk (the rest hit a cloud disk).
+        launches_per_day: RunInstances calls a day for the whole group (not
+            per instance), each for ``launch_amount`` instances of the group's
+            type and charge type; they join the group.
+        launch_amount: Instances per RunInstances call (``Amount``, 1 to 100).
+        delete_per_day: DeleteInstance calls per instance per day, with
+            ``Force=true`` where the instance is not Stopped (and
+            ``TerminateSubscription=true`` for PrePaid instances, which only an
+            ended subscription allows); a released instance leaves the group.
+            Instances in Starting or Stopping are left until they settle; with
+            ``targets = "eligible"`` so are Pending ones and running subscriptions.
+
+    A group with launches or deletions has a size that changes: its per-instance
+    rates follow the number of its instances, updated at each arrival.
     """
 
     name: str
@@ -151,6 +178,12 @@ class Group:
     disk_faults_per_day: float = 0.0
     disk_repair_hours: float = 4.0
     local_disk_share: float = 0.5
+    renew_before_share: float = 0.0
+    renew_before_days: float = 3.0
+    auto_renew: bool = False
+    launches_per_day: float = 0.0
+    launch_amount: int = 1
+    delete_per_day: float = 0.0
 
     def __post_init__(self) -> None:
         where = f"groups[{self.name!r}]"
@@ -193,21 +226,55 @@ class Group:
         elif prepaid:
             # The model's own default subscription: 30 days.
             set_(self, "expires_in_days", (30.0, 30.0))
-        for name in ("renew_share", "force_stop", "init_local_disk", "local_disk_share"):
+        for name in (
+            "renew_share",
+            "force_stop",
+            "init_local_disk",
+            "local_disk_share",
+            "renew_before_share",
+        ):
             set_(self, name, _finite(f"{where}.{name}", getattr(self, name), high=1.0))
-        if not prepaid and self.renew_share:
-            raise InvalidArgument(f"{where}.renew_share: only PrePaid subscriptions are renewed")
-        for name in ("start_per_day", "stop_per_day", "reboot_per_day"):
+        if not isinstance(self.auto_renew, bool):
+            raise InvalidArgument(f"{where}.auto_renew={self.auto_renew!r}: expected true or false")
+        for name in ("renew_share", "renew_before_share", "auto_renew"):
+            if not prepaid and getattr(self, name):
+                raise InvalidArgument(f"{where}.{name}: only PrePaid subscriptions are renewed")
+        for name in (
+            "start_per_day",
+            "stop_per_day",
+            "reboot_per_day",
+            "launches_per_day",
+            "delete_per_day",
+        ):
             set_(self, name, _finite(f"{where}.{name}", getattr(self, name)))
+        amount = self.launch_amount
+        if isinstance(amount, bool) or not isinstance(amount, int) or not 1 <= amount <= 100:
+            raise InvalidArgument(
+                f"{where}.launch_amount={amount!r}: expected an int from 1 to 100 (Amount)"
+            )
         for name in ("security_locks_per_day", "disk_faults_per_day"):
             set_(self, name, _finite(f"{where}.{name}", getattr(self, name)))
         for name in (
             "renew_after_days",
             "renew_for_days",
+            "renew_before_days",
             "security_lock_hours",
             "disk_repair_hours",
         ):
             set_(self, name, _positive(f"{where}.{name}", getattr(self, name)))
+        if prepaid:
+            period = renew_period(self.renew_for_days)
+            if period is None:
+                raise InvalidArgument(
+                    f"{where}.renew_for_days={self.renew_for_days!r}: expected a RenewInstance "
+                    "period: 7, 14, 21 or 28 (weeks) or 30 times 1-9, 12, 24, 36, 48 or 60 (months)"
+                )
+            if self.auto_renew and period[0] not in AUTO_RENEW_PERIODS[period[1]]:
+                raise InvalidArgument(
+                    f"{where}.renew_for_days={self.renew_for_days!r}: with auto_renew, an "
+                    "AutoRenewPeriod: 7, 14 or 21 (weeks) or 30 times 1, 2, 3, 6, 12, 24, 36, "
+                    "48 or 60 (months)"
+                )
         if self.targets not in ("eligible", "any"):
             raise InvalidArgument(f"{where}.targets={self.targets!r}: expected 'eligible' or 'any'")
 
@@ -215,6 +282,25 @@ class Group:
     def prepaid(self) -> bool:
         """Whether the group is billed by subscription."""
         return self.charge_type is ChargeType.PREPAID
+
+    @property
+    def churns(self) -> bool:
+        """Whether instances join (RunInstances) or leave (DeleteInstance) the group."""
+        return self.launches_per_day > 0 or self.delete_per_day > 0
+
+    @property
+    def renews(self) -> bool:
+        """Whether any subscription of the group is renewed (RenewInstance)."""
+        return bool(self.renew_share or self.renew_before_share or self.auto_renew)
+
+
+def renew_period(days: float) -> tuple[int, str] | None:
+    """``renew_for_days`` as a RenewInstance ``(Period, PeriodUnit)``, or ``None``."""
+    if days % 7 == 0 and int(days // 7) in PERIODS["Week"]:
+        return int(days // 7), "Week"
+    if days % 30 == 0 and int(days // 30) in PERIODS["Month"]:
+        return int(days // 30), "Month"
+    return None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -412,9 +498,9 @@ class Workload:
         """The same workload for ``instances`` instances in all.
 
         Group counts keep their proportions (largest remainder, so they add up
-        exactly); account money (balances and top-ups) is scaled by the same
-        factor, so billing runs out at the same time. Rates are per instance
-        and stay as they are.
+        exactly); account money (balances and top-ups) and the groups'
+        ``launches_per_day`` (a rate per group) are scaled by the same factor,
+        so billing runs out at the same time. Rates per instance stay as they are.
 
         Raises:
             InvalidArgument: for a negative count, or a workload with no instances.
@@ -436,7 +522,12 @@ class Workload:
 
         return replace(
             self,
-            groups=tuple(replace(g, count=c) for g, c in zip(self.groups, counts, strict=True)),
+            groups=tuple(
+                replace(g, count=c, launches_per_day=g.launches_per_day * float(factor))
+                if g.launches_per_day
+                else replace(g, count=c)
+                for g, c in zip(self.groups, counts, strict=True)
+            ),
             accounts=tuple(
                 replace(a, balance=money(a.balance), top_up_amount=money(a.top_up_amount))
                 for a in self.accounts
@@ -467,10 +558,13 @@ class Workload:
             lines += ["", "[[groups]]"]
             # Keys that do not apply to the group's charge type are left out.
             skip = _POSTPAID_ONLY if group.prepaid else _PREPAID_ONLY
+            # Keys added by issue 13 only when set: a workload without them
+            # writes the same TOML (and snapshot bytes) as before.
             lines += [
                 f"{f.name} = {_toml(getattr(group, f.name))}"
                 for f in fields(Group)
                 if f.name not in skip
+                and (f.name not in _FLEET_KEYS or getattr(group, f.name) != f.default)
             ]
         for rule in self.faults:
             lines += ["", "[[faults]]"]
@@ -482,7 +576,23 @@ class Workload:
         return "\n".join(lines) + "\n"
 
 
-_PREPAID_ONLY: Final = ("expires_in_days", "renew_share", "renew_after_days", "renew_for_days")
+_PREPAID_ONLY: Final = (
+    "expires_in_days",
+    "renew_share",
+    "renew_after_days",
+    "renew_for_days",
+    "renew_before_share",
+    "renew_before_days",
+    "auto_renew",
+)
+_FLEET_KEYS: Final = (
+    "renew_before_share",
+    "renew_before_days",
+    "auto_renew",
+    "launches_per_day",
+    "launch_amount",
+    "delete_per_day",
+)
 _POSTPAID_ONLY: Final = ("price_per_hour",)
 
 
