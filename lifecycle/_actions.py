@@ -13,7 +13,6 @@ here.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -22,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from ._core import Core, Plan, plan_of
-from ._instances import PREPAID, RECOVERABLE, SECURITY
+from ._instances import PREPAID, RECOVERABLE, SECURITY, STOP_CHARGING, STOPPED_BY_API
 from ._machine import STATUS_CODE, STATUSES
 from ._params import Problem, first_problem
 from ._rules import family_of
@@ -52,10 +51,13 @@ from ._views import (
     DescribeInstanceStatusResponse,
     InstanceAttributes,
     InstanceResponse,
-    InstanceStatusItem,
     RenewInstanceResponse,
     RunInstancesResponse,
     format_request_id,
+    instance_attributes,
+    instance_response,
+    status_item,
+    status_page,
 )
 from .errors import ApiError, ErrorCode
 
@@ -198,13 +200,7 @@ def _batch(action: Action) -> Run:
                     current = None if index < 0 else STATUSES[status[index]]
                     entry = single_errors[code]
                     items.append(
-                        InstanceResponse(
-                            instance_id=instance_id,
-                            code=code.value,
-                            message=entry.message,
-                            previous_status=current,
-                            current_status=current,
-                        )
+                        instance_response(instance_id, code.value, entry.message, current, current)
                     )
         else:
             decided = [core.check(plan, instance_id, now, request_facts) for instance_id in ids]
@@ -224,13 +220,7 @@ def _batch(action: Action) -> Run:
 
 
 def _moved(instance_id: str, before: int, after: int) -> InstanceResponse:
-    return InstanceResponse(
-        instance_id=instance_id,
-        code="200",
-        message="success",
-        previous_status=STATUSES[before],
-        current_status=STATUSES[after],
-    )
+    return instance_response(instance_id, "200", "success", STATUSES[before], STATUSES[after])
 
 
 # ------------------------------------------------------- DescribeInstanceStatus
@@ -259,19 +249,37 @@ def _describe_status(
     first = (number - 1) * size
     status = instances.status
     items = tuple(
-        InstanceStatusItem(instance_id=instances.ids[i], status=STATUSES[status[i]])
-        for i in matched[first : first + size]
+        status_item(instances.ids[i], STATUSES[status[i]]) for i in matched[first : first + size]
     )
-    return DescribeInstanceStatusResponse(
-        request_id=format_request_id(request),
-        page_number=number,
-        page_size=size,
-        total_count=len(matched),
-        instance_statuses=items,
-    )
+    return status_page(format_request_id(request), number, size, len(matched), items)
 
 
-_MAX_STATUS_IDS: Final = PARAMETERS[Action.DESCRIBE_INSTANCE_STATUS][1].max_items or 0
+def describe_status_of(
+    core: Core, instance_id: str, number: int, size: int
+) -> DescribeInstanceStatusResponse:
+    """``_describe_status`` of one well-formed id, valid pages and no fault rules.
+
+    The model's fast path: the same answer, without the parameter table, the
+    checks that cannot fail and the sorting a single id does not need.
+    """
+    core.now()
+    request = core.request_rng.getrandbits(128)
+    instances = core.instances
+    index = instances.index.get(instance_id)
+    if index is None:
+        return status_page(format_request_id(request), number, size, 0, ())
+    # One match: on the first page, or on none.
+    items = (status_item(instance_id, STATUSES[instances.status[index]]),) if number == 1 else ()
+    return status_page(format_request_id(request), number, size, 1, items)
+
+
+_STATUS_PARAMS: Final = {
+    param.python_name: param for param in PARAMETERS[Action.DESCRIBE_INSTANCE_STATUS]
+}
+_MAX_STATUS_IDS: Final = _STATUS_PARAMS["instance_ids"].max_items or 0
+#: The page sizes DescribeInstanceStatus takes (1 to 50).
+MIN_STATUS_PAGE: Final = _STATUS_PARAMS["page_size"].minimum or 1
+MAX_STATUS_PAGE: Final = _STATUS_PARAMS["page_size"].maximum or 0
 
 
 def _faults_before(core: Core, action: Action, now: float, request: int) -> None:
@@ -435,54 +443,82 @@ def _filters(core: Core, typed: dict[str, object]) -> list[Callable[[int], bool]
 
 def _family(instance_type: str) -> str:
     """``InstanceTypeFamily`` as the API shows it: ``ecs.g7`` for ``ecs.g7.large``."""
-    return "ecs." + family_of(instance_type)
+    family = _FAMILIES.get(instance_type)
+    if family is None:
+        family = _FAMILIES[instance_type] = "ecs." + family_of(instance_type)
+    return family
+
+
+#: Each instance type's family, worked out once (a model has few types).
+_FAMILIES: dict[str, str] = {}
+#: ``OperationLocks`` by (security-locked) + 2 * (PostPaid in arrears).
+_LOCKS: Final = ((), ("security",), ("financial",), ("security", "financial"))
 
 
 def _lock_reasons(core: Core, index: int) -> tuple[str, ...]:
     """``OperationLocks``: ``security``, and ``financial`` for a PostPaid instance in arrears."""
-    reasons: list[str] = []
-    if core.instances.faults[index] & SECURITY:
-        reasons.append("security")
-    if not core.instances.traits[index] & PREPAID and core.billing.in_arrears:
-        reasons.append("financial")
-    return tuple(reasons)
+    instances = core.instances
+    locked = 1 if instances.faults[index] & SECURITY else 0
+    if not instances.traits[index] & PREPAID and core.billing.in_arrears:
+        return _LOCKS[locked + 2]
+    return _LOCKS[locked]
 
 
 def format_time(seconds: float) -> str:
     """Model time as the API shows times: ``yyyy-MM-ddTHH:mmZ`` (UTC, to the minute)."""
-    return _minute(math.floor(seconds / 60))
+    minute = math.floor(seconds / 60)
+    text = _MINUTES.get(minute)
+    if text is None:
+        # A fleet's instances share few distinct minutes: format each once.
+        if len(_MINUTES) >= _MINUTES_KEPT:
+            _MINUTES.clear()
+        text = _MINUTES[minute] = datetime.fromtimestamp(EPOCH + minute * 60, UTC).strftime(
+            TIME_FORMAT
+        )
+    return text
 
 
-@functools.lru_cache(maxsize=4096)
-def _minute(minutes: int) -> str:
-    # A fleet's instances share few distinct minutes: format each once.
-    return datetime.fromtimestamp(EPOCH + minutes * 60, UTC).strftime(TIME_FORMAT)
+_MINUTES: dict[int, str] = {}
+_MINUTES_KEPT: Final = 4096
+#: ``StoppedMode`` as DescribeInstances shows it, by the trait bits Instances.stopped_mode reads.
+_MODE_TEXT: Final = {
+    traits: StoppedMode.NOT_APPLICABLE.value
+    if not traits & STOPPED_BY_API
+    else (StoppedMode.STOP_CHARGING if traits & STOP_CHARGING else StoppedMode.KEEP_CHARGING).value
+    for traits in (0, STOPPED_BY_API, STOP_CHARGING, STOPPED_BY_API | STOP_CHARGING)
+}
+_MODE_BITS: Final = STOPPED_BY_API | STOP_CHARGING
+_CHARGE: Final = (ChargeType.POSTPAID, ChargeType.PREPAID)
 
 
 def attributes(core: Core, index: int, now: float) -> InstanceAttributes:
     """The documented fields the model knows about the instance at ``index``."""
     instances = core.instances
     traits = instances.traits[index]
-    prepaid = bool(traits & PREPAID)
+    instance_id = instances.ids[index]
+    instance_type = instances.types[index]
+    prepaid = traits & PREPAID
     expiry = instances.expired[index]
-    mode = instances.stopped_mode(index)
     started = instances.started[index]
-    return InstanceAttributes(
-        instance_id=instances.ids[index],
-        instance_name=instances.names[index] or instances.ids[index],
-        status=STATUSES[instances.status[index]],
-        instance_charge_type=ChargeType.PREPAID if prepaid else ChargeType.POSTPAID,
-        instance_type=instances.types[index],
-        instance_type_family=_family(instances.types[index]),
-        expired_time=format_time(expiry)
-        if prepaid and _showable(expiry)
-        else POSTPAID_EXPIRED_TIME,
-        stopped_mode=mode.value if mode is not None else StoppedMode.NOT_APPLICABLE.value,
-        lock_reasons=_lock_reasons(core, index),
-        creation_time=format_time(instances.created[index]),
-        start_time=None if math.isnan(started) else format_time(started),
-        region_id=REGION_ID,
-        zone_id=ZONE_ID,
+    # _lock_reasons and _family, inlined (a call costs more than their work).
+    locks = 1 if instances.faults[index] & SECURITY else 0
+    if not prepaid and core.billing.in_arrears:
+        locks += 2
+    family = _FAMILIES.get(instance_type) or _family(instance_type)
+    return instance_attributes(
+        instance_id,
+        instances.names[index] or instance_id,
+        STATUSES[instances.status[index]],
+        _CHARGE[1 if prepaid else 0],
+        instance_type,
+        family,
+        format_time(expiry) if prepaid and _showable(expiry) else POSTPAID_EXPIRED_TIME,
+        _MODE_TEXT[traits & _MODE_BITS],
+        _LOCKS[locks],
+        format_time(instances.created[index]),
+        None if started != started else format_time(started),  # noqa: PLR0124 (NaN: never started)
+        REGION_ID,
+        ZONE_ID,
     )
 
 

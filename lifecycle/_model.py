@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Final
 
 from ._actions import DECLARATIONS as _FLEET_DECLARATIONS
-from ._actions import PLANS, Response
+from ._actions import MAX_STATUS_PAGE, MIN_STATUS_PAGE, PLANS, Response, describe_status_of
 from ._billing import Billing
 from ._clock import Clock, ManualClock
 from ._core import Core, Plan, Subscriber
@@ -427,6 +427,25 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
                 ``InvalidParameter.TooManyInstanceIds`` for more than 100 ids.
             InvalidArgument: for arguments of the wrong Python type.
         """
+        if (
+            type(instance_ids) is list
+            and len(instance_ids) == 1
+            and type(page_number) is int
+            and page_number >= 1
+            and type(page_size) is int
+            and MIN_STATUS_PAGE <= page_size <= MAX_STATUS_PAGE
+            and (region_id is None or type(region_id) is str)
+        ):
+            # One id, typed as documented: nothing can be malformed but the id itself.
+            instance_id = instance_ids[0]
+            if type(instance_id) is str and instance_id:
+                lock = self._lock
+                lock.acquire()
+                try:
+                    if not self._core.faults.rules:
+                        return describe_status_of(self._core, instance_id, page_number, page_size)
+                finally:
+                    lock.release()
         return self._run(  # type: ignore[return-value]
             Action.DESCRIBE_INSTANCE_STATUS,
             {

@@ -22,14 +22,27 @@ from lifecycle import (
     EcsModel,
     ErrorCode,
     FaultRule,
+    InstanceStatus,
     InvalidArgument,
     ManualClock,
     StoppedMode,
 )
-from lifecycle._actions import PLANS
+from lifecycle._actions import (
+    _FAMILIES,
+    _MINUTES,
+    _MINUTES_KEPT,
+    PLANS,
+    _lock_reasons,
+    attributes,
+    format_time,
+)
 from lifecycle._core import Plan, _union, plan_of
 from lifecycle._rules import api_error
-from lifecycle._views import format_request_id
+from lifecycle._views import (
+    DescribeInstanceStatusResponse,
+    InstanceStatusItem,
+    format_request_id,
+)
 
 ARGS_ATTR = BaseException.__dict__["args"]
 
@@ -294,3 +307,139 @@ def test_a_rejection_raised_by_the_model_is_deferred_and_reads_identically() -> 
     assert answer(lambda: slow.call("StartInstance", {"InstanceId": "i-running"})) == answer(
         lambda: (_ for _ in ()).throw(raised.value)
     )
+
+
+# --------------------------------------------------------- DescribeInstanceStatus
+STATUS_CALLS: list[tuple[tuple[Any, ...], dict[str, Any], bool]] = [
+    ((["i-running"],), {}, True),
+    ((["i-missing"],), {}, True),
+    ((["i-running"],), {"page_number": 2, "page_size": 1}, True),
+    ((["i-running"],), {"page_size": 50, "region_id": "cn-hangzhou"}, True),
+    ((["i-running"],), {"region_id": ""}, True),
+    ((("i-running",),), {}, False),
+    ((["i-running", "i-stopped"],), {}, False),
+    (([""],), {}, False),
+    (([5],), {}, False),
+    ((["i-running"],), {"page_number": "1"}, False),
+    ((["i-running"],), {"page_number": 0}, False),
+    ((["i-running"],), {"page_size": "10"}, False),
+    ((["i-running"],), {"page_size": 51}, False),
+    ((["i-running"],), {"page_size": 0}, False),
+    ((["i-running"],), {"region_id": 3}, False),
+    ((None,), {}, False),
+]
+
+
+@pytest.mark.parametrize(("args", "kwargs", "fast"), STATUS_CALLS)
+def test_describe_instance_status_of_one_id_answers_as_the_generic_reader_does(
+    slow_calls: list[Action], args: tuple[Any, ...], kwargs: dict[str, Any], fast: bool
+) -> None:
+    one, other, _, _ = pair()
+
+    def call(model: EcsModel) -> str:
+        try:
+            return answer(lambda: model.describe_instance_status(*args, **kwargs))
+        except InvalidArgument as error:
+            return str(error)
+
+    got = call(one)
+    assert slow_calls == ([] if fast else [Action.DESCRIBE_INSTANCE_STATUS])
+    other_answer = call_generic(other, args, kwargs)
+    assert got == other_answer
+    assert one.snapshot() == other.snapshot()
+
+
+def call_generic(model: EcsModel, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    values = {"instance_ids": args[0], "page_number": 1, "page_size": 10, "region_id": None}
+    values.update(kwargs)
+    try:
+        return answer(lambda: model._run(Action.DESCRIBE_INSTANCE_STATUS, values))
+    except InvalidArgument as error:
+        return str(error)
+
+
+def test_describe_instance_status_with_fault_rules_takes_the_generic_reader(
+    slow_calls: list[Action],
+) -> None:
+    model, *_ = pair()
+    model.add_fault(FaultRule(kind="throttle", action="DescribeInstanceStatus", count=1))
+    with pytest.raises(ApiError, match="Throttling"):
+        model.describe_instance_status(["i-running"])
+    assert slow_calls == [Action.DESCRIBE_INSTANCE_STATUS]
+    assert model.describe_instance_status(["i-running"]).total_count == 1
+    assert slow_calls == [Action.DESCRIBE_INSTANCE_STATUS]  # the rule retired: fast again
+
+
+def test_the_built_views_equal_the_dataclass_made_ones() -> None:
+    fast, _, _, _ = pair()
+    page = fast.describe_instance_status(["i-running"])
+    made = DescribeInstanceStatusResponse(
+        request_id=page.request_id,
+        page_number=1,
+        page_size=10,
+        total_count=1,
+        instance_statuses=(
+            InstanceStatusItem(instance_id="i-running", status=InstanceStatus.RUNNING),
+        ),
+    )
+    assert page == made
+    assert repr(page) == repr(made)
+    assert hash(page) == hash(made)
+    with pytest.raises(AttributeError):
+        page.total_count = 2  # type: ignore[misc]
+
+
+# ------------------------------------------------------------ DescribeInstances
+def test_the_stopped_mode_table_is_what_instances_record() -> None:
+    model = EcsModel()
+    model.create_instance("i-1", status="Stopped")
+    instances = model._core.instances
+    for traits in range(256):
+        instances.traits[0] = traits
+        mode = instances.stopped_mode(0)
+        shown = attributes(model._core, 0, 0.0).stopped_mode
+        assert shown == (mode.value if mode is not None else "Not-applicable")
+
+
+def test_lock_reasons_and_families_as_describe_instances_shows_them() -> None:
+    model = EcsModel()
+    model.create_instance("i-pre", charge_type="PrePaid", status="Stopped")
+    model.create_instance("i-post", instance_type="ecs.zz9.large", status="Stopped")
+    _FAMILIES.pop("ecs.zz9.large", None)
+    for arrears in (False, True):
+        model.set_in_arrears(arrears)
+        for locked in (False, True):
+            for instance_id in ("i-pre", "i-post"):
+                (model.lock if locked else model.unlock)(instance_id)
+                index = model._core.instances.index[instance_id]
+                shown = attributes(model._core, index, 0.0)
+                assert shown.lock_reasons == _lock_reasons(model._core, index)
+                financial = arrears and instance_id == "i-post"
+                expected = ("security",) * locked + ("financial",) * financial
+                assert shown.lock_reasons == expected
+    assert attributes(model._core, 1, 0.0).instance_type_family == "ecs.zz9"
+    assert _FAMILIES["ecs.zz9.large"] == "ecs.zz9"
+
+
+def test_minutes_are_formatted_once_and_the_cache_stays_bounded() -> None:
+    _MINUTES.clear()
+    texts = [format_time(minute * 60.0) for minute in range(_MINUTES_KEPT + 5)]
+    assert len(_MINUTES) <= _MINUTES_KEPT
+    assert texts[0] == "2026-01-01T00:00Z" == format_time(59.9)
+    assert texts[-1] == format_time((_MINUTES_KEPT + 4) * 60.0)
+
+
+def test_both_paths_settle_what_fell_due_before_deciding() -> None:
+    answers = []
+    for use_fast in (True, False):
+        clock = ManualClock()
+        model = EcsModel(seed=3, clock=clock)
+        model.create_instance("i-1", status="Stopped")
+        model.start_instance("i-1")
+        clock.advance(100.0)  # Starting -> Running fell due; nothing has settled it yet
+        if use_fast:
+            answers.append(answer(lambda m=model: m.stop_instance("i-1")))
+        else:
+            answers.append(answer(lambda m=model: m.call("StopInstance", {"InstanceId": "i-1"})))
+        assert model.status("i-1") is InstanceStatus.STOPPING
+    assert answers[0] == answers[1]
