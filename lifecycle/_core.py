@@ -359,6 +359,8 @@ class Core:
         if dest == RELEASED_CODE:
             if status == _STOPPED:
                 facts &= ~_FORCE_STOP  # a Stopped instance has nothing in memory to lose
+            if instances.settles_at[index] != NEVER:
+                self.schedule.drop(index)  # released mid-transition: nothing left to settle
             self.billing.give_back(instances.types[index])
             instances.release(index, status)
         else:

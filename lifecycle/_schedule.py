@@ -52,6 +52,11 @@ class Schedule:
         heapq.heappush(self.due, (due, self.sequence, index, request))
         return due
 
+    def drop(self, index: int) -> None:
+        """Forget the due entry of the instance at ``index`` (it was released)."""
+        self.due[:] = [entry for entry in self.due if entry[2] != index]
+        heapq.heapify(self.due)
+
     def pop(self) -> Due:
         """The earliest due entry, removed."""
         return heapq.heappop(self.due)

@@ -775,3 +775,16 @@ def test_every_new_action_is_callable_by_its_documented_name() -> None:
     with pytest.raises(ApiError) as caught:
         m.call("ReActivateInstances", {"InstanceId": one})
     assert caught.value.action is Action.REACTIVATE_INSTANCES
+
+
+@pytest.mark.parametrize("status", ["Starting", "Stopping"])
+def test_an_instance_released_mid_transition_leaves_nothing_to_settle(status: str) -> None:
+    m = model()
+    m.create_instance("i-moving", status=status)
+    m.create_instance("i-other", status=status)
+    m.delete_instance("i-moving", force=True)
+    m.advance(3600)  # the released instance's due entry is gone; the other one settles
+    assert m.instance_ids() == ["i-other"]
+    assert m.status("i-other") in (InstanceStatus.RUNNING, InstanceStatus.STOPPED)
+    restored = EcsModel.restore(m.snapshot())
+    assert restored.snapshot() == m.snapshot()
