@@ -200,7 +200,7 @@ def _read_purchase(action: Action, typed: dict[str, object], problems: list[Prob
     if prepaid and period is not None and period not in PERIODS.get(unit, ()):
         problems.append((ErrorCode.INVALID_PERIOD, "Period"))
     renew_period: int | None = typed["auto_renew_period"]  # type: ignore[assignment]
-    if renew_period is None and typed["auto_renew"]:
+    if renew_period is None and typed["auto_renew"] and prepaid:
         if launch:
             renew_period = 1  # "AutoRenewPeriod ... Default value: 1" (RunInstances)
         else:
@@ -270,7 +270,7 @@ def _creation(action: Action) -> Run:
             if wanted.prepaid
             else Decimal(0)
         )
-        if price > billing.balance:
+        if price and price > billing.balance:
             facts |= _UNAFFORDABLE
         code = decide(plan.compiled, facts, NEW_CODE)
         if code is not None:
@@ -459,7 +459,8 @@ def _renew(core: Core, typed: dict[str, object], problems: list[Problem]) -> Ren
         raise reject(action, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND, request, None)
     status = instances.status[index]
     price = core.billing.price(instances.types[index], unit, int(period), 1)  # type: ignore[call-overload]
-    facts = core.facts(index, status, now, _UNAFFORDABLE if price > core.billing.balance else 0)
+    unaffordable = price and price > core.billing.balance
+    facts = core.facts(index, status, now, _UNAFFORDABLE if unaffordable else 0)
     code = decide(_RENEW, facts, status)
     if code is not None:
         raise reject(action, code, request, None)

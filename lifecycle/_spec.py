@@ -507,6 +507,7 @@ PRECEDENCE: Final[dict[Action, tuple[Rule, ...]]] = {
     ),
     Action.DELETE_INSTANCES: (
         *_PARAMETER_RULES,
+        Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_CLIENT_TOKEN),
         _WELL_FORMED,
         Rule(Check.INSTANCE_ID_COUNT, ErrorCode.TOO_MANY_INSTANCE_IDS),
         *_FAULT_RULES,
@@ -1120,7 +1121,18 @@ ERRORS.update(
             **_delete_errors(DOC_DELETE),
         },
         Action.DELETE_INSTANCES: {
-            **_batch_request_errors(DOC_DELETE_BATCH),
+            **{
+                code: entry
+                for code, entry in _batch_request_errors(DOC_DELETE_BATCH).items()
+                # No SuccessFirst mode: an unknown id is InvalidInstanceIds.NotFound.
+                if code is not ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND
+            },
+            ErrorCode.INVALID_CLIENT_TOKEN: _E(
+                400,
+                "The ClientToken provided is invalid.",
+                "ClientToken is longer than 64 characters or not ASCII.",
+                DOC_DELETE_BATCH,
+            ),
             ErrorCode.IDEMPOTENT_PARAMETER_MISMATCH: _E(
                 400,
                 "Request uses a client token in a previous request but is not identical to"

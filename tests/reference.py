@@ -59,6 +59,9 @@ class Condition:
     local_disk_abnormal: bool = False
     instance_type: str = "ecs.g7.large"
     has_local_disk: bool = False
+    # Stopped by the platform at expiry or for overdue payment, nothing done since.
+    suspended: bool = False
+    deletion_protected: bool = False
     # The request.
     missing_id: bool = False
     bad_boolean: bool = False
@@ -67,6 +70,10 @@ class Condition:
     dry_run: bool = False
     init_local_disk: bool = False
     force_stop: bool = False
+    terminate_subscription: bool = False
+    # Creation and renewal: the price exceeds the balance; the stock is short.
+    unaffordable: bool = False
+    out_of_stock: bool = False
     # StopInstance only; None sends nothing. Neither decides an outcome (the spec's notes):
     # StoppedMode is recorded on a stopped instance, ConfirmStop is validated and ignored.
     stopped_mode: str | None = None
@@ -103,6 +110,13 @@ def facts(condition: Condition) -> set[str]:
         "local_disk_abnormal": c.local_disk_abnormal,
         "local_disk_recoverable": c.init_local_disk and family(c.instance_type) in init_families,
         "force_stop": c.force_stop,
+        "prepaid": c.prepaid,
+        "postpaid": not c.prepaid,
+        "in_service": not c.suspended,
+        "deletion_protected": c.deletion_protected,
+        "terminate_subscription": c.terminate_subscription,
+        "unaffordable": c.unaffordable,
+        "out_of_stock": c.out_of_stock,
     }
     assert set(held) == set(load("facts.toml")["facts"]), "facts.toml and this oracle diverged"
     return {name for name, holds in held.items() if holds}

@@ -16,7 +16,7 @@ import pytest
 
 import lifecycle
 from lifecycle import _rules
-from lifecycle._machine import NO_TRANSITION, STATUSES, TABLE
+from lifecycle._machine import NO_TRANSITION, STATES, STATUSES, TABLE
 from lifecycle._spec import ERRORS, Check, ErrorEntry, Fact, _cite
 from lifecycle.errors import ErrorCode
 from tests.reference import operation
@@ -133,7 +133,7 @@ def test_an_action_without_a_trigger_fails_its_status_check_from_every_status() 
 
 def test_every_status_a_trigger_does_not_leave_from_is_marked_in_its_row() -> None:
     for trigger, row in TABLE.items():
-        assert len(row) == len(STATUSES), trigger
+        assert len(row) == len(STATES), trigger
         assert NO_TRANSITION in row, trigger
 
 

@@ -63,27 +63,7 @@ def test_every_error_code_is_answered_by_some_action() -> None:
     assert used == set(lifecycle.ErrorCode)
 
 
-# NB: DeleteInstances catalogues InvalidInstanceId.NotFound ("SuccessFirst, per
-# instance") from the shared batch rows, but has no SuccessFirst mode and never answers
-# it: a real disagreement in lifecycle/_spec.py, reported to its owner, not hidden here.
-_CATALOGUE_KNOWN_GAPS = {lifecycle.Action.DELETE_INSTANCES}
-
-
-@pytest.mark.parametrize(
-    "action",
-    [
-        pytest.param(
-            action,
-            marks=pytest.mark.xfail(
-                strict=True, reason="a catalogued code no precedence step answers (see NB)"
-            ),
-        )
-        if action in _CATALOGUE_KNOWN_GAPS
-        else action
-        for action in _spec.PRECEDENCE
-    ],
-    ids=str,
-)
+@pytest.mark.parametrize("action", list(_spec.PRECEDENCE), ids=str)
 def test_every_precedence_code_is_in_its_actions_catalogue_and_vice_versa(
     action: lifecycle.Action,
 ) -> None:
