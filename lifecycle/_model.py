@@ -59,7 +59,7 @@ _STOP_MODES: Final[dict[str, StoppedMode]] = {
     StoppedMode.NOT_APPLICABLE.value: StoppedMode.KEEP_CHARGING,
 }
 _response = ActionResponse._from_number
-_deferred = ApiError.deferred
+_NEW_ERROR: Final = BaseException.__new__
 
 #: Every action the model answers, declared once (``_actions``, ``_provision``).
 DECLARATIONS: Final = {**_FLEET_DECLARATIONS, **LIFECYCLE_DECLARATIONS}
@@ -499,7 +499,9 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             lock.release()
         if code is None:
             return _response(request)
-        raise _deferred(plan.action, code, request, None)
+        error = _NEW_ERROR(ApiError)  # ApiError.deferred, inlined
+        error._raw = (plan.action, code, request, None)
+        raise error
 
     def _run(self, action: Action, values: Mapping[str, object]) -> Response:
         """Read ``values`` with the action's parameter table, then answer it under the lock."""

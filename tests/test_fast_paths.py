@@ -443,3 +443,10 @@ def test_both_paths_settle_what_fell_due_before_deciding() -> None:
             answers.append(answer(lambda m=model: m.call("StopInstance", {"InstanceId": "i-1"})))
         assert model.status("i-1") is InstanceStatus.STOPPING
     assert answers[0] == answers[1]
+
+
+def test_every_fast_plan_checks_status_against_its_compiled_row() -> None:
+    # Core.attempt_typed reads plan.row where decide() reads compiled.trigger_row.
+    for plan in PLANS.values():
+        assert plan.row == plan.compiled.trigger_row
+        assert plan.compiled.status_code is not None
