@@ -131,6 +131,8 @@ PATHS = st.one_of(
             "/_lifecycle/accounts/alice/faults",
             "/_lifecycle/accounts/alice/faults/1",
             "/_lifecycle/accounts/bob/billing",
+            "/_lifecycle/accounts/alice/prices",
+            "/_lifecycle/accounts/alice/stock",
         ]
     ),
     TEXT.map(lambda t: "/" + t),
@@ -154,6 +156,16 @@ BILLING = st.fixed_dictionaries(
         "in_arrears": st.one_of(st.booleans(), st.sampled_from(["maybe", 3])),
     },
 )
+#: The zone's prices and stock (issue 13): good, bad and missing fields.
+ZONE = st.fixed_dictionaries(
+    {},
+    optional={
+        "instance_type": st.one_of(st.sampled_from(["ecs.g7.large", "", "x"]), st.integers()),
+        "price": st.one_of(st.sampled_from(["5", "-1", "x", "1e999", "NaN"]), st.integers()),
+        "period_unit": st.sampled_from(["Week", "Month", "Year", ""]),
+        "count": st.one_of(st.none(), st.integers(-5, 5), st.sampled_from(["3", 1.5, True])),
+    },
+)
 QUERY = st.one_of(
     LATIN,
     st.builds(lambda n: "after=" + "9" * n, st.integers(0, 5_000)),
@@ -165,6 +177,10 @@ QUERY = st.one_of(
             "Action=StopInstance&Version=2014-05-26&InstanceId=alice-0",
             "Action=DescribeInstanceStatus&Version=2014-05-26&RegionId=r&Format=XML",
             "Action=StartInstance&Version=2014-05-26&AccessKeyId=LTAI-alice&Signature=x",
+            "Action=RunInstances&Version=2014-05-26&RegionId=r&ImageId=m&InstanceType=ecs.g7.large"
+            "&Amount=2&DataDisk.1.Size=40&NetworkInterface.1.SecurityGroupIds.2=sg&Tag.0.Key=k",
+            "Action=DeleteInstances&Version=2014-05-26&RegionId=r&InstanceId.1=alice-0&Force=true",
+            "Action=RenewInstance&Version=2014-05-26&InstanceId=alice-0&Period=1&Format=XML",
         ]
     ),
 )
@@ -281,8 +297,15 @@ def test_any_request_through_the_wsgi_app_gets_an_answer_and_a_refusal_changes_n
 @settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     method=st.sampled_from(["GET", "POST", "DELETE"]),
-    path=CONTROL_PATHS | st.just("/_lifecycle/accounts/alice/billing"),
-    body=BODIES | BILLING.map(lambda v: json.dumps(v).encode()),
+    path=CONTROL_PATHS
+    | st.sampled_from(
+        [
+            "/_lifecycle/accounts/alice/billing",
+            "/_lifecycle/accounts/alice/prices",
+            "/_lifecycle/accounts/alice/stock",
+        ]
+    ),
+    body=BODIES | (BILLING | ZONE).map(lambda v: json.dumps(v).encode()),
     query=QUERY,
     verify=st.booleans(),
 )

@@ -31,10 +31,10 @@ from aliyunsdkcore.acs_exception.exceptions import ServerException as OldServerE
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.http.http_response import HttpResponse
 from aliyunsdkcore.request import CommonRequest
-from aliyunsdkecs.request.v20140526.CreateInstanceRequest import CreateInstanceRequest
 from aliyunsdkecs.request.v20140526.DescribeInstancesRequest import (
     DescribeInstancesRequest as OldDescribeInstances,
 )
+from aliyunsdkecs.request.v20140526.DescribeUserDataRequest import DescribeUserDataRequest
 from aliyunsdkecs.request.v20140526.StartInstanceRequest import StartInstanceRequest
 from aliyunsdkecs.request.v20140526.StartInstancesRequest import (
     StartInstancesRequest as OldStartInstances,
@@ -302,15 +302,17 @@ def test_a_client_loop_starts_polls_until_running_and_stops(sdk: str) -> None:
 def test_an_action_the_model_does_not_serve_is_refused_by_name() -> None:
     with lifecycle.mock_ecs() as ecs:
         with pytest.raises(UnretryableException) as tea_error:
-            tea(ecs).create_instance(tea_models.CreateInstanceRequest(region_id=REGION))
+            tea(ecs).describe_user_data(
+                tea_models.DescribeUserDataRequest(region_id=REGION, instance_id="i-1")
+            )
         with pytest.raises(UnservedRequest) as old_error:
-            old(ecs).do_action_with_exception(CreateInstanceRequest())
+            old(ecs).do_action_with_exception(DescribeUserDataRequest())
         assert ecs.refused == [tea_error.value.inner_exception, old_error.value]
         ecs.refused.clear()  # expected: the block ends quietly
     for error in (tea_error.value.inner_exception, old_error.value):
         assert isinstance(error, UnservedRequest)
-        assert (error.host, error.action) == ("ecs-cn-hangzhou.aliyuncs.com", "CreateInstance")
-        assert "does not serve ECS action 'CreateInstance'" in str(error)
+        assert (error.host, error.action) == ("ecs-cn-hangzhou.aliyuncs.com", "DescribeUserData")
+        assert "does not serve ECS action 'DescribeUserData'" in str(error)
         assert "Nothing was sent" in str(error)
     # The Tea SDK wraps it, and says what it says.
     assert str(tea_error.value) == str(tea_error.value.inner_exception)
@@ -440,7 +442,7 @@ def run_under(ecs: MockEcs, body: Callable[[MockEcs], object]) -> None:
 
 def swallow_a_refusal(ecs: MockEcs) -> None:
     try:
-        old(ecs).do_action_with_exception(CreateInstanceRequest())
+        old(ecs).do_action_with_exception(DescribeUserDataRequest())
     except Exception:  # what a careless retry loop does
         return
 
@@ -449,7 +451,7 @@ def test_a_refusal_the_code_swallowed_is_raised_when_the_block_ends() -> None:
     with pytest.raises(UnservedRequest) as caught:
         run_under(lifecycle.mock_ecs(), swallow_a_refusal)
     assert "refused 1 request(s)" in str(caught.value)
-    assert "'CreateInstance'" in str(caught.value)
+    assert "'DescribeUserData'" in str(caught.value)
 
 
 def test_a_refusal_behind_another_exception_is_noted_on_it() -> None:
@@ -467,10 +469,10 @@ def test_the_refusal_that_ends_the_block_is_not_repeated() -> None:
     with pytest.raises(UnservedRequest) as caught:
         run_under(
             lifecycle.mock_ecs(),
-            lambda ecs: old(ecs).do_action_with_exception(CreateInstanceRequest()),
+            lambda ecs: old(ecs).do_action_with_exception(DescribeUserDataRequest()),
         )
     assert not hasattr(caught.value, "__notes__")
-    assert caught.value.action == "CreateInstance"
+    assert caught.value.action == "DescribeUserData"
 
 
 # -- leaving everything as it was ----------------------------------------------

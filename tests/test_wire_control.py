@@ -210,6 +210,94 @@ def test_billing_sets_balance_minimum_and_arrears(app: WireApp) -> None:
     refused(app, 400, "POST", "/accounts/alice/billing", {"debt": 1})
 
 
+def _run(app: WireApp, **params: str) -> WireResponse:
+    """RunInstances on alice's account, as a client sends it (V3)."""
+    request = {"RegionId": "cn-hangzhou", "ImageId": "img", "InstanceType": "ecs.g7.large"}
+    return app.handle(v3_request("RunInstances", {**request, **params}))
+
+
+def test_prices_are_what_run_instances_charges(app: WireApp) -> None:
+    body = {"instance_type": "ecs.g7.large", "price": "12.50", "period_unit": "Week"}
+    assert ok(app, "POST", "/accounts/alice/prices", body) == body
+    # period_unit defaults to Month, as EcsModel.set_price's does.
+    monthly = ok(
+        app, "POST", "/accounts/alice/prices", {"instance_type": "ecs.g7.large", "price": 40}
+    )
+    assert monthly == {"instance_type": "ecs.g7.large", "price": 40, "period_unit": "Month"}
+    bought = _run(app, InstanceChargeType="PrePaid", Period="2", PeriodUnit="Week")
+    assert body_json(bought)["TradePrice"] == 25.0
+    assert ok(app, "GET", "/accounts/alice")["balance"] == "75.00"
+    # Bob's account has its own prices: none set, nothing charged.
+    assert app.accounts["bob"].model.account.balance == 100
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"instance_type": "ecs.g7.large", "price": -1},
+        {"instance_type": "ecs.g7.large", "price": "lots"},
+        {"instance_type": "ecs.g7.large", "price": 1, "period_unit": "Year"},
+        {"instance_type": "", "price": 1},
+        {"price": 1},
+        {"instance_type": "ecs.g7.large"},
+        {"instance_type": "ecs.g7.large", "price": 1, "currency": "CNY"},
+    ],
+)
+def test_a_bad_price_is_refused_and_changes_nothing(app: WireApp, body: dict[str, object]) -> None:
+    refused(app, 400, "POST", "/accounts/alice/prices", body)
+    bought = _run(app, InstanceChargeType="PrePaid", Period="1")
+    assert body_json(bought)["TradePrice"] == 0.0
+
+
+def test_stock_limits_run_instances_until_lifted(app: WireApp) -> None:
+    body = {"instance_type": "ecs.g7.large", "count": 1}
+    assert ok(app, "POST", "/accounts/alice/stock", body) == body
+    short = _run(app, Amount="2")
+    assert (short.status, body_json(short)["Code"]) == (403, "OperationDenied.NoStock")
+    assert _run(app, Amount="1").status == 200
+    lifted = {"instance_type": "ecs.g7.large", "count": None}
+    assert ok(app, "POST", "/accounts/alice/stock", lifted) == lifted
+    assert _run(app, Amount="2").status == 200
+    assert len(app.accounts["alice"].model) == 3
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"instance_type": "ecs.g7.large", "count": -1},
+        {"instance_type": "ecs.g7.large", "count": 1.5},
+        {"instance_type": "ecs.g7.large", "count": True},
+        {"instance_type": 7, "count": 1},
+        {"instance_type": "ecs.g7.large"},
+    ],
+)
+def test_a_bad_stock_is_refused_and_changes_nothing(app: WireApp, body: dict[str, object]) -> None:
+    refused(app, 400, "POST", "/accounts/alice/stock", body)
+    assert _run(app, Amount="3").status == 200
+
+
+def test_prices_and_stock_take_the_account_s_own_credentials(app: WireApp) -> None:
+    body = {"instance_type": "ecs.g7.large", "count": 0}
+    refused(app, 403, "POST", "/accounts/alice/stock", body, auth=BOB)
+    ok(app, "POST", "/accounts/alice/stock", body, auth=ALICE)
+    price = {"instance_type": "ecs.g7.large", "price": 1}
+    refused(app, 403, "POST", "/accounts/bob/prices", price, auth=ALICE)
+    refused(app, 401, "POST", "/accounts/bob/prices", price, auth={})
+
+
+def test_no_route_does_what_an_ecs_action_does() -> None:
+    """Issue 13: instances are born, renewed, reactivated and released through the API.
+    The surface keeps only what no action can do; its two set-up routes say why they stay."""
+    from lifecycle.wire import _control  # noqa: PLC0415
+
+    doc = _control.__doc__ or ""
+    for phrase in ("renew", "reactivat", "delete", "release", "run-instances"):
+        routes = [line for line in doc.splitlines() if line.startswith(("GET", "POST", "DELETE"))]
+        assert not [line for line in routes if phrase in line.split()[1].lower()], phrase
+    assert "places an instance in *any* condition" in doc
+    assert "RenewInstance only moves it" in doc
+
+
 def test_an_account_resets_alone(app: WireApp) -> None:
     app.accounts["alice"].model.create_instance("i-1")
     app.accounts["bob"].model.create_instance("i-2")

@@ -110,6 +110,30 @@ def test_the_ignored_parameters_are_ones_the_model_refuses(action: str) -> None:
 
 
 @pytest.mark.parametrize("action", list(_protocol.ACTIONS))
+def test_the_passed_documented_parameters_are_ones_the_model_gathers_as_extra(
+    action: str,
+) -> None:
+    """RunInstances' DataDisk.1.Size and the rest: the wire passes them (each ``.N`` a
+    position), and ``EcsModel.call`` accepts them; an answer, never InvalidArgument."""
+    spec = _protocol.ACTIONS[action]
+    documented = {row["code"] for row in operation(action)["errors"]}
+    for name in spec.extra:
+        sent = at(name, "2")
+        assert spec.passes.match(sent)
+        try:
+            EcsModel().call(action, {sent: "x"})
+        except lifecycle.ApiError as error:  # MissingParameter: nothing else was sent
+            assert error.code.value in documented, (name, error)
+
+
+def test_only_the_creation_actions_pass_documented_parameters_as_extra() -> None:
+    passing = {name for name, spec in _protocol.ACTIONS.items() if spec.extra}
+    assert passing == {"RunInstances", "CreateInstance"}
+    for name in passing:
+        assert not _protocol.ACTIONS[name].ignored  # the model knows every one of them
+
+
+@pytest.mark.parametrize("action", list(_protocol.ACTIONS))
 def test_the_wire_passes_every_parameter_the_model_documents(action: str) -> None:
     spec = _protocol.ACTIONS[action]
     passed = set(spec.model) | ({spec.listed} if spec.listed else set())
@@ -134,23 +158,32 @@ def test_the_ignored_parameters_are_the_documented_ones(action: str) -> None:
     rows = [row["name"] for row in WIRE["ignored_parameters"] if row["action"] == action]
     rows += [row["name"] for row in operation(action).get("ignored", [])]
     assert len(rows) == len(set(rows))
-    assert _protocol.ACTIONS[action].ignored == set(rows)
+    spec = _protocol.ACTIONS[action]
+    assert not spec.ignored & spec.extra
+    assert spec.ignored | spec.extra == set(rows)
     for row in WIRE["ignored_parameters"]:
         assert row["reason"]
         assert "section" in row["source"]
 
 
+def at(name: str, position: str) -> str:
+    """A documented name with each ``N`` part a position: ``Tag.N.Key`` -> ``Tag.2.Key``."""
+    return ".".join(position if part == "N" else part for part in name.split("."))
+
+
 @pytest.mark.parametrize("action", list(_protocol.ACTIONS))
 def test_every_ignored_name_is_matched_with_each_n_a_position(action: str) -> None:
     spec = _protocol.ACTIONS[action]
-    for name in spec.ignored:
-        assert spec.ignores.match(name.replace(".N", ".1"))
-        assert spec.ignores.match(name.replace(".N", ".100"))
-        assert not spec.ignores.match(name + "x")
-        assert not spec.ignores.match("x" + name)
-        if ".N" in name:
-            assert not spec.ignores.match(name)
-            assert not spec.ignores.match(name.replace(".N", ".0"))
+    for names, pattern in ((spec.ignored, spec.ignores), (spec.extra, spec.passes)):
+        for name in names:
+            assert pattern.match(at(name, "1"))
+            assert pattern.match(at(name, "100"))
+            assert not pattern.match(name + "x")
+            assert not pattern.match("x" + name)
+            if "N" in name.split("."):
+                assert not pattern.match(name)
+                assert not pattern.match(at(name, "0"))
+                assert not pattern.match(at(name, "01"))
 
 
 def test_an_action_with_no_ignored_parameter_ignores_none() -> None:

@@ -4,6 +4,25 @@ Test harnesses and simulators drive the accounts' models through it while
 clients talk ECS to the same server. JSON in, JSON out; every refusal is a
 JSON ``{"error": ..., "message": ...}`` with a 4xx status, never a traceback.
 
+What belongs here (issue 13): only what no ECS action can do. Instances are
+born, renewed, reactivated and released through the API (RunInstances,
+CreateInstance, RenewInstance, ReActivateInstances, DeleteInstance(s)), which
+the same server answers; this surface has no route that does any of that the
+way a client would. What stays is what the platform, the account's owner or
+the passage of time does and no ECS call can ask for: the clock, the account's
+money (balance, arrears), the zone's prices and stock, security locks, disk
+faults, the platform's own stops at expiry or for overdue payment, injected
+faults, snapshots, and the trace. Two routes stay although an action now
+touches the same fields, because they do what no action can:
+
+- ``POST .../instances`` places an instance in *any* condition (Pending,
+  Stopping, locked, expired, a faulty disk, at a given id) at once, for a
+  test's arrange step; RunInstances and CreateInstance only make new
+  instances that start from Pending with ids the model draws.
+- ``POST .../instances/{i}/expiry`` sets ``ExpiredTime`` to any time, the past
+  included (an instance that is already expired); RenewInstance only moves it
+  later by whole periods, and charges for it.
+
 Protection: the surface answers only requests from a loopback address, and
 no browser page: a request with an ``Origin`` header, a cross-site
 ``Sec-Fetch-Site``, a ``Host`` that is a name other than ``localhost`` (DNS
@@ -28,6 +47,8 @@ POST   /_lifecycle/restore                          the body of a snapshot
 GET    /_lifecycle/accounts                         names and AccessKeyIds
 GET    /_lifecycle/accounts/{a}                     billing, instance count, status counts
 POST   /_lifecycle/accounts/{a}/billing             balance, minimum_start_balance, in_arrears
+POST   /_lifecycle/accounts/{a}/prices              ``{"instance_type", "price", "period_unit"}``
+POST   /_lifecycle/accounts/{a}/stock               ``{"instance_type", "count"}`` (null: no limit)
 POST   /_lifecycle/accounts/{a}/reset               this account afresh
 GET    /_lifecycle/accounts/{a}/instances           every instance, as ``EcsModel.instance`` sees it
 POST   /_lifecycle/accounts/{a}/instances           ``create_instance`` arguments (or ``count``)
@@ -200,6 +221,8 @@ class ControlSurface:
         self._route("/accounts", {"GET": _accounts}, per_account=False)
         self._route(account, {"GET": _account})
         self._route(account + "/billing", {"POST": _billing})
+        self._route(account + "/prices", {"POST": _prices})
+        self._route(account + "/stock", {"POST": _stock})
         self._route(account + "/reset", {"POST": _reset_account})
         self._route(account + "/instances", {"GET": _instances, "POST": _create})
         self._route(instance, {"GET": _instance})
@@ -420,6 +443,41 @@ def _billing(call: _Call) -> object:
 
     call.apply(update)
     return jsonable(model.account)
+
+
+def _prices(call: _Call) -> object:
+    """What one period of a PrePaid instance type costs (``EcsModel.set_price``).
+
+    RunInstances, CreateInstance and RenewInstance charge it; no ECS action sets it.
+    """
+    model = call.model
+
+    def update(instance_type: object, price: object, period_unit: object = "Month") -> None:
+        model.set_price(instance_type, price, period_unit=period_unit)  # type: ignore[arg-type]
+
+    call.apply(update)
+    body = call.body()
+    return {
+        "instance_type": body["instance_type"],
+        "price": body["price"],
+        "period_unit": body.get("period_unit", "Month"),
+    }
+
+
+def _stock(call: _Call) -> object:
+    """How many more of an instance type the zone can create (``EcsModel.set_stock``).
+
+    RunInstances and CreateInstance take from it, a release gives back; no ECS
+    action sets it. ``"count": null`` lifts the limit.
+    """
+    model = call.model
+
+    def update(instance_type: object, count: object) -> None:
+        model.set_stock(instance_type, count)  # type: ignore[arg-type]
+
+    call.apply(update)
+    body = call.body()
+    return {"instance_type": body["instance_type"], "count": body["count"]}
 
 
 def _reset_account(call: _Call) -> object:

@@ -19,10 +19,13 @@ A request is decided in this order, first failure wins:
 5. the signature (``_signature``): the key names the account;
 6. the action's parameters, read from the model's own table
    (``lifecycle._spec.PARAMETERS``): documented common parameters are accepted
-   and not read, documented ones the model does not know are accepted and
-   ignored, and any other name is ignored too and named in the log, as ECS
-   ignores parameters it does not know (``WireConfig(strict_parameters=True)``
-   refuses it with ``UnsupportedParameter`` instead);
+   and not read; documented ones the model accepts and does not model
+   (``lifecycle._spec.IGNORED_PARAMETERS``: RunInstances' ``DataDisk.1.Size``,
+   ``Tag.1.Key``, ...) are passed to it, which gathers them under ``extra``;
+   documented ones the model does not know at all are accepted and dropped
+   here; any other name is ignored too and named in the log, as ECS ignores
+   parameters it does not know (``WireConfig(strict_parameters=True)`` refuses
+   it with ``UnsupportedParameter`` instead);
 7. the model's own call, with the documented names and the values as sent.
 """
 
@@ -40,7 +43,7 @@ from typing import Final
 from urllib.parse import unquote, urlsplit
 
 from .. import Action, ApiError, InvalidArgument
-from .._spec import PARAMETERS, Param, ParamType
+from .._spec import IGNORED_PARAMETERS, PARAMETERS, Param, ParamType
 from ._accounts import Account, Accounts
 from ._envelope import (
     GENERIC_INVALID_PARAMETER,
@@ -98,8 +101,13 @@ class ActionParameters:
 
     Attributes:
         model: Passed to ``EcsModel.call`` as sent.
-        ignored: Documented, accepted, and not modelled; ``.N`` in a name
-            stands for a position (``Tag.N.Key`` is ``Tag.1.Key``, ``Tag.2.Key``, ...).
+        ignored: Documented, accepted, not modelled, and unknown to the model:
+            dropped here. ``.N`` in a name stands for a position (``Tag.N.Key``
+            is ``Tag.1.Key``, ``Tag.2.Key``, ...).
+        extra: Documented, accepted and not modelled, but known to the model
+            (``lifecycle._spec.IGNORED_PARAMETERS``): passed to ``EcsModel.call``
+            as sent, which gathers them under ``extra`` (RunInstances' ClientToken
+            compares them). ``.N`` as for ``ignored``.
         listed: The ``Name`` of a ``Name.N`` list parameter, if any.
         required: Documented as required, checked here (the model does not read them).
     """
@@ -108,12 +116,20 @@ class ActionParameters:
     ignored: frozenset[str] = frozenset()
     listed: str | None = None
     required: tuple[str, ...] = ()
+    extra: frozenset[str] = frozenset()
     #: Matches exactly the ``ignored`` names, each ``.N`` a position.
     ignores: re.Pattern[str] = field(default=re.compile("(?!)"), compare=False, repr=False)
+    #: Matches exactly the ``extra`` names, each ``.N`` a position.
+    passes: re.Pattern[str] = field(default=re.compile("(?!)"), compare=False, repr=False)
 
     @classmethod
     def of(
-        cls, params: Iterable[Param], *, ignored: Iterable[str] = (), required: Iterable[str] = ()
+        cls,
+        params: Iterable[Param],
+        *,
+        ignored: Iterable[str] = (),
+        required: Iterable[str] = (),
+        extra: Iterable[str] = (),
     ) -> ActionParameters:
         """An action's handling from its parameter table (``lifecycle._spec.PARAMETERS``).
 
@@ -125,13 +141,21 @@ class ActionParameters:
         lists = [p.name for p in table if p.type is ParamType.STRING_LIST]
         assert len(lists) <= 1, "the wire reads at most one Name.N list per action"
         names = frozenset(ignored)
+        passed = frozenset(extra)
         return cls(
             model=frozenset(p.name for p in table if p.type is not ParamType.STRING_LIST),
             ignored=names,
             listed=lists[0] if lists else None,
             required=tuple(required),
-            ignores=re.compile("|".join(sorted(map(_name_pattern, names))) or "(?!)"),
+            extra=passed,
+            ignores=_names_pattern(names),
+            passes=_names_pattern(passed),
         )
+
+
+def _names_pattern(names: frozenset[str]) -> re.Pattern[str]:
+    """Matches exactly ``names``, each ``.N`` a position (never matches for none)."""
+    return re.compile("|".join(sorted(map(_name_pattern, names))) or "(?!)")
 
 
 def _name_pattern(name: str) -> str:
@@ -169,7 +193,6 @@ DOCUMENTED_IGNORED: Final[Mapping[Action, frozenset[str]]] = {
             "HttpTokens",
             "ImageId",
             "InnerIpAddresses",
-            "InstanceName",
             "InstanceNetworkType",
             "InternetChargeType",
             "IoOptimized",
@@ -195,13 +218,14 @@ WIRE_REQUIRED: Final[Mapping[Action, tuple[str, ...]]] = {
     Action.DESCRIBE_INSTANCE_STATUS: ("RegionId",),
 }
 
-#: Per action, from the model's own table: ``tests/test_wire_specs.py`` proves
+#: Per action, from the model's own tables: ``tests/test_wire_specs.py`` proves
 #: these names are exactly the ones ``EcsModel.call`` accepts.
 ACTIONS: Final[Mapping[str, ActionParameters]] = {
     action.value: ActionParameters.of(
         params,
         ignored=DOCUMENTED_IGNORED.get(action, ()),
         required=WIRE_REQUIRED.get(action, ()),
+        extra=IGNORED_PARAMETERS.get(action, ()),
     )
     for action, params in PARAMETERS.items()
 }
@@ -620,6 +644,8 @@ def _model_params(
             pass
         elif spec.ignores.match(name):
             logger.debug("%s: documented parameter %r is not modelled; ignored", action, name)
+        elif spec.passes.match(name):
+            chosen[name] = value  # the model gathers it under ``extra``
         elif strict:
             raise WireError.of("UnsupportedParameter", parameter=name)
         else:
