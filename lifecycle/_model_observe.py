@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from typing import Final
 
 from ._core import Core
 from ._machine import STATUSES
-from ._rules import first_failure
-from ._spec import ACTION_TRIGGERS, Fact
+from ._params import bool_arg
+from ._rules import COMPILED, FORCED, decide
+from ._spec import Fact
 from ._status import Action, InstanceStatus, resolve_action
 from ._views import AccountView, InstanceView
 from .errors import ErrorCode, InvalidArgument
@@ -95,21 +97,38 @@ class ObservationMixin:
         *,
         init_local_disk: bool = False,
         force_stop: bool = False,
+        force: bool = False,
+        terminate_subscription: bool = False,
     ) -> ErrorCode | None:
         """Would ``action`` on ``instance_id`` succeed now? A pure query.
 
         Unlike a call, it draws no request id, consumes no injected fault and
         changes nothing. It answers the first failing instance check, or
         ``InvalidInstanceId.NotFound``, or ``None`` when the call would succeed.
+        It answers the actions that act on one existing instance and decide from
+        it alone: StartInstance, RebootInstance, StopInstance, DeleteInstance
+        (``force``, ``terminate_subscription``) and ReActivateInstances.
         """
         resolved = resolve_action(action)
         if instance_id is not None and not isinstance(instance_id, str):
             raise InvalidArgument(f"instance_id={instance_id!r}: expected the instance id as a str")
-        if resolved not in ACTION_TRIGGERS:
-            raise InvalidArgument(f"action={action!r}: check() answers mutating actions only")
-        request_facts = (int(Fact.LOCAL_DISK_RECOVERABLE) if init_local_disk else 0) | (
-            int(Fact.FORCE_STOP) if force_stop else 0
+        if resolved not in _CHECKABLE:
+            raise InvalidArgument(
+                f"action={action!r}: check() answers {', '.join(a.value for a in _CHECKABLE)}"
+            )
+        for name, value in (
+            ("init_local_disk", init_local_disk),
+            ("force_stop", force_stop),
+            ("force", force),
+            ("terminate_subscription", terminate_subscription),
+        ):
+            bool_arg(name, value)
+        request_facts = (
+            (int(Fact.LOCAL_DISK_RECOVERABLE) if init_local_disk else 0)
+            | (int(Fact.FORCE_STOP) if force_stop else 0)
+            | (int(Fact.TERMINATE_SUBSCRIPTION) if terminate_subscription else 0)
         )
+        compiled = FORCED[resolved] if force and resolved in FORCED else COMPILED[resolved]
         with self._lock:
             core = self._core
             now = core.clock.now()
@@ -118,4 +137,14 @@ class ObservationMixin:
             if index is None:
                 return ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND
             status = core.instances.status[index]
-            return first_failure(resolved, core.facts(index, status, now, request_facts), status)
+            return decide(compiled, core.facts(index, status, now, request_facts), status)
+
+
+#: What ``check`` answers: one existing instance, decided from it alone.
+_CHECKABLE: Final = (
+    Action.START_INSTANCE,
+    Action.REBOOT_INSTANCE,
+    Action.STOP_INSTANCE,
+    Action.DELETE_INSTANCE,
+    Action.REACTIVATE_INSTANCES,
+)

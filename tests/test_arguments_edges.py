@@ -125,7 +125,8 @@ CASES = [
     ),
     pytest.param(
         lambda: ecs().check("DescribeInstanceStatus", "i-1"),
-        r"^action='DescribeInstanceStatus': check\(\) answers mutating actions only$",
+        r"^action='DescribeInstanceStatus': check\(\) answers StartInstance, RebootInstance,"
+        r" StopInstance, DeleteInstance, ReActivateInstances$",
         id="query-action",
     ),
     pytest.param(

@@ -22,6 +22,7 @@ from lifecycle import (
     ApiError,
     Durations,
     EcsModel,
+    ErrorCode,
     Fixed,
     InstanceStatus,
     InvalidArgument,
@@ -788,3 +789,22 @@ def test_an_instance_released_mid_transition_leaves_nothing_to_settle(status: st
     assert m.status("i-other") in (InstanceStatus.RUNNING, InstanceStatus.STOPPED)
     restored = EcsModel.restore(m.snapshot())
     assert restored.snapshot() == m.snapshot()
+
+
+def test_check_predicts_delete_and_reactivate_without_changing_anything() -> None:
+    m = model(durations=Durations.immediate())
+    m.create_instance("i-run", status="Running")
+    m.create_instance("i-sub", status="Stopped", charge_type="PrePaid", expired_time=0.0)
+    before = m.snapshot()
+    assert m.check("DeleteInstance", "i-run") is ErrorCode.INCORRECT_INSTANCE_STATUS
+    assert m.check("DeleteInstance", "i-run", force=True) is None
+    assert m.check("DeleteInstance", "i-sub") is ErrorCode.CHARGE_TYPE_VIOLATION
+    assert m.check("DeleteInstance", "i-sub", terminate_subscription=True) is None
+    assert m.check("ReActivateInstances", "i-run") is ErrorCode.REOPEN_STATUS_NOT_VALID
+    assert m.check("DeleteInstance", "i-gone") is ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND
+    assert m.snapshot() == before
+    for action in ("RunInstances", "CreateInstance", "DeleteInstances", "RenewInstance"):
+        with pytest.raises(InvalidArgument, match="check\\(\\) answers StartInstance"):
+            m.check(action, "i-run")
+    with pytest.raises(InvalidArgument, match="force=1: expected True or False"):
+        m.check("DeleteInstance", "i-run", force=1)  # type: ignore[arg-type]
