@@ -2,7 +2,8 @@
 
 This is the kind of fake a team writes for its own tests: plain dicts, no
 state machine library, the rules as ``if`` statements in the documented
-order. It answers all nine actions the model does: the single actions,
+order. It answers the nine actions the model did before the lifecycle ones
+(RunInstances to ReActivateInstances): the single actions,
 DescribeInstanceStatus, and the fleet actions real clients use
 (DescribeInstances with its filters and both paging modes,
 DescribeInstanceAttribute, and StartInstances, StopInstances and
@@ -26,6 +27,7 @@ fake should, rather than copied by hand.
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -322,7 +324,7 @@ class FakeEcs:
         matched = [
             (position, instance_id)
             for position, (instance_id, instance) in enumerate(self.instances.items())
-            if (ids is None or instance_id in ids) and self._matches(instance, params)
+            if (ids is None or instance_id in ids) and self._matches(instance_id, params)
         ]
         body: dict[str, object] = {
             "RequestId": f"fake-{next(self._requests)}",
@@ -343,7 +345,8 @@ class FakeEcs:
         body["Instances"] = {"Instance": [self._attributes(i) for _, i in page]}
         return body
 
-    def _matches(self, instance: _Instance, params: Mapping[str, object]) -> bool:
+    def _matches(self, instance_id: str, params: Mapping[str, object]) -> bool:
+        instance = self.instances[instance_id]
         reasons = self._lock_reasons(instance)
         tests = {
             "Status": instance.status,
@@ -353,6 +356,13 @@ class FakeEcs:
             "ZoneId": ZONE,
         }
         if params.get("LockReason") is not None and params["LockReason"] not in reasons:
+            return False
+        # InstanceName "supports the * wildcard"; the fake names no instance, so its
+        # name is its id, as the model's is when none was given.
+        name = params.get("InstanceName")
+        if isinstance(name, str) and not fnmatch.fnmatchcase(
+            instance_id, name.replace("[", "[[]").replace("?", "[?]")
+        ):
             return False
         return all(params.get(name) in (None, value) for name, value in tests.items())
 

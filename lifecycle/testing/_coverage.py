@@ -28,18 +28,7 @@ from ._outcomes import items_of
 
 #: Every action the model answers, in ``Action`` order: what the strategies draw,
 #: ``check_history`` understands and the coverage report lists by default.
-#: (The lifecycle actions, RunInstances to ReActivateInstances, are not drawn yet.)
-_NOT_YET: Final = frozenset(
-    (
-        Action.RUN_INSTANCES,
-        Action.CREATE_INSTANCE,
-        Action.DELETE_INSTANCE,
-        Action.DELETE_INSTANCES,
-        Action.RENEW_INSTANCE,
-        Action.REACTIVATE_INSTANCES,
-    )
-)
-ACTIONS: Final = tuple(a for a in Action if a not in _NOT_YET)
+ACTIONS: Final = tuple(Action)
 #: The actions real clients watch and drive fleets with (issue #9). A
 #: ``DifferentialMachine`` sends them only when its ``actions`` include them: a
 #: fake written before them would fail on its first such call.
@@ -50,12 +39,25 @@ FLEET_ACTIONS: Final = (
     Action.STOP_INSTANCES,
     Action.REBOOT_INSTANCES,
 )
+#: The actions that create, renew, reactivate and release instances (issue #13).
+#: Opt-in for a ``DifferentialMachine`` as the fleet actions are, for the same reason.
+LIFECYCLE_ACTIONS: Final = (
+    Action.RUN_INSTANCES,
+    Action.CREATE_INSTANCE,
+    Action.DELETE_INSTANCE,
+    Action.DELETE_INSTANCES,
+    Action.RENEW_INSTANCE,
+    Action.REACTIVATE_INSTANCES,
+)
 #: The actions a ``DifferentialMachine`` sends unless its ``actions`` say otherwise.
-MACHINE_ACTIONS: Final = tuple(a for a in ACTIONS if a not in FLEET_ACTIONS)
+MACHINE_ACTIONS: Final = tuple(
+    a for a in ACTIONS if a not in FLEET_ACTIONS and a not in LIFECYCLE_ACTIONS
+)
 
 __all__ = [
     "ACTIONS",
     "FLEET_ACTIONS",
+    "LIFECYCLE_ACTIONS",
     "SUCCESS",
     "OutcomeCoverage",
     "assert_documented_outcomes_reached",

@@ -26,7 +26,7 @@ answers an action it does not know with an exception that carries no ECS
 code (the example fake of this repository did: a ``KeyError``), or with an
 error the model does not give, and its harness, green until the upgrade,
 would fail on the first such call. Strategies, ``documented_outcomes`` and
-``check_history`` take all nine by default: they only generate or read values,
+``check_history`` take all fifteen by default: they only generate or read values,
 and break no implementation.
 
 What else a partial fake narrows. ``invalid_requests = False`` (no malformed
@@ -99,6 +99,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
+    consumes,
     initialize,
     invariant,
     multiple,
@@ -109,13 +110,21 @@ from hypothesis.stateful import (
 
 from .. import Action, Durations, EcsModel, FaultKind, FaultRule, ManualClock
 from .._faults import READ_ONLY
+from .._model_platform import PLATFORM_STOP_CAUSES
 from .._rules import PARAMETER_CHECKS
 from .._spec import PRECEDENCE, REGION_ID, Check
-from ..errors import InvalidArgument
+from ..errors import ErrorCode, InvalidArgument
 from ._conditions import Fleet
-from ._coverage import MACHINE_ACTIONS, OutcomeCoverage, resolve_actions
-from ._outcomes import Outcome, Request, documented_view
-from ._strategies import action_params, fault_rules, fleets, valid_requests
+from ._coverage import MACHINE_ACTIONS, SUCCESS, OutcomeCoverage, resolve_actions
+from ._outcomes import Outcome, Request, created_ids, documented_view
+from ._strategies import (
+    _creation_params,
+    _names_one_instance,
+    action_params,
+    fault_rules,
+    fleets,
+    valid_requests,
+)
 from ._strategies import invalid_requests as _invalid_requests
 
 __all__ = [
@@ -239,12 +248,34 @@ _INSTANCES: Final = Bundle("instances")
 #: The actions that name one instance: a well-formed call of each has its own rule.
 _SINGLE: Final = (Action.START_INSTANCE, Action.REBOOT_INSTANCE, Action.STOP_INSTANCE)
 _BATCH: Final = (Action.START_INSTANCES, Action.STOP_INSTANCES, Action.REBOOT_INSTANCES)
+#: The lifecycle actions that name one instance, and the ones that create.
+_LIFE_SINGLE: Final = (
+    Action.DELETE_INSTANCE,
+    Action.RENEW_INSTANCE,
+    Action.REACTIVATE_INSTANCES,
+)
+_CREATIONS: Final = (Action.RUN_INSTANCES, Action.CREATE_INSTANCE)
 #: The actions that refuse an id naming no instance.
-_REFUSE_UNKNOWN: Final = frozenset({*_SINGLE, *_BATCH, Action.DESCRIBE_INSTANCE_ATTRIBUTE})
+_REFUSE_UNKNOWN: Final = frozenset(
+    {
+        *_SINGLE,
+        *_BATCH,
+        Action.DESCRIBE_INSTANCE_ATTRIBUTE,
+        *_LIFE_SINGLE,
+        Action.DELETE_INSTANCES,
+    }
+)
+#: The most instances one RunInstances of the machine creates: enough for ``Amount``,
+#: ``MinAmount`` and a batch name to matter, few enough to keep each step cheap.
+_MACHINE_AMOUNT: Final = 3
 _VALID_PARAMS: Final = {
-    **{action: action_params(action, valid=True) for action in _SINGLE},
+    **{action: action_params(action, valid=True) for action in (*_SINGLE, *_LIFE_SINGLE)},
     # A batch names fleet instances, now and then an unknown one too.
-    **{action: action_params(action, valid=True, instance_ids=_INSTANCES) for action in _BATCH},
+    **{
+        action: action_params(action, valid=True, instance_ids=_INSTANCES)
+        for action in (*_BATCH, Action.DELETE_INSTANCES)
+    },
+    **{action: _creation_params(action, True, _MACHINE_AMOUNT) for action in _CREATIONS},
 }
 #: Clock steps: small ones that land inside a transitory status, the default
 #: durations, and long ones that cross PrePaid expiries.
@@ -371,6 +402,13 @@ class DifferentialMachine(RuleBasedStateMachine):
         self._model: EcsModel | None = None
         self._implementation: Any = None
         self._fleet: Fleet | None = None
+        # Created instances' ids on each side (a fake draws its own): the model's id
+        # -> the implementation's, and back. Fleet instances share theirs.
+        self._to_impl: dict[str, str] = {}
+        self._to_model: dict[str, str] = {}
+        #: Every id the bundle has been given, and the ids released since, in order.
+        self._given: set[str] = set()
+        self._released: list[str] = []
 
     @classmethod
     def run_as_test(cls, settings: Settings | None = None, /, **overrides: Any) -> None:
@@ -462,7 +500,22 @@ class DifferentialMachine(RuleBasedStateMachine):
                 resolve_actions(self.actions), lambda action: dict.fromkeys(_FAULTS, why)
             )
             type(self).coverage.leave_out(unreachable, why)
+        lifecycle_actions = set(self.actions)
+        if Action.REACTIVATE_INSTANCES in lifecycle_actions:
+            # Only the platform suspends an instance for overdue payment, and only an
+            # account out of arrears reactivates one: the optional hooks do both.
+            reactivated = (Action.REACTIVATE_INSTANCES, SUCCESS)
+            not_enough = (Action.REACTIVATE_INSTANCES, ErrorCode.REOPEN_NOT_ENOUGH_BALANCE.value)
+            if not callable(getattr(implementation, "stop_by_platform", None)):
+                type(self).coverage.leave_out(
+                    [reactivated, not_enough], "the implementation has no stop_by_platform"
+                )
+            elif not callable(getattr(implementation, "set_in_arrears", None)):
+                type(self).coverage.leave_out(
+                    [reactivated], "the implementation has no set_in_arrears"
+                )
         self._implementation = implementation
+        self._given.update(fleet.instance_ids)
         return multiple(*fleet.instance_ids)
 
     # Hypothesis picks among enabled rules evenly, so each kind of request has
@@ -534,6 +587,75 @@ class DifferentialMachine(RuleBasedStateMachine):
         """A well-formed RebootInstances, AllTogether or SuccessFirst."""
         self._compare(Request(Action.REBOOT_INSTANCES, params))
 
+    @_sends(Action.RUN_INSTANCES)
+    @rule(target=_INSTANCES, params=_VALID_PARAMS[Action.RUN_INSTANCES])
+    def run_instances(self, params: dict[str, object]) -> object:
+        """A well-formed RunInstances (1 to 3 instances); the new ids join the instances."""
+        return self._create(Request(Action.RUN_INSTANCES, params))
+
+    @_sends(Action.CREATE_INSTANCE)
+    @rule(target=_INSTANCES, params=_VALID_PARAMS[Action.CREATE_INSTANCE])
+    def create_instance(self, params: dict[str, object]) -> object:
+        """A well-formed CreateInstance; the new id joins the instances."""
+        return self._create(Request(Action.CREATE_INSTANCE, params))
+
+    @_sends(Action.DELETE_INSTANCE)
+    @rule(
+        target=_INSTANCES,
+        instance_id=consumes(_INSTANCES),
+        params=_VALID_PARAMS[Action.DELETE_INSTANCE],
+    )
+    def delete_instance(self, instance_id: str, params: dict[str, object]) -> object:
+        """A well-formed DeleteInstance; a released id leaves the instances (kept otherwise)."""
+        self._compare(Request(Action.DELETE_INSTANCE, {"InstanceId": instance_id, **params}))
+        self._note_released([instance_id])
+        return multiple(*([instance_id] if instance_id in self.model else []))
+
+    @_sends(Action.DELETE_INSTANCES)
+    @rule(params=_VALID_PARAMS[Action.DELETE_INSTANCES])
+    def delete_instances(self, params: dict[str, object]) -> None:
+        """A well-formed DeleteInstances. The ids it releases stay drawable: every later
+        call naming one checks that both sides answer it as gone."""
+        request = Request(Action.DELETE_INSTANCES, params)
+        self._compare(request)
+        self._note_released(request.instance_ids)
+
+    @_sends(Action.RENEW_INSTANCE)
+    @rule(instance_id=_INSTANCES, params=_VALID_PARAMS[Action.RENEW_INSTANCE])
+    def renew_instance(self, instance_id: str, params: dict[str, object]) -> None:
+        """A well-formed RenewInstance of an instance."""
+        self._compare(Request(Action.RENEW_INSTANCE, {"InstanceId": instance_id, **params}))
+
+    @_sends(Action.REACTIVATE_INSTANCES)
+    @rule(instance_id=_INSTANCES, params=_VALID_PARAMS[Action.REACTIVATE_INSTANCES])
+    def reactivate_instances(self, instance_id: str, params: dict[str, object]) -> None:
+        """A well-formed ReActivateInstances of an instance."""
+        self._compare(Request(Action.REACTIVATE_INSTANCES, {"InstanceId": instance_id, **params}))
+
+    @precondition(lambda self: _has(self, "stop_by_platform"))
+    @rule(instance_id=_INSTANCES, cause=st.sampled_from(PLATFORM_STOP_CAUSES))
+    def stop_by_platform(self, instance_id: str, cause: str) -> None:
+        """The platform stops a Running instance at expiry or for overdue payment, on both
+        sides (the implementation's optional ``stop_by_platform(instance_id, cause)``)."""
+        try:
+            stopped = self.model.stop_by_platform(instance_id, cause)
+        except InvalidArgument:
+            return  # the cause does not apply to this instance, or it is gone: no such stop
+        theirs = self.implementation.stop_by_platform(self._impl_id(instance_id), cause)
+        if bool(theirs) != stopped:
+            raise AssertionError(
+                f"t={self.clock.now()} stop_by_platform({instance_id!r}, {cause!r}): "
+                f"model {stopped}, implementation {theirs!r}"
+            )
+
+    @precondition(lambda self: _has(self, "set_in_arrears"))
+    @rule(in_arrears=st.booleans())
+    def set_in_arrears(self, in_arrears: bool) -> None:
+        """The account falls into arrears or pays them, on both sides (the
+        implementation's optional ``set_in_arrears(in_arrears)``)."""
+        self.model.set_in_arrears(in_arrears)
+        self.implementation.set_in_arrears(in_arrears)
+
     # malformed_request, unknown_instance and inject_fault draw from the machine's
     # actions: _install_action_rules adds them to each class that sets ``actions``.
     def malformed_request(self, request: Request) -> None:
@@ -543,6 +665,11 @@ class DifferentialMachine(RuleBasedStateMachine):
     def unknown_instance(self, request: Request) -> None:
         """A well-formed call naming an instance that does not exist."""
         self._compare(request)
+
+    def released_instance(self, request: Request, pick: int) -> None:
+        """A well-formed call naming an instance released earlier: it is gone on both sides."""
+        instance_id = self._released[pick % len(self._released)]
+        self._compare(Request(request.action, {**request.params, "InstanceId": instance_id}))
 
     def inject_fault(self, fault: FaultRule) -> None:
         """Add the same fault rule to both sides (probability 1, counted: deterministic)."""
@@ -566,12 +693,12 @@ class DifferentialMachine(RuleBasedStateMachine):
                 self._check(
                     request,
                     Outcome.of(functools.partial(request.send, self.model)),
-                    Outcome.of(functools.partial(request.send, self.implementation)),
+                    self._implementation_outcome(request),
                     quiet=True,  # a read after every step: noted only if it disagrees
                 )
             return
         expected = [status.value for status in self.model.statuses(ids)]
-        actual = [str(status) for status in reader(ids)]
+        actual = [str(status) for status in reader([self._impl_id(i) for i in ids])]
         # Raised, not asserted: pytest rewrites this package's asserts and would
         # append its own introspection of the comparison to the message.
         if actual != expected:
@@ -622,9 +749,46 @@ class DifferentialMachine(RuleBasedStateMachine):
         type(self).coverage.record(request.action, model_outcome)
         if currently_in_test_context():  # a pasted reproduction runs outside Hypothesis
             event(f"{request.action.value} -> {model_outcome.label}")
-        outcome = Outcome.of(lambda: (request if sent is None else sent).send(self.implementation))
+        outcome = self._implementation_outcome(request if sent is None else sent, model_outcome)
         self._check(request, model_outcome, outcome, before)
         return model_outcome, outcome
+
+    # ------------------------------------------------- ids on the two sides
+    def _impl_id(self, instance_id: str) -> str:
+        return self._to_impl.get(instance_id, instance_id)
+
+    def _implementation_outcome(self, request: Request, model: Outcome | None = None) -> Outcome:
+        """Send ``request`` to the implementation in its own ids; its answer in the model's.
+
+        A creation both sides answered pairs their new ids, in order, first.
+        """
+        if self._to_impl:
+            request = Request(request.action, _renamed_params(request.params, self._to_impl))
+        outcome = Outcome.of(lambda: request.send(self.implementation))
+        if model is not None and model.ok and outcome.ok:
+            mine = created_ids(request.action, model.body)
+            theirs = created_ids(request.action, outcome.body)
+            if len(mine) == len(theirs):
+                for own, other in zip(mine, theirs, strict=True):
+                    if own != other and own not in self._to_impl and other not in self._to_model:
+                        self._to_impl[own], self._to_model[other] = other, own
+        if self._to_model and outcome.body is not None:
+            outcome = replace(outcome, body=_renamed(outcome.body, self._to_model))
+        return outcome
+
+    def _create(self, request: Request) -> object:
+        """Compare a creation; the model's new ids (not seen before) join the instances."""
+        expected, _ = self._compare(request)
+        new = [i for i in created_ids(request.action, expected.body) if i not in self._given]
+        self._given.update(new)
+        return multiple(*new)
+
+    def _note_released(self, instance_ids: Iterable[str]) -> None:
+        model = self.model
+        for instance_id in instance_ids:
+            gone = instance_id in self._given and instance_id not in model
+            if gone and instance_id not in self._released:
+                self._released.append(instance_id)
 
     def _check(
         self,
@@ -709,11 +873,37 @@ def _left_out(cls: type[DifferentialMachine]) -> dict[str, list[tuple[Action, st
         return off
 
     by_reason: dict[str, list[tuple[Action, str]]] = {}
-    for action in resolve_actions(cls.actions):
+    chosen = resolve_actions(cls.actions)
+    for action in chosen:
         off = disabled(action)
         for pair, why in _unreachable_by_reason(action, off).items():
             by_reason.setdefault(why, []).append(pair)
+    for pair, why in _lifecycle_left_out(chosen).items():
+        by_reason.setdefault(why, []).append(pair)
     return by_reason
+
+
+def _lifecycle_left_out(actions: Sequence[Action]) -> dict[tuple[Action, str], str]:
+    """The lifecycle actions' pairs no machine reaches, whatever its implementation."""
+    found: dict[tuple[Action, str], str] = {}
+    for action in set(actions) & set(_CREATIONS):
+        found[action, ErrorCode.NO_STOCK.value] = (
+            "the machine sets no stock (EcsModel.set_stock is no API action)"
+        )
+    for action in set(actions) & {*_CREATIONS, Action.RENEW_INSTANCE}:
+        found[action, ErrorCode.INSUFFICIENT_BALANCE.value] = (
+            "the machine sets no price (EcsModel.set_price is no API action): all is free"
+        )
+    if not set(actions) & set(_CREATIONS):
+        for action in set(actions) & {Action.DELETE_INSTANCE, Action.DELETE_INSTANCES}:
+            found[action, ErrorCode.DELETION_PROTECTION.value] = (
+                "no creation action: only RunInstances and CreateInstance set DeletionProtection"
+            )
+    if Action.DELETE_INSTANCES in actions:
+        found[Action.DELETE_INSTANCES, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND.value] = (
+            "the model answers InvalidInstanceIds.NotFound for an unknown id, never this code"
+        )
+    return found
 
 
 def _unreachable(
@@ -759,6 +949,19 @@ def _install_action_rules(cls: type[DifferentialMachine]) -> None:
     else:  # none of its actions refuses an unknown id: no rule (a plain method hides it)
         cls.unknown_instance = _plain(  # type: ignore[method-assign]
             DifferentialMachine.unknown_instance
+        )
+    gone = [a for a in resolve_actions(actions) if a in _REFUSE_UNKNOWN and _names_one_instance(a)]
+    if gone and {Action.DELETE_INSTANCE, Action.DELETE_INSTANCES} & set(actions):
+        cls.released_instance = precondition(  # type: ignore[method-assign]
+            lambda self: bool(self._released)
+        )(
+            rule(request=valid_requests(gone, instance_ids=()), pick=st.integers(0, 7))(
+                _plain(DifferentialMachine.released_instance)
+            )
+        )
+    else:  # nothing is ever released: no rule
+        cls.released_instance = _plain(  # type: ignore[method-assign]
+            DifferentialMachine.released_instance
         )
     if not cls.fault_kinds:
         cls.inject_fault = _plain(DifferentialMachine.inject_fault)  # type: ignore[method-assign]
@@ -893,6 +1096,43 @@ def _plain(method: Any) -> Any:
 
 
 _install_action_rules(DifferentialMachine)
+
+
+def _has(machine: DifferentialMachine, hook: str) -> bool:
+    """Whether the machine renews or reactivates and its implementation has ``hook``."""
+    return bool(
+        {Action.RENEW_INSTANCE, Action.REACTIVATE_INSTANCES} & set(machine.actions)
+    ) and callable(getattr(machine.implementation, hook, None))
+
+
+def _renamed(value: Any, names: Mapping[str, str]) -> Any:
+    """``value`` (a body, a list, a string) with each id in ``names`` replaced."""
+    if isinstance(value, str):
+        return names.get(value, value)
+    if isinstance(value, Mapping):
+        return {key: _renamed(item, names) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_renamed(item, names) for item in value]
+    return value
+
+
+def _renamed_params(params: Mapping[str, object], names: Mapping[str, str]) -> dict[str, object]:
+    """A request's parameters with the ids they name replaced (``InstanceId``, its list,
+    ``InstanceId.N``, DescribeInstances' JSON ``InstanceIds``)."""
+    renamed: dict[str, object] = {}
+    for key, value in params.items():
+        new = value
+        if key == "InstanceIds" and isinstance(value, str):
+            try:
+                listed = json.loads(value)
+            except ValueError:
+                listed = None
+            if isinstance(listed, list):
+                new = json.dumps(_renamed(listed, names))
+        elif key == "InstanceId" or key.startswith("InstanceId."):
+            new = _renamed(value, names)
+        renamed[key] = new
+    return renamed
 
 
 def _token(outcome: Outcome) -> str:

@@ -48,6 +48,7 @@ guess.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -55,9 +56,10 @@ from functools import cache
 from typing import Any, Final
 
 from .. import Action, Durations, EcsModel, ErrorCode, Fixed, InstanceStatus, ManualClock
+from .._instances import DELETION_PROTECTED, LAUNCH
 from ..errors import InvalidArgument
 from ._conditions import AccountCondition, Fleet, InstanceCondition
-from ._outcomes import Outcome, Request, documented_view
+from ._outcomes import Outcome, Request, created_ids, documented_view
 
 __all__ = ["Call", "HistoryCheck", "check_history"]
 
@@ -72,6 +74,49 @@ _TRANSITORY: Final = frozenset(
 _LISTINGS: Final = frozenset({Action.DESCRIBE_INSTANCE_STATUS, Action.DESCRIBE_INSTANCES})
 #: The actions that change nothing: they only observe statuses.
 _OBSERVERS: Final = _LISTINGS | {Action.DESCRIBE_INSTANCE_ATTRIBUTE}
+#: The actions that make instances: their ids are read from the observed answer.
+_CREATING: Final = frozenset({Action.RUN_INSTANCES, Action.CREATE_INSTANCE})
+#: The actions whose ClientToken the model remembers: replayed, or refused with other parameters.
+_TOKENS: Final = frozenset({*_CREATING, Action.DELETE_INSTANCES, Action.RENEW_INSTANCE})
+#: A ClientToken the model remembers: ((action, token), fingerprint, answer as JSON).
+_Token = tuple[tuple[str, str], str, str]
+
+
+@dataclass(frozen=True, eq=True, repr=False, init=False)
+class _Created(InstanceCondition):
+    """The condition of an instance a call created: what ``InstanceCondition`` cannot say.
+
+    A RunInstances instance's Pending settles into Starting (``launch``);
+    ``DeletionProtection`` and the name are set at creation.
+    """
+
+    launch: bool = False
+    deletion_protected: bool = False
+    name: str | None = None
+
+    def __init__(
+        self,
+        *,
+        launch: bool = False,
+        deletion_protected: bool = False,
+        name: str | None = None,
+        **condition: Any,
+    ) -> None:
+        super().__init__(**condition)
+        object.__setattr__(self, "launch", launch)
+        object.__setattr__(self, "deletion_protected", deletion_protected)
+        object.__setattr__(self, "name", name)
+
+    def create(self, model: EcsModel, instance_id: str | None = None) -> str:
+        created = super().create(model, instance_id)
+        instances = model._core.instances  # what no set-up method places
+        index = instances.index[created]
+        launching = self.launch and self.status is InstanceStatus.PENDING
+        instances.traits[index] |= (LAUNCH if launching else 0) | (
+            DELETION_PROTECTED if self.deletion_protected else 0
+        )
+        instances.names[index] = self.name
+        return created
 
 
 @dataclass(frozen=True)
@@ -155,6 +200,7 @@ class _Node:
     instances: tuple[tuple[str, InstanceCondition], ...]
     pending: frozenset[int]
     applied: tuple[int, ...] = field(default=(), compare=False)
+    tokens: tuple[_Token, ...] = ()
 
 
 def check_history(
@@ -208,6 +254,9 @@ def check_history(
                 seen.add(successor)
                 stack.append(successor)
     index = search.furthest
+    if search.unseen_creation:
+        # A creation whose answer was lost made instances the history cannot name.
+        return HistoryCheck(None, explored=explored)
     return HistoryCheck(
         False,
         first_disagreement=index,
@@ -243,9 +292,13 @@ class _Search:
         self.faults = faults
         self.furthest = 0
         self.possible: dict[int, set[str]] = {}
+        #: A creation may have taken effect unseen (a timeout, a lost response).
+        self.unseen_creation = False
+        #: The instances the last creation evaluated made, by the model's ids.
+        self._made: dict[str, InstanceCondition] = {}
         self._answers: dict[
-            tuple[int, tuple[tuple[str, InstanceCondition], ...], float],
-            tuple[Outcome, dict[str, InstanceCondition]],
+            tuple[int, tuple[tuple[str, InstanceCondition], ...], tuple[_Token, ...], float],
+            tuple[Outcome, dict[str, InstanceCondition | None], tuple[_Token, ...]],
         ] = {}
 
     # ------------------------------------------------------------ successors
@@ -257,9 +310,10 @@ class _Search:
             rest = node.pending - {index}
             request = self.history[index].request
             for instances in self._settle_choices(node.instances, request.instance_ids):
-                outcome, after = self._evaluate(request, instances, time)
+                outcome, after, tokens = self._evaluate(request, instances, time, node.tokens)
                 if outcome.ok and after != instances:
-                    found.append(_Node(node.position, after, rest, (*node.applied, index)))
+                    applied = (*node.applied, index)
+                    found.append(_Node(node.position, after, rest, applied, tokens))
         return found
 
     def explain(self, node: _Node) -> list[_Node]:
@@ -270,31 +324,79 @@ class _Search:
         time = self.times[position]
         observed = call.outcome
         nxt = position + 1
+        creating = call.request.action in _CREATING
         if observed.unknown:
+            if creating:
+                # Its ids were never seen: it is taken to have made nothing (see unseen_creation).
+                self.unseen_creation = self.unseen_creation or _may_change(call.request)
+                return [replace(node, position=nxt)]
             pending = node.pending | {position} if _may_change(call.request) else node.pending
-            return [_Node(nxt, node.instances, pending, node.applied)]
+            return [_Node(nxt, node.instances, pending, node.applied, node.tokens)]
         if call.request.action in _OBSERVERS:
             return self._explain_describe(node, call, time)
+        if creating:
+            return self._explain_creation(node, call, time)
         seen = _documented(call.request, observed)
         found = []
         for instances in self._settle_choices(node.instances, call.request.instance_ids):
-            outcome, after = self._evaluate(call.request, instances, time)
+            outcome, after, tokens = self._evaluate(call.request, instances, time, node.tokens)
             self._saw(position, outcome)
             if seen.agrees_with(outcome):
-                found.append(_Node(nxt, after, node.pending, node.applied))
+                found.append(_Node(nxt, after, node.pending, node.applied, tokens))
             elif self.faults and observed.code in (_INTERNAL_ERROR, _THROTTLING):
-                found.append(_Node(nxt, instances, node.pending, node.applied))
-                if observed.code == _INTERNAL_ERROR and outcome.ok:
-                    found.append(_Node(nxt, after, node.pending, node.applied))  # lost response
+                found.append(_Node(nxt, instances, node.pending, node.applied, node.tokens))
+                if observed.code == _INTERNAL_ERROR and outcome.ok:  # a lost response
+                    found.append(_Node(nxt, after, node.pending, node.applied, tokens))
         return found
+
+    def _explain_creation(self, node: _Node, call: Call, time: float) -> list[_Node]:
+        """RunInstances or CreateInstance: the new instances take the ids the answer gave."""
+        request, observed = call.request, call.outcome
+        position = node.position
+        outcome, _, tokens = self._evaluate(request, (), time, node.tokens)
+        self._saw(position, outcome)
+        unchanged = replace(node, position=position + 1)
+        if observed.code is not None:
+            if observed.agrees_with(outcome):
+                return [unchanged]
+            if self.faults and observed.code in (_INTERNAL_ERROR, _THROTTLING):
+                if observed.code == _INTERNAL_ERROR and outcome.ok:
+                    self.unseen_creation = True  # its response may have been lost
+                return [unchanged]
+            return []
+        if not outcome.ok:
+            return []
+        if observed.body is None:
+            self.unseen_creation = True  # which ids it made is not known
+            return [unchanged]
+        mine = created_ids(request.action, outcome.body)
+        theirs = created_ids(request.action, observed.body)
+        names = dict(zip(mine, theirs, strict=False))
+        seen = _documented(request, observed)
+        if len(mine) != len(theirs) or _renamed(outcome.body, names) != seen.body:
+            return []
+        known = {instance_id for instance_id, _ in node.instances}
+        made = self._made
+        added = tuple(
+            (names[own], made[own]) for own in mine if own in made and names[own] not in known
+        )
+        if any(names[own] in known for own in mine if own in made):
+            return []  # an id handed out twice
+        if any(names[own] != own for own in mine if own not in made):
+            return []  # a ClientToken's replay answers the ids it answered first
+        renamed = tuple(
+            (key, fingerprint, json.dumps(_renamed(json.loads(answer), names)))
+            for key, fingerprint, answer in tokens
+        )
+        return [_Node(position + 1, (*node.instances, *added), node.pending, node.applied, renamed)]
 
     def _explain_describe(self, node: _Node, call: Call, time: float) -> list[_Node]:
         position = node.position
         observed = call.outcome
         request = call.request
-        outcome, _ = self._evaluate(request, node.instances, time)
+        outcome, _, _ = self._evaluate(request, node.instances, time, node.tokens)
         self._saw(position, outcome)
-        nxt = _Node(position + 1, node.instances, node.pending, node.applied)
+        nxt = replace(node, position=position + 1)
         if observed.code is not None:
             agrees = observed.agrees_with(outcome) or (
                 self.faults and observed.code in (_INTERNAL_ERROR, _THROTTLING)
@@ -315,13 +417,13 @@ class _Search:
         instances = dict(node.instances)
         for instance_id, status in settled:
             condition = instances[instance_id]
-            if status == condition.status.value:
-                continue
-            if condition.status in _TRANSITORY and status == _settles_to(condition.status).value:
-                instances[instance_id] = replace(condition, status=_settles_to(condition.status))
-                continue
-            return []
-        return [_Node(position + 1, tuple(instances.items()), node.pending, node.applied)]
+            reached = next((c for c in _settlings(condition) if c.status.value == status), None)
+            if reached is None:
+                return []
+            instances[instance_id] = reached
+        return [
+            _Node(position + 1, tuple(instances.items()), node.pending, node.applied, node.tokens)
+        ]
 
     def _explain_filtered(
         self, node: _Node, request: Request, seen: Mapping[str, object], time: float
@@ -333,13 +435,13 @@ class _Search:
             instance_id
             for instance_id, condition in node.instances
             if condition.status in _TRANSITORY
-            and wanted in (condition.status.value, _settles_to(condition.status).value)
+            and wanted in {c.status.value for c in _settlings(condition)}
         ]
         found = []
         for instances in self._settle_choices(node.instances, relevant):
-            outcome, _ = self._evaluate(request, instances, time)
+            outcome, _, _ = self._evaluate(request, instances, time, node.tokens)
             if outcome.body == seen:
-                found.append(_Node(node.position + 1, instances, node.pending, node.applied))
+                found.append(replace(node, position=node.position + 1, instances=instances))
         return found
 
     # ---------------------------------------------------------------- helpers
@@ -358,9 +460,10 @@ class _Search:
         choices = [instances]
         for position, (known, condition) in enumerate(instances):
             if known in named and condition.status in _TRANSITORY:
-                settled = (known, replace(condition, status=_settles_to(condition.status)))
-                choices += [
-                    (*choice[:position], settled, *choice[position + 1 :]) for choice in choices
+                choices = [
+                    (*choice[:position], (known, settled), *choice[position + 1 :])
+                    for choice in choices
+                    for settled in _settlings(condition)
                 ]
         return choices
 
@@ -369,34 +472,58 @@ class _Search:
         request: Request,
         instances: tuple[tuple[str, InstanceCondition], ...],
         time: float,
-    ) -> tuple[Outcome, tuple[tuple[str, InstanceCondition], ...]]:
+        tokens: tuple[_Token, ...],
+    ) -> tuple[Outcome, tuple[tuple[str, InstanceCondition], ...], tuple[_Token, ...]]:
         """What the model answers ``request`` at ``time`` (its body as ``documented_view``
-        reduces it), and the instances after it."""
-        if request.action in _LISTINGS:
+        reduces it), the instances after it (released ones gone), and the tokens it remembers.
+        A creation's new instances are left in ``self._made`` by the model's ids."""
+        action = request.action
+        if action in _LISTINGS:
             subset = instances
         else:
             named = set(request.instance_ids)
             subset = tuple(pair for pair in instances if pair[0] in named)
+        remembered = tokens if action in _TOKENS and request.params.get("ClientToken") else ()
         # Many nodes differ only in instances this call does not touch: the model is
-        # asked once per (call, the instances it reads, time).
-        key = (id(request), subset, time)
+        # asked once per (call, the instances it reads, the tokens it reads, time).
+        key = (id(request), subset, remembered, time)
         known = self._answers.get(key)
-        if known is None:
+        if known is None or action in _CREATING:
             model = Fleet(instances=subset, account=self.account).build(
                 clock=ManualClock(time), durations=_NEVER
             )
+            memory = model._core.tokens  # the model's own replay memory
+            for (token_action, token), fingerprint, answer in remembered:
+                memory[token_action, token] = (fingerprint, json.loads(answer))
             outcome = _documented(request, Outcome.of(lambda: request.send(model)))
-            changed: dict[str, InstanceCondition] = {}
-            if outcome.ok and request.action not in _OBSERVERS:
+            changed: dict[str, InstanceCondition | None] = {}
+            if outcome.ok and action not in _OBSERVERS:
                 changed = {i: _condition_of(model, c, i) for i, c in subset}
-            known = self._answers[key] = (outcome, changed)
-        outcome, changed = known
+            self._made = {
+                i: _created_condition(model, i, action is Action.RUN_INSTANCES)
+                for i in created_ids(action, outcome.body)
+                if i in model
+            }
+            after_tokens = tuple(
+                sorted(
+                    (key, fingerprint, json.dumps(answer, sort_keys=True, default=str))
+                    for key, (fingerprint, answer) in memory.items()
+                )
+            )
+            known = self._answers[key] = (outcome, changed, after_tokens)
+        outcome, changed, after_tokens = known
+        if action not in _TOKENS:
+            after_tokens = tokens
+        elif not remembered:
+            after_tokens = tuple(sorted({*tokens, *after_tokens}))
         if not changed:
-            return outcome, instances
-        return outcome, tuple(
-            (instance_id, changed.get(instance_id, condition))
-            for instance_id, condition in instances
-        )
+            return outcome, instances, after_tokens
+        after = []
+        for instance_id, condition in instances:
+            now = changed.get(instance_id, condition)
+            if now is not None:  # None: released, gone for good
+                after.append((instance_id, now))
+        return outcome, tuple(after), after_tokens
 
 
 def _as_built(fleet: Fleet) -> tuple[tuple[str, InstanceCondition], ...]:
@@ -432,15 +559,61 @@ def _may_change(request: Request) -> bool:
 
 def _condition_of(
     model: EcsModel, before: InstanceCondition, instance_id: str
-) -> InstanceCondition:
+) -> InstanceCondition | None:
+    """The instance's condition after a call, or ``None`` when the call released it."""
+    if instance_id not in model:
+        return None
     view = model.instance(instance_id)
     return replace(
         before,
         status=view.status,
+        expired_time=view.expired_time,
         security_locked=bool(view.lock_reasons),
         cloud_disk_abnormal=view.cloud_disk_abnormal,
         local_disk_abnormal=view.local_disk_abnormal,
     )
+
+
+def _created_condition(model: EcsModel, instance_id: str, launch: bool) -> InstanceCondition:
+    """The condition of an instance a creation just made in ``model``."""
+    view = model.instance(instance_id)
+    instances = model._core.instances  # what no view shows
+    index = instances.index[instance_id]
+    return _Created(
+        launch=launch,
+        deletion_protected=bool(instances.traits[index] & DELETION_PROTECTED),
+        name=instances.names[index],
+        status=view.status,
+        instance_type=view.instance_type,
+        charge_type=view.charge_type,
+        expired_time=view.expired_time,
+        has_local_disk=view.has_local_disk,
+    )
+
+
+def _settlings(condition: InstanceCondition) -> list[InstanceCondition]:
+    """``condition`` as it is and as each settling of its transitory status leaves it:
+    a RunInstances instance's Pending settles into Starting, and that into Running."""
+    found = [condition]
+    while found[-1].status in _TRANSITORY:
+        current = found[-1]
+        launching = isinstance(current, _Created) and current.launch
+        if launching and current.status is InstanceStatus.PENDING:
+            found.append(replace(current, status=InstanceStatus.STARTING))
+        else:
+            found.append(replace(current, status=_settles_to(current.status)))
+    return found
+
+
+def _renamed(value: Any, names: Mapping[str, str]) -> Any:
+    """``value`` with each id in ``names`` replaced (the model's new ids by the observed)."""
+    if isinstance(value, str):
+        return names.get(value, value)
+    if isinstance(value, Mapping):
+        return {key: _renamed(item, names) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_renamed(item, names) for item in value]
+    return value
 
 
 @cache

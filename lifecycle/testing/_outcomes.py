@@ -245,6 +245,9 @@ def documented_view(request: Request, body: Mapping[str, object]) -> dict[str, o
       mode only), whether ``NextToken`` is set (each answerer writes its own
       tokens), and each listed instance's ``InstanceId`` and ``Status``.
     * DescribeInstanceAttribute: ``InstanceId`` and ``Status``.
+    * RunInstances, CreateInstance and RenewInstance: the new ids
+      (``InstanceIdSets`` or ``InstanceId``), ``TradePrice``, and whether an
+      ``OrderId`` is given (each answerer numbers its own orders).
     * Every other action: the whole body but ``RequestId``.
     """
     action = request.action
@@ -273,7 +276,31 @@ def documented_view(request: Request, body: Mapping[str, object]) -> dict[str, o
         return view
     if action is Action.DESCRIBE_INSTANCE_ATTRIBUTE:
         return {"InstanceId": body.get("InstanceId"), "Status": body.get("Status")}
+    if action in _ORDERS:
+        ordered = _stable(body)
+        ordered["OrderId"] = bool(body.get("OrderId"))
+        return ordered
     return _stable(body)
+
+
+#: The actions whose answer carries an ``OrderId``, which each answerer draws itself.
+_ORDERS: Final = frozenset({Action.RUN_INSTANCES, Action.CREATE_INSTANCE, Action.RENEW_INSTANCE})
+
+
+def created_ids(action: Action, body: Mapping[str, object] | None) -> tuple[str, ...]:
+    """The ids a RunInstances or CreateInstance success body names (none for other actions)."""
+    if body is None:
+        return ()
+    if action is Action.CREATE_INSTANCE:
+        value = body.get("InstanceId")
+        return (value,) if isinstance(value, str) and value else ()
+    if action is not Action.RUN_INSTANCES:
+        return ()
+    wrapper = body.get("InstanceIdSets")
+    items = wrapper.get("InstanceIdSet") if isinstance(wrapper, Mapping) else None
+    if not isinstance(items, list):
+        return ()
+    return tuple(item for item in items if isinstance(item, str) and item)
 
 
 def items_of(body: Mapping[str, object], outer: str, inner: str) -> list[Mapping[str, object]]:

@@ -20,9 +20,14 @@ from hypothesis import strategies as st
 from .. import Action, ChargeType, FaultKind, FaultRule, InstanceStatus
 from .._rules import family_of, init_local_disk_applies
 from .._spec import (
+    AUTO_RENEW_PERIODS,
+    ERRORS,
+    MAX_AMOUNT,
     MAX_BATCH_IDS,
+    MAX_CLIENT_TOKEN,
     MAX_DESCRIBE_IDS,
     PARAMETERS,
+    PERIODS,
     PRECEDENCE,
     REGION_ID,
     ZONE_ID,
@@ -31,7 +36,7 @@ from .._spec import (
     ParamType,
 )
 from .._status import resolve_action
-from ..errors import InvalidArgument
+from ..errors import ErrorCode, InvalidArgument
 from ._conditions import AccountCondition, Fleet, InstanceCondition, World
 from ._coverage import ACTIONS, resolve_actions
 from ._outcomes import Request
@@ -314,6 +319,7 @@ _FREE_STRINGS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "ZoneId": (ZONE_ID, "cn-hangzhou-k"),
     "InstanceName": ("web-1", "web-*", "i-*"),
+    "ClientToken": ("token-1", "token-2"),
 }
 #: DescribeInstances' paging parameters, by mode: a request uses one mode or none.
 _PAGE_MODE: Final = ("PageNumber", "PageSize")
@@ -324,15 +330,16 @@ _IDS_LIST_MAX: Final = 5
 _TOO_MANY_IDS: Final = tuple(f"i-many-{n}" for n in range(_MAX_BATCH_IDS + 1))
 
 
-def _id_param(action: Action) -> Param:
-    """The parameter that names the instances of ``action``."""
-    (param,) = (p for p in PARAMETERS[action] if p.python_name in ("instance_id", "instance_ids"))
-    return param
+def _id_param(action: Action) -> Param | None:
+    """The parameter that names the instances of ``action`` (none for a creation)."""
+    found = [p for p in PARAMETERS[action] if p.python_name in ("instance_id", "instance_ids")]
+    return found[0] if found else None
 
 
 def _names_one_instance(action: Action) -> bool:
     """Whether ``action`` names one instance by ``InstanceId`` (the caller adds it)."""
-    return _id_param(action).type is ParamType.STRING
+    param = _id_param(action)
+    return param is not None and param.type is ParamType.STRING
 
 
 def _good_value(param: Param) -> st.SearchStrategy[object]:
@@ -373,6 +380,239 @@ def _bad_value(param: Param) -> st.SearchStrategy[object] | None:
     if param.name in _FROM_A_PAGE:
         return st.just("not-a-token")
     return None
+
+
+def _bad_token(action: Action) -> st.SearchStrategy[object] | None:
+    """A ClientToken the action refuses, where its table documents the refusal."""
+    if ErrorCode.INVALID_CLIENT_TOKEN not in ERRORS[action]:
+        return None
+    return st.sampled_from(_BAD_TOKENS)
+
+
+# ------------------------------------------------- creation and renewal
+# RunInstances, CreateInstance and RenewInstance read fields together (Period is
+# checked against PeriodUnit, Period is required for PrePaid, DeletionProtection
+# is PostPaid's, MinAmount is at most Amount), so a valid request is drawn as a
+# whole and an invalid one is a valid one with one or two defects laid over it.
+# The values are still read off the tables: the choices, PERIODS and
+# AUTO_RENEW_PERIODS per unit, the Amount limits, the ClientToken length.
+_CREATIONS: Final = frozenset({Action.RUN_INSTANCES, Action.CREATE_INSTANCE})
+#: Image ids as the API metadata's examples spell them (the model does not read them).
+_IMAGES: Final = ("ubuntu_22_04_x64_20G_alibase_20240130.vhd", "aliyun_3_x64_20G_alibase.vhd")
+#: InstanceName: 2-128 letters, digits, ':', '_', '.', '-'; CreateInstance's starts
+#: with a letter; RunInstances numbers a batch with ``prefix[begin,bits]suffix``.
+_NAMES: Final = ("web-1", "db.primary", "Web_01:a")
+_BATCH_NAMES: Final = ("web-[1,3]", "node[10,2]-hz")
+_BAD_NAMES: Final = ("w", "web 1", "x" * 129, "web/1")
+_BAD_CREATE_NAMES: Final = ("1web", "-web")
+_BAD_TYPES: Final = ("g7.large", "ecs.g7", "ecs..large")
+#: Longer than 64 characters; not ASCII.
+_BAD_TOKENS: Final = ("t" * (MAX_CLIENT_TOKEN + 1), "tok\u00e9n")
+_BAD_ZONES: Final = ("cn-hangzhou-k", "cn-beijing-a")
+#: The units, and a Period and an AutoRenewPeriod outside each unit's values.
+_UNITS: Final = tuple(PERIODS)
+_BAD_PERIODS: Final = {
+    unit: tuple(n for n in (0, 5, 10, 13, 61, "x") if n not in PERIODS[unit]) for unit in _UNITS
+}
+_BAD_RENEW_PERIODS: Final = {
+    unit: tuple(n for n in (0, 4, 5, 7, "x") if n not in AUTO_RENEW_PERIODS[unit])
+    for unit in _UNITS
+}
+
+
+def _set(name: str, values: Sequence[object]) -> st.SearchStrategy[dict[str, object]]:
+    """``{name: value}`` for each of ``values``: one defect."""
+    return st.sampled_from(tuple({name: value} for value in values))
+
+
+def _as_wire(value: int) -> st.SearchStrategy[object]:
+    """An Integer as a Python int or as the string a wire request carries."""
+    return st.sampled_from((value, str(value)))
+
+
+@st.composite
+def _subscription(draw: st.DrawFn, renewal: bool) -> dict[str, object]:
+    """``PeriodUnit`` (often left to its default, Month) and a ``Period`` valid for it."""
+    unit = draw(st.sampled_from((None, *_UNITS)))
+    period = draw(st.sampled_from(sorted(PERIODS[unit or "Month"])))
+    params: dict[str, object] = {"PeriodUnit": unit, "Period": draw(_as_wire(period))}
+    if renewal:
+        return params
+    if draw(st.booleans()):
+        params["AutoRenew"] = draw(st.sampled_from(_GOOD_BOOLEANS))
+    return params
+
+
+@st.composite
+def _good_creation(draw: st.DrawFn, action: Action, max_amount: int) -> dict[str, object]:
+    launch = action is Action.RUN_INSTANCES
+    params: dict[str, object] = {
+        "RegionId": REGION_ID,
+        "InstanceType": draw(st.sampled_from(_FREE_STRINGS["InstanceType"])),
+    }
+    # The image: ImageId mostly; ImageFamily or (RunInstances) a launch template instead.
+    sources: list[tuple[str, str]] = [("ImageId", image) for image in _IMAGES]
+    sources.append(("ImageFamily", "acs:ubuntu_22_04_x64"))
+    if launch:
+        sources += [("LaunchTemplateId", "lt-bp1"), ("LaunchTemplateName", "web")]
+    key, value = draw(st.sampled_from(sources))
+    params[key] = value
+    prepaid = draw(st.booleans())
+    if prepaid:
+        params["InstanceChargeType"] = "PrePaid"
+        params.update(draw(_subscription(renewal=False)))
+        auto = params.get("AutoRenew")
+        unit = str(params["PeriodUnit"] or "Month")
+        # CreateInstance needs AutoRenewPeriod with AutoRenew=true; RunInstances defaults it.
+        needs = auto is not None and str(auto).lower() == "true" and not launch
+        if needs or (auto is not None and draw(st.booleans())):
+            params["AutoRenewPeriod"] = draw(
+                st.sampled_from(sorted(AUTO_RENEW_PERIODS[unit])).flatmap(_as_wire)
+            )
+    else:
+        params["InstanceChargeType"] = draw(st.sampled_from((None, "PostPaid")))
+        params["DeletionProtection"] = draw(st.sampled_from((None, *_GOOD_BOOLEANS)))
+    if launch:
+        amount = draw(st.integers(1, max_amount))
+        params["Amount"] = draw(
+            st.sampled_from((None, amount)) if amount == 1 else _as_wire(amount)
+        )
+        if draw(st.booleans()):
+            params["MinAmount"] = draw(st.integers(1, amount))
+        params["UniqueSuffix"] = draw(st.sampled_from((None, *_GOOD_BOOLEANS)))
+        if prepaid:
+            params["AutoPay"] = draw(st.sampled_from((None, *_GOOD_BOOLEANS)))
+    names = (*_NAMES, *(_BATCH_NAMES if launch else ()))
+    params["InstanceName"] = draw(st.sampled_from((None, *names)))
+    params["ClientToken"] = draw(st.sampled_from((None, *_FREE_STRINGS["ClientToken"])))
+    params["ZoneId"] = draw(st.sampled_from((None, ZONE_ID)))
+    params["DryRun"] = draw(st.sampled_from((None, *_GOOD_BOOLEANS[:4])))
+    return params
+
+
+def _creation_defects(action: Action) -> list[st.SearchStrategy[dict[str, object]]]:
+    """One defect each: a field (or two read together) that a check of ``action`` refuses."""
+    launch = action is Action.RUN_INSTANCES
+    image_gone = {"ImageId": None, "ImageFamily": None}
+    if launch:
+        image_gone.update(LaunchTemplateId=None, LaunchTemplateName=None)
+    defects: list[st.SearchStrategy[dict[str, object]]] = [
+        # MissingParameter: RegionId, the image or InstanceType missing or empty.
+        st.sampled_from(({"RegionId": None}, {"RegionId": ""}, image_gone)),
+        st.sampled_from(({"InstanceType": None}, {"InstanceType": ""})),
+        # MissingParamter (sic): PrePaid without Period.
+        st.just({"InstanceChargeType": "PrePaid", "Period": None, "DeletionProtection": None}),
+        # InvalidParameter: a Boolean that is not one.
+        _set("AutoRenew", _BAD_BOOLEANS),
+        _set("DeletionProtection", _BAD_BOOLEANS),
+        _set("InstanceChargeType", ("PrePaidNow", "Hibernate")),
+        _set("PeriodUnit", ("Year", "month", "Day")),
+        st.sampled_from(_UNITS).flatmap(
+            lambda unit: st.sampled_from(_BAD_PERIODS[unit]).map(
+                lambda n: {
+                    "InstanceChargeType": "PrePaid",
+                    "PeriodUnit": unit,
+                    "Period": n,
+                    "DeletionProtection": None,
+                }
+            )
+        ),
+        st.sampled_from(_UNITS).flatmap(
+            lambda unit: st.sampled_from(_BAD_RENEW_PERIODS[unit]).map(
+                lambda n: {"PeriodUnit": unit, "AutoRenewPeriod": n}
+            )
+        ),
+        _set("InstanceType", _BAD_TYPES),
+        _set("InstanceName", (*_BAD_NAMES, *(() if launch else _BAD_CREATE_NAMES))),
+        _set("ClientToken", _BAD_TOKENS),
+        # InvalidChargeType.ValueNotSupported: deletion protection is PostPaid's.
+        st.just(
+            {
+                "InstanceChargeType": "PrePaid",
+                "Period": 1,
+                "PeriodUnit": None,
+                "DeletionProtection": "true",
+            }
+        ),
+        _set("ZoneId", _BAD_ZONES),
+        _set("DryRun", _BAD_BOOLEANS),
+    ]
+    if not launch:
+        # CreateInstance: AutoRenew=true needs AutoRenewPeriod.
+        defects.append(
+            st.just(
+                {
+                    "InstanceChargeType": "PrePaid",
+                    "Period": 1,
+                    "PeriodUnit": None,
+                    "AutoRenew": True,
+                    "AutoRenewPeriod": None,
+                    "DeletionProtection": None,
+                }
+            )
+        )
+        return defects
+    defects += [
+        _set("Amount", (0, MAX_AMOUNT + 1, "x", "1.5")),
+        _set("UniqueSuffix", _BAD_BOOLEANS),
+        # InvalidAutoPay.PostPaidUnsupported: AutoPay=false is PrePaid's.
+        st.sampled_from((False, "false")).map(
+            lambda v: {"InstanceChargeType": "PostPaid", "AutoPay": v}
+        ),
+        # InvalidMinAmount.Malformed: outside 1-100, or more than Amount.
+        st.sampled_from(
+            (
+                {"MinAmount": 0},
+                {"MinAmount": MAX_AMOUNT + 1},
+                {"MinAmount": "x"},
+                {"Amount": 1, "MinAmount": 2},
+            )
+        ),
+    ]
+    return defects
+
+
+def _creation_params(
+    action: Action, valid: bool, max_amount: int
+) -> st.SearchStrategy[dict[str, object]]:
+    good = _good_creation(action, max_amount)
+    if valid:
+        return good
+    one_defect = st.one_of(_creation_defects(action))
+    return st.builds(_merged, good, one_defect | st.builds(_merged, one_defect, one_defect))
+
+
+def _renew_params(valid: bool) -> st.SearchStrategy[dict[str, object]]:
+    """RenewInstance's parameters (without ``InstanceId``): a Period valid for its unit.
+
+    ``ExpectedRenewDay`` is only ever refused by the model (it must equal the
+    account's unified expiration day, and the model's accounts set none), so
+    valid requests never carry it.
+    """
+    good = st.builds(
+        _merged,
+        _subscription(renewal=True),
+        st.fixed_dictionaries(
+            {}, optional={"ClientToken": st.sampled_from(_FREE_STRINGS["ClientToken"])}
+        ),
+    )
+    if valid:
+        return good
+    defects = st.one_of(
+        st.sampled_from(({"InstanceId": None}, {"InstanceId": ""})),
+        st.just({"Period": None}),  # InvalidPeriod.NotFound: neither Period nor the day
+        _set("ExpectedRenewDay", (1, 15, 28)),  # with Period: a conflict
+        st.sampled_from((1, 28)).map(lambda d: {"Period": None, "ExpectedRenewDay": d}),
+        st.just({"Period": None, "ExpectedRenewDay": "x"}),
+        _set("PeriodUnit", ("Year", "week", "Day")),
+        st.sampled_from(_UNITS).flatmap(
+            lambda unit: st.sampled_from(_BAD_PERIODS[unit]).map(
+                lambda n: {"PeriodUnit": unit, "Period": n}
+            )
+        ),
+        _set("ClientToken", _BAD_TOKENS),
+    )
+    return st.builds(_merged, good, defects | st.builds(_merged, defects, defects))
 
 
 def _json_ids(ids: list[str], spaced: bool) -> str:
@@ -450,7 +690,9 @@ def _good_params(
     # and page mode, token mode or neither.
     paging = {name: optional.pop(name) for name in (*_PAGE_MODE, *_TOKEN_MODE)}
     filters = {
-        name: optional.pop(name) for name in list(optional) if name not in ("DryRun", id_param.name)
+        name: optional.pop(name)
+        for name in list(optional)
+        if name not in ("DryRun", getattr(id_param, "name", None))
     }
     one_filter = st.one_of([st.fixed_dictionaries({n: s}) for n, s in filters.items()])
     return st.builds(
@@ -465,24 +707,33 @@ def _good_params(
 
 
 def _action_params(
-    action: Action, ids: st.SearchStrategy[str], valid: bool, too_many_ids: bool = True
+    action: Action,
+    ids: st.SearchStrategy[str],
+    valid: bool,
+    too_many_ids: bool = True,
+    max_amount: int = MAX_AMOUNT,
 ) -> st.SearchStrategy[dict[str, object]]:
     """Parameters of ``action``; an invalid set has one defect or two.
 
     The precedence between MissingParameter and InvalidParameter, and between two
     invalid parameters, is part of what is checked.
     """
+    if action in _CREATIONS:
+        return _creation_params(action, valid, max_amount)
+    if action is Action.RENEW_INSTANCE:
+        return _renew_params(valid)
     good = _good_params(action, ids)
     if valid:
         return good
     id_param = _id_param(action)
     defective: dict[str, st.SearchStrategy[object]] = {}
     for param in PARAMETERS[action]:
-        bad = (
-            _bad_ids(action, param, ids, too_many_ids)
-            if param is id_param and param.type is not ParamType.STRING
-            else _bad_value(param)
-        )
+        if param is id_param and param.type is not ParamType.STRING:
+            bad = _bad_ids(action, param, ids, too_many_ids)
+        elif param.name == "ClientToken":
+            bad = _bad_token(action)
+        else:
+            bad = _bad_value(param)
         if bad is not None:
             defective[param.name] = bad
     # One defect half the time, so that each check late in the request stage
@@ -589,7 +840,7 @@ def valid_requests(
     (``MaxResults``) or not at all.
 
     Args:
-        actions: The actions to draw from (default: ``ACTIONS``, all nine).
+        actions: The actions to draw from (default: ``ACTIONS``, all fifteen).
         instance_ids: The ids to name (a collection or a strategy).
         unknown_ids: Sometimes name ``UNKNOWN_INSTANCE_ID`` instead.
     """
