@@ -749,7 +749,12 @@ class Simulation:
         Returns:
             The result so far (``summary`` and ``samples``).
         """
-        stop = self._end if until is None else min(float(until), self._end)
+        self._advance(self._end if until is None else float(until))
+        return self.result()
+
+    def _advance(self, until: float) -> None:
+        """``run`` up to ``until`` (at most the end) without working out the result."""
+        stop = min(until, self._end)
         heap = self._heap
         clock = self._clock
         settle = self._model.settle
@@ -776,7 +781,6 @@ class Simulation:
         settle()
         if progress is not None:
             progress(1.0 if self.finished else clock.t / self._end)
-        return self.result()
 
     # ---------------------------------------------------------- snapshots
     def snapshot(self) -> bytes:

@@ -89,17 +89,19 @@ def _run(
     step = until / _SLICES
     while True:
         stop = min(simulation.now + step, until)
-        result = simulation.run(stop)
+        # A slice only advances: the result (a pass over every instance) is worked
+        # out once, at the end or on an interruption, not after each of the slices.
+        simulation._advance(stop)
         # Done at ``until``, or at the run's own end when ``until`` is past it.
         if stop >= until or simulation.now < stop:
-            return result
+            return simulation.result()
         if interrupt.is_set():
             if trace is not None:
                 trace(
                     f'{{"t":{simulation.now!r},"type":"interrupted","partial":true,'
                     f'"until":{until!r}}}\n'
                 )
-            raise Interrupted(result, simulation.now, until, where)
+            raise Interrupted(simulation.result(), simulation.now, until, where)
 
 
 def load_workload(path: str | os.PathLike[str]) -> Workload:
