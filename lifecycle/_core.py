@@ -219,14 +219,27 @@ class Core:
         now: float,
         request: int,
         cause: str,
-    ) -> None:
-        """Create instances named ``ids`` for one request (RunInstances, CreateInstance)."""
+        action: Action,
+    ) -> bool:
+        """Create instances named ``ids`` for one request (RunInstances, CreateInstance).
+
+        As ``apply`` does for a move: the events first, then the faults that hit a
+        success (a delay lengthens every new instance's Pending), then the schedule.
+        Returns whether a lost-response fault hit it (the instances stand).
+        """
         status = template[0]
         positions = self.instances.append(template, ids, now)
-        for instance_id, index in zip(ids, positions, strict=True):
-            if self.subscribers:
+        if self.subscribers:
+            for instance_id in ids:
                 self.emit(instance_id, None, status, cause, now, request, None)
-            self.enter(index, status, now, request)
+        extra, lost = 0.0, False
+        if self.faults.rules:
+            delayed = self.faults.after(_DELAY, action, None, now, request)
+            lost = self.faults.after(_LOST, action, None, now, request) is not None
+            extra = delayed.rule.delay if delayed else 0.0
+        for index in positions:
+            self.enter(index, status, now, request, extra)
+        return lost
 
     def new_instance_id(self) -> str:
         taken = self.instances.index

@@ -79,7 +79,7 @@ class FaultInjector:
         return None
 
     def after(
-        self, kind: FaultKind, action: Action, instance_id: str, now: float, request: int
+        self, kind: FaultKind, action: Action, instance_id: str | None, now: float, request: int
     ) -> ActiveFault | None:
         """The first fault of ``kind`` (delay or lost response) that hits a successful call."""
         for fault in self.rules:

@@ -25,6 +25,9 @@ from .errors import InvalidArgument
 if TYPE_CHECKING:
     from ._actions import Response
 
+#: The most one unit of a subscription may cost (``set_price``).
+MAX_PRICE = Decimal(10**12)
+
 
 class LifecycleMixin:
     """Create, renew, reactivate and delete instances through the API (part of ``EcsModel``)."""
@@ -54,8 +57,10 @@ class LifecycleMixin:
         if period_unit not in PERIODS:
             raise InvalidArgument(f"period_unit={period_unit!r}: expected 'Week' or 'Month'")
         amount = money("price", price)
-        if amount < 0:
-            raise InvalidArgument(f"price={price!r}: expected an amount >= 0")
+        if not 0 <= amount <= MAX_PRICE:
+            # The API shows TradePrice as a JSON number: a price x 60 months x 100
+            # instances must stay a finite float.
+            raise InvalidArgument(f"price={price!r}: expected an amount from 0 to {MAX_PRICE:,}")
         with self._lock:
             self._core.billing.prices[(instance_type, period_unit)] = amount
 

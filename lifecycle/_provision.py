@@ -21,6 +21,7 @@ from typing import Final
 
 from ._actions import _ORDER, Declaration, Run, _faults_before, _refuse, reject
 from ._core import Core, Plan, plan_of
+from ._faults import FaultKind
 from ._instances import DELETION_PROTECTED, LAUNCH, SUSPENDED, template
 from ._machine import NEW_CODE, STATUS_CODE, TABLE
 from ._params import Problem, first_problem
@@ -275,7 +276,7 @@ def _creation(action: Action) -> Run:
         code = decide(plan.compiled, facts, NEW_CODE)
         if code is not None:
             raise reject(action, code, request, None)
-        ids = _make(core, plan.trigger, wanted, count, now, request, typed)
+        ids, lost = _make(core, plan.trigger, wanted, count, now, request, typed)
         billing.charge(price)
         billing.take(wanted.instance_type, count)
         answer: dict[str, object] = {
@@ -284,6 +285,8 @@ def _creation(action: Action) -> Run:
             "trade_price": float(price),
         }
         _remember(core, action, typed, fingerprint, answer)
+        if lost:  # the instances stand; a retry with the token gets them
+            raise reject(action, ErrorCode.INTERNAL_ERROR, request, None)
         return _creation_response(action, request, answer)
 
     def _make(
@@ -294,7 +297,7 @@ def _creation(action: Action) -> Run:
         now: float,
         request: int,
         typed: dict[str, object],
-    ) -> list[str]:
+    ) -> tuple[list[str], bool]:
         status, faults, traits, charge, expiry, kind = template(
             wanted.instance_type,
             InstanceStatus.PENDING,
@@ -310,14 +313,15 @@ def _creation(action: Action) -> Run:
         )
         ids = [core.new_instance_id() for _ in range(count)]
         first = len(core.instances.ids)
-        core.create((status, faults, traits, charge, expiry, kind), ids, now, request, trigger)
+        condition = (status, faults, traits, charge, expiry, kind)
+        lost = core.create(condition, ids, now, request, trigger, action)
         instances = core.instances
         names = _names(wanted.name, count, bool(typed.get("unique_suffix")))
         for n, name in enumerate(names):
             instances.names[first + n] = name
             if wanted.renew_period is not None:
                 instances.auto_renew[first + n] = (wanted.renew_period, wanted.unit)
-        return ids
+        return ids, lost
 
     return run
 
@@ -470,10 +474,18 @@ def _renew(core: Core, typed: dict[str, object], problems: list[Problem]) -> Ren
     instances.expired[index] = add_period(max(expiry, now), int(period), unit)  # type: ignore[call-overload]
     core.billing.charge(price)
     if instances.traits[index] & SUSPENDED and status == _STOPPED:
-        # "The instance can automatically restart after renewal."
-        core.apply(_RESUME, index, facts, now, request, None)
+        # "The instance can automatically restart after renewal." A delay fault
+        # lengthens its Starting; a lost response is checked by apply, as for any move.
+        lost = core.apply(_RESUME, index, facts, now, request, None)
+    else:
+        lost = bool(core.faults.rules) and (
+            core.faults.after(FaultKind.LOST_RESPONSE, action, instance_id, now, request)
+            is not None
+        )
     answer: dict[str, object] = {"order_id": order_id(request)}
     _remember(core, action, typed, fingerprint, answer)
+    if lost:
+        raise reject(action, ErrorCode.INTERNAL_ERROR, request, None)
     return RenewInstanceResponse(request_id=format_request_id(request), order_id=order_id(request))
 
 

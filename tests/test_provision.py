@@ -808,3 +808,35 @@ def test_check_predicts_delete_and_reactivate_without_changing_anything() -> Non
             m.check(action, "i-run")
     with pytest.raises(InvalidArgument, match="force=1: expected True or False"):
         m.check("DeleteInstance", "i-run", force=1)  # type: ignore[arg-type]
+
+
+def test_a_lost_response_to_run_instances_keeps_the_instances_for_a_retry() -> None:
+    m = model()
+    m.add_fault(lifecycle.FaultRule(kind="lost_response", action="RunInstances", count=1))
+    with pytest.raises(ApiError) as caught:
+        run(m, amount=2, client_token="retry-me")
+    assert (caught.value.code, caught.value.http_status) == (ErrorCode.INTERNAL_ERROR, 500)
+    made = m.instance_ids()
+    assert len(made) == 2  # made, although the answer was lost
+    assert list(run(m, amount=2, client_token="retry-me").instance_ids) == made
+    assert len(m) == 2
+
+
+def test_a_delay_fault_lengthens_the_pending_of_every_new_instance() -> None:
+    m = model()
+    m.add_fault(lifecycle.FaultRule(kind="delay", action="CreateInstance", delay=100, count=1))
+    slow = m.create_instance_api(instance_type=TYPE, image_id=IMAGE).instance_id
+    fast = m.create_instance_api(instance_type=TYPE, image_id=IMAGE).instance_id
+    m.advance(30)
+    assert m.statuses([slow, fast]) == [InstanceStatus.PENDING, InstanceStatus.STOPPED]
+    m.advance(100)
+    assert m.status(slow) is InstanceStatus.STOPPED
+
+
+def test_a_lost_response_to_a_renewal_still_renews() -> None:
+    m = model()
+    m.create_instance("i-sub", charge_type="PrePaid", status="Running", expired_time=1000.0)
+    m.add_fault(lifecycle.FaultRule(kind="lost_response", action="RenewInstance", count=1))
+    with pytest.raises(ApiError, match="InternalError"):
+        m.renew_instance("i-sub", period=1)
+    assert m.instance("i-sub").expired_time == add_period(1000.0, 1, "Month")

@@ -394,11 +394,6 @@ def test_check_history_settles_a_launched_instance_through_starting() -> None:
 # -- core bugs found while writing these (lifecycle/_*.py, not ours to fix) -------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: a lost_response rule never fires on RunInstances, CreateInstance or "
-    "RenewInstance (only _faults_before is consulted): the call succeeds, the rule stays",
-)
 @pytest.mark.parametrize("action", ["RunInstances", "RenewInstance"])
 def test_a_lost_response_hits_the_lifecycle_actions(action: str) -> None:
     model = EcsModel(balance=Decimal(100))

@@ -808,18 +808,18 @@ def test_a_refusal_of_a_new_action_renders_in_xml_as_documented() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug (lifecycle/_provision.py): TradePrice is float(price), which overflows"
-    " to inf for a price beyond a float (set_price accepts any finite Decimal), and the"
-    " answer is then not JSON (Infinity)",
-)
 def test_a_huge_price_still_answers_standard_json() -> None:
     app = _app(strict=False)
     model = app.accounts["alice"].model
+    with pytest.raises(lifecycle.InvalidArgument, match="expected an amount from 0 to"):
+        model.set_price(TYPE, "1e400")  # would be no JSON number as TradePrice
     model.set_balance("1e500")
-    model.set_price(TYPE, "1e400")
+    model.set_price(TYPE, 10**12)  # the most a unit may cost, for 60 months, 100 instances
     response = app.handle(
-        v3_request("RunInstances", {**RUN, "InstanceChargeType": "PrePaid", "Period": "1"})
+        v3_request(
+            "RunInstances",
+            {**RUN, "InstanceChargeType": "PrePaid", "Period": "60", "Amount": "100"},
+        )
     )
-    json.loads(response.body, parse_constant=lambda name: pytest.fail(f"not JSON: {name}"))
+    body = json.loads(response.body, parse_constant=lambda name: pytest.fail(f"not JSON: {name}"))
+    assert body["TradePrice"] == 6e15
