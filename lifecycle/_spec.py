@@ -517,7 +517,8 @@ PRECEDENCE: Final[dict[Action, tuple[Rule, ...]]] = {
         *_DELETE_RULES,
     ),
     Action.RENEW_INSTANCE: (
-        *_PARAMETER_RULES,
+        # Every malformed field of RenewInstance has a code of its own: no InvalidParameter.
+        Rule(Check.REQUIRED_PARAMETERS, ErrorCode.MISSING_PARAMETER),
         # "The specified period and expectedRenewDay cannot both be empty." and the rest
         # of RenewInstance's table, in the order a request's fields are read.
         Rule(Check.VALID_PARAMETERS, ErrorCode.INVALID_PERIOD_NOT_FOUND),
@@ -537,7 +538,8 @@ PRECEDENCE: Final[dict[Action, tuple[Rule, ...]]] = {
         Rule(Check.BALANCE, ErrorCode.INSUFFICIENT_BALANCE, (Clause(F.UNAFFORDABLE),)),
     ),
     Action.REACTIVATE_INSTANCES: (
-        *_PARAMETER_RULES,
+        # Two String parameters: nothing can be malformed, only missing.
+        Rule(Check.REQUIRED_PARAMETERS, ErrorCode.MISSING_PARAMETER),
         *_FAULT_RULES,
         Rule(Check.EXISTS, ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND),
         # "InvalidPayType.NotSupport ... The specified pre pay instance not support."
@@ -1146,12 +1148,6 @@ ERRORS.update(
             ErrorCode.MISSING_PARAMETER: _E(
                 400, _MISSING.message, "InstanceId is missing or empty.", DOC_COMMON
             ),
-            ErrorCode.INVALID_PARAMETER: _E(
-                400,
-                _INVALID.message,
-                "A parameter value is malformed (an Integer that is not one).",
-                DOC_COMMON,
-            ),
             ErrorCode.INVALID_PERIOD_NOT_FOUND: _E(
                 400,
                 "The specified period and expectedRenewDay cannot both be empty.",
@@ -1223,7 +1219,6 @@ ERRORS.update(
             ErrorCode.MISSING_PARAMETER: _E(
                 400, _MISSING.message, "InstanceId is missing or empty.", DOC_COMMON
             ),
-            ErrorCode.INVALID_PARAMETER: _cite(_INVALID, DOC_COMMON),
             ErrorCode.THROTTLING: _THROTTLED,
             ErrorCode.INTERNAL_ERROR: _cite(_INTERNAL, DOC_REACTIVATE),
             ErrorCode.INVALID_INSTANCE_ID_NOT_FOUND: _cite(_NOT_FOUND, DOC_REACTIVATE),

@@ -98,7 +98,8 @@ def test_every_check_appears_at_most_once_per_action() -> None:
 
 def test_mutating_actions_share_the_request_stage_the_model_implements() -> None:
     """Every mutating action runs the model's request stage, in its order, leaving out only
-    what it has no parameter or no instance for: no DryRun (RenewInstance,
+    what it has no parameter or no instance for: nothing malformable (ReActivateInstances'
+    two Strings) means no validity step, no DryRun (RenewInstance,
     ReActivateInstances) means no dry run, no ClientToken no token check, and the creation
     actions (whose transition leaves New) no existence check."""
     listed_only = {
@@ -113,7 +114,13 @@ def test_mutating_actions_share_the_request_stage_the_model_implements() -> None
         creates = any(
             t["trigger"] == trigger and t["source"] == _spec.NEW for t in _spec.TRANSITIONS
         )
+        # A String without choices cannot be malformed, only missing.
+        malformable = any(
+            param.type is not _spec.ParamType.STRING or param.choices
+            for param in _spec.PARAMETERS[action]
+        )
         absent = {
+            _spec.Check.VALID_PARAMETERS: not malformable,
             _spec.Check.DRY_RUN: "DryRun" not in names,
             _spec.Check.CLIENT_TOKEN: "ClientToken" not in names,
             _spec.Check.EXISTS: creates,
