@@ -24,11 +24,13 @@ from lifecycle import (
     ChargeType,
     Durations,
     ErrorCode,
+    Event,
     FaultKind,
     FaultRule,
     Fixed,
     InstanceStatus,
     InvalidArgument,
+    TransitionEvent,
     error_table,
 )
 from lifecycle.simulation import (
@@ -96,6 +98,24 @@ def test_a_run_split_at_any_times_equals_one_run() -> None:
     assert split.run() == expected
     assert split.finished
     assert split_lines == whole_lines
+
+
+def test_an_outside_subscriber_changes_nothing_and_hears_every_transition() -> None:
+    # Alone, the engine is told of its own calls' transitions directly (no event
+    # objects); with another subscriber it hears the model's events like anyone.
+    alone, alone_lines = traced(busy(), seed=5)
+    expected = alone.run(until=DAY)
+    watched, watched_lines = traced(busy(), seed=5)
+    heard: list[Event] = []
+    unsubscribe = watched.model.subscribe(heard.append)
+    assert watched.run(until=DAY) == expected
+    assert watched_lines == alone_lines
+    transitions = [e for e in heard if isinstance(e, TransitionEvent)]
+    assert len(transitions) == expected.summary.transitions > 1000
+    # Unsubscribed half way: the rest of the run is the same as well.
+    unsubscribe()
+    assert watched.run() == alone.run()
+    assert watched_lines == alone_lines
 
 
 def test_account_seeds_are_stable_and_differ_by_account() -> None:

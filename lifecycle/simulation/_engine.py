@@ -45,8 +45,12 @@ from .. import (
     Event,
     FaultEvent,
     InstanceStatus,
+    StoppedMode,
     TransitionEvent,
 )
+from .._engine_path import REBOOT, START, STOP, EnginePath
+from .._spec import Fact
+from .._views import format_request_id
 from ..errors import InvalidArgument, SnapshotError
 from ._checkpoint import decode, encode, pack, unpack
 from ._summary import (
@@ -130,6 +134,10 @@ _LOSS_BITS: Final = {
     DataLossCause.INIT_LOCAL_DISK: _LOST_INIT,
 }
 _MICRO: Final = Decimal("0.000001")
+# What the public methods pass the kernel for the workload's calls (EcsModel._typed).
+_RECOVERABLE: Final = int(Fact.LOCAL_DISK_RECOVERABLE)
+_FORCE_STOP: Final = int(Fact.FORCE_STOP)
+_KEEP_CHARGING: Final = StoppedMode.KEEP_CHARGING
 
 
 def snapshot_all(simulations: Sequence[Simulation]) -> bytes:
@@ -351,7 +359,22 @@ class Simulation:
         self._start_meters(settings.balance)
         self._build()
         self._learn_disks()
-        self._model.subscribe(self._on_event)
+        self._attach()
+
+    def _attach(self) -> None:
+        """Subscribe to the model, and open the engine's own path into its kernel.
+
+        The engine owns its model while it runs (one thread, nothing else calls
+        it between two events), so its Start/Stop/Reboot calls and its settling
+        go through ``EnginePath``: no lock, no response or error objects, and no
+        event objects while the engine is the only subscriber. The rest (locks,
+        disks, the platform's stops, RunInstances, DeleteInstance, RenewInstance,
+        ReActivateInstances, money) are rare and go through the public methods,
+        whose events reach ``_on_event``.
+        """
+        listener = self._on_event
+        self._model.subscribe(listener)
+        self._path = EnginePath(self._model, listener, self._moved)
 
     def _learn_disks(self) -> None:
         for group in self._groups:
@@ -604,7 +627,6 @@ class Simulation:
                 )
             return
         assert type(event) is TransitionEvent
-        self._transitions += 1
         name = event.instance_id
         prefix, _, number = name.rpartition("-")
         g = self._names.get(prefix[2:])  # "i-{group}-{n}"
@@ -612,20 +634,36 @@ class Simulation:
             # A launched instance: the model named it.
             index = self._created.get(name, -1)
             if index < 0:
+                self._transitions += 1
                 self._admit(event)
                 return
-            g = self._group_of[index]
-            group = self._groups[g]
         else:
-            group = self._groups[g]
-            index = group.first + int(number)
-        old = self._status[index]
+            index = self._groups[g].first + int(number)
         dest = event.dest
         if dest is None:
-            self._release(group, index, old, event)
+            self._transitions += 1
+            group = self._groups[self._group_of[index]]
+            self._release(group, index, self._status[index], event)
             return
-        new = _CODE[dest]
-        t = event.time
+        self._moved(index, _CODE[dest], event.cause, event.time, event.request_id, event.data_loss)
+
+    def _moved(
+        self,
+        index: int,
+        new: int,
+        cause: str,
+        t: float,
+        request: int | str,
+        loss: DataLossCause | None,
+    ) -> None:
+        """The instance at ``index`` entered status code ``new`` at ``t``: mirror it.
+
+        From the engine's path (``request`` a number) or from a model event
+        (``request`` the RequestId).
+        """
+        self._transitions += 1
+        g = self._group_of[index]
+        old = self._status[index]
         counts = self._counts[g]
         counts[old] -= 1
         counts[new] += 1
@@ -636,13 +674,13 @@ class Simulation:
         if old not in (_RUNNING, _STOPPED) and stay > self._longest[old]:
             self._longest[old] = stay
         if _RUNNING in (old, new):
+            group = self._groups[g]
             group.run_integral += group.run_count * (t - group.run_since)
             group.run_since = t
             group.run_count += 1 if new == _RUNNING else -1
-        loss = event.data_loss
         if loss is not None:
-            cause = loss.value
-            self._losses[cause] = self._losses.get(cause, 0) + 1
+            value = loss.value
+            self._losses[value] = self._losses.get(value, 0) + 1
             self._flags[index] |= _LOSS_BITS[loss]
             if loss is DataLossCause.INIT_LOCAL_DISK:
                 # The call recovered the local disk: the scheduled repair has nothing to do.
@@ -650,10 +688,11 @@ class Simulation:
                 self._disk_tokens.pop(index, None)
         if self._trace is not None:
             lost = "" if loss is None else f',"data_loss":"{loss.value}"'
+            request_id = request if type(request) is str else format_request_id(request)  # type: ignore[arg-type]
             self._trace(
-                f'{{"t":{t!r},"type":"transition","instance":"{name}",'
-                f'"from":"{_STATUSES[old].value}","to":"{dest.value}",'
-                f'"cause":"{event.cause}","request_id":"{event.request_id}"{lost}}}\n'
+                f'{{"t":{t!r},"type":"transition","instance":"{self._ids[index]}",'
+                f'"from":"{_STATUSES[old].value}","to":"{_STATUSES[new].value}",'
+                f'"cause":"{cause}","request_id":"{request_id}"{lost}}}\n'
             )
 
     def _admit(self, event: TransitionEvent) -> None:
@@ -757,7 +796,8 @@ class Simulation:
         stop = min(until, self._end)
         heap = self._heap
         clock = self._clock
-        settle = self._model.settle
+        due = self._path.due
+        settle = self._path.settle
         handle = self._handle
         progress = self._progress
         # Progress is reported every 1/200 of the simulated time, never by the wall clock.
@@ -766,8 +806,9 @@ class Simulation:
         events = 0
         while heap and heap[0][0] <= stop:
             entry = heap[0]
-            clock.t = entry[0]
-            settle()
+            t = clock.t = entry[0]
+            if due and due[0][0] <= t:
+                settle(t)
             handle(entry)
             events += 1
             if clock.t >= report:
@@ -777,8 +818,9 @@ class Simulation:
         self._events += events
         # Time has reached ``stop`` even if nothing happened at ``stop`` itself.
         # Settling now emits exactly what the next event would have emitted first.
-        clock.t = max(clock.t, stop)
-        settle()
+        t = clock.t = max(clock.t, stop)
+        if due and due[0][0] <= t:
+            settle(t)
         if progress is not None:
             progress(1.0 if self.finished else clock.t / self._end)
 
@@ -956,7 +998,7 @@ class Simulation:
         self._disk_tokens = {int(k): int(v) for k, v in engine["disk_tokens"]}
         self._api_calls = {a: dict(o) for a, o in engine.get("api_calls", {}).items()}
         self._learn_disks()
-        self._model.subscribe(self._on_event)
+        self._attach()
 
     def _no_fleet(self, engine: dict[str, Any]) -> None:
         """No fleet state: no instance came or went, and every fleet counter is zero."""
@@ -1055,27 +1097,29 @@ class Simulation:
 
     # ------------------------------------------------------------ handlers
     def _call(self, group: _Group, action: int, index: int, rng: Random) -> None:
+        """A workload call, as ``start_instance``/``stop_instance``/``reboot_instance``
+        would make it, through the engine's path (the same draws and request ids)."""
         spec = group.spec
-        instance_id = self._ids[index]
-        model = self._model
-        try:
-            if action == _START:
-                init = spec.init_local_disk > 0 and rng.random() < spec.init_local_disk
-                model.start_instance(instance_id, init_local_disk=init)
+        t = self._clock.t
+        path = self._path
+        if action == _START:
+            init = spec.init_local_disk > 0 and rng.random() < spec.init_local_disk
+            code = path.call(START, index, t, _RECOVERABLE if init else 0, None)
+        else:
+            force = spec.force_stop > 0 and rng.random() < spec.force_stop
+            if action == _STOP:
+                code = path.call(STOP, index, t, _FORCE_STOP if force else 0, _KEEP_CHARGING)
             else:
-                force = spec.force_stop > 0 and rng.random() < spec.force_stop
-                if action == _STOP:
-                    model.stop_instance(instance_id, force_stop=force)
-                else:
-                    model.reboot_instance(instance_id, force_stop=force)
+                code = path.call(REBOOT, index, t, _FORCE_STOP if force else 0, None)
+        if code is None:
             outcome = OK
-        except ApiError as error:
-            outcome = error.code.value
+        else:
+            outcome = code.value
             if self._trace is not None:
                 self._trace(
-                    f'{{"t":{self._clock.t!r},"type":"call","group":"{spec.name}",'
-                    f'"action":"{error.action.value}","instance":"{instance_id}",'
-                    f'"code":"{outcome}","request_id":"{error.request_id}"}}\n'
+                    f'{{"t":{t!r},"type":"call","group":"{spec.name}",'
+                    f'"action":"{_ACTIONS[action].value}","instance":"{self._ids[index]}",'
+                    f'"code":"{outcome}","request_id":"{format_request_id(path.request)}"}}\n'
                 )
         outcomes = self._calls[group.index][action]
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
