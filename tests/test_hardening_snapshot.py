@@ -195,3 +195,62 @@ def test_an_int_too_large_for_an_array_or_a_float_is_a_snapshot_error(
     target[path[-1]] = 10**400
     with pytest.raises(SnapshotError, match="OverflowError"):
         EcsModel.restore(seal(doc))
+
+
+# ---- the keys issue 13 added within format 1: names, AutoRenew, prices, stock, tokens
+def _provisioned() -> Document:
+    model = EcsModel(seed=5)
+    model.set_price("ecs.g7.large", 3)
+    model.set_stock("ecs.g7.large", 9)
+    model.run_instances(
+        instance_type="ecs.g7.large",
+        image_id="img",
+        instance_charge_type="PrePaid",
+        period=1,
+        auto_renew=True,
+        instance_name="web",
+        client_token="t",
+    )
+    return document(model)
+
+
+@pytest.mark.parametrize(
+    ("where", "bad", "message"),
+    [
+        (("instances", "names"), [7], "instances.names"),
+        (("instances", "names"), "web", "instances.names"),
+        (("instances", "auto_renew"), [[0, 1, "Year"]], "instances.auto_renew"),
+        (("instances", "auto_renew"), [[5, 1, "Month"]], "instances.auto_renew"),
+        (("account", "prices"), [["ecs.g7.large", "Day", "1"]], "account.prices"),
+        (("account", "prices"), [["ecs.g7.large", "Month", "lots"]], "account.prices"),
+        (("account", "stock"), [1], "account.stock"),
+        (("account", "stock"), {"ecs.g7.large": "many"}, "account.stock"),
+        (("tokens",), {"t": 1}, "tokens: expected a list"),
+        (("tokens",), [["RunInstances", "t", "{}"]], "tokens: expected"),
+        (("tokens",), [["RunInstances", 5, "{}", {}]], "tokens.token"),
+    ],
+)
+def test_a_corrupted_provisioning_key_is_a_snapshot_error(
+    where: tuple[str, ...], bad: object, message: str
+) -> None:
+    doc = _provisioned()
+    EcsModel.restore(seal(doc))  # as written, it loads
+    target = doc
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = bad
+    with pytest.raises(SnapshotError, match=message):
+        EcsModel.restore(seal(doc))
+
+
+def test_a_snapshot_from_before_the_provisioning_keys_reads_as_none_set() -> None:
+    doc = _provisioned()
+    for key in ("names", "auto_renew"):
+        del doc["instances"][key]
+    for key in ("prices", "stock"):
+        del doc["account"][key]
+    del doc["tokens"]
+    restored = EcsModel.restore(seal(doc))
+    (instance_id,) = restored.instance_ids()
+    assert restored.describe_instance_attribute(instance_id).instance.instance_name == instance_id
+    assert restored.run_instances(instance_type="ecs.g7.large", image_id="img").trade_price == 0.0

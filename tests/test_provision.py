@@ -840,3 +840,36 @@ def test_a_lost_response_to_a_renewal_still_renews() -> None:
     with pytest.raises(ApiError, match="InternalError"):
         m.renew_instance("i-sub", period=1)
     assert m.instance("i-sub").expired_time == add_period(1000.0, 1, "Month")
+
+
+def test_a_name_with_brackets_that_are_no_batch_form_is_kept_as_it_is() -> None:
+    m = model()
+    ids = run(m, amount=2, instance_name="a[b,c]").instance_ids
+    names = [m.describe_instance_attribute(i).instance.instance_name for i in ids]
+    assert names == ["a[b,c]", "a[b,c]"]
+
+
+def test_extra_parameters_must_be_a_mapping_of_documented_names() -> None:
+    m = model()
+    with pytest.raises(InvalidArgument, match=r"extra=.*expected a mapping"):
+        run(m, extra=["SecurityGroupId"])  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match="not a parameter of RunInstances"):
+        run(m, extra={5: "x"})  # type: ignore[dict-item]
+    response = run(m, extra={"InternetMaxBandwidthOut": 5, "IoOptimized": True})
+    assert len(response.instance_ids) == 1
+    assert (
+        m.call(
+            "RunInstances",
+            {"InstanceType": TYPE, "ImageId": IMAGE, "RegionId": "r", "Description": None},
+        ).to_dict()["TradePrice"]
+        == 0.0
+    )
+
+
+def test_a_lost_response_to_delete_instances_still_releases() -> None:
+    m = model()
+    m.create_instance("i-a", status="Stopped")
+    m.add_fault(lifecycle.FaultRule(kind="lost_response", action="DeleteInstances", count=1))
+    with pytest.raises(ApiError, match="InternalError"):
+        m.delete_instances(["i-a"])
+    assert "i-a" not in m
