@@ -852,9 +852,9 @@ def test_a_name_with_brackets_that_are_no_batch_form_is_kept_as_it_is() -> None:
 def test_extra_parameters_must_be_a_mapping_of_documented_names() -> None:
     m = model()
     with pytest.raises(InvalidArgument, match=r"extra=.*expected a mapping"):
-        run(m, extra=["SecurityGroupId"])  # type: ignore[arg-type]
+        run(m, extra=["SecurityGroupId"])
     with pytest.raises(InvalidArgument, match="not a parameter of RunInstances"):
-        run(m, extra={5: "x"})  # type: ignore[dict-item]
+        run(m, extra={5: "x"})
     response = run(m, extra={"InternetMaxBandwidthOut": 5, "IoOptimized": True})
     assert len(response.instance_ids) == 1
     assert (
