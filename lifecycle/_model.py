@@ -319,11 +319,16 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
                 failing check; the model is left exactly as it was.
             InvalidArgument: for an argument of the wrong Python type.
         """
-        if type(instance_id) is str and instance_id and dry_run is False:
-            if init_local_disk is False:
-                return self._typed(_START, instance_id, 0, None)
-            if init_local_disk is True:
-                return self._typed(_START, instance_id, _RECOVERABLE, None)
+        if (
+            type(instance_id) is str
+            and instance_id
+            and dry_run is False
+            and (init_local_disk is False or init_local_disk is True)
+        ):
+            answer = self._typed(_START, instance_id, _RECOVERABLE if init_local_disk else 0, None)
+            if isinstance(answer, ActionResponse):
+                return answer
+            raise answer  # here, not in _typed: each frame an exception crosses costs
         return self._run(  # type: ignore[return-value]
             Action.START_INSTANCE,
             {"instance_id": instance_id, "init_local_disk": init_local_disk, "dry_run": dry_run},
@@ -344,11 +349,16 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             ApiError: as for ``start_instance``.
             InvalidArgument: for an argument of the wrong Python type.
         """
-        if type(instance_id) is str and instance_id and dry_run is False:
-            if force_stop is False:
-                return self._typed(_REBOOT, instance_id, 0, None)
-            if force_stop is True:
-                return self._typed(_REBOOT, instance_id, _FORCE_STOP, None)
+        if (
+            type(instance_id) is str
+            and instance_id
+            and dry_run is False
+            and (force_stop is False or force_stop is True)
+        ):
+            answer = self._typed(_REBOOT, instance_id, _FORCE_STOP if force_stop else 0, None)
+            if isinstance(answer, ActionResponse):
+                return answer
+            raise answer
         return self._run(  # type: ignore[return-value]
             Action.REBOOT_INSTANCE,
             {"instance_id": instance_id, "force_stop": force_stop, "dry_run": dry_run},
@@ -396,7 +406,10 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             else:
                 mode = None
             if mode is not None:
-                return self._typed(_STOP, instance_id, _FORCE_STOP if force_stop else 0, mode)
+                answer = self._typed(_STOP, instance_id, _FORCE_STOP if force_stop else 0, mode)
+                if isinstance(answer, ActionResponse):
+                    return answer
+                raise answer
         return self._run(  # type: ignore[return-value]
             Action.STOP_INSTANCE,
             {
@@ -484,12 +497,13 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
 
     def _typed(
         self, plan: Plan, instance_id: str, request_facts: int, mode: StoppedMode | None
-    ) -> ActionResponse:
+    ) -> ActionResponse | ApiError:
         """A single-instance call whose arguments are already typed as documented.
 
         The public methods take this path when no parameter can be malformed (a
         non-empty str id, real bools, no dry run): it skips the generic reader and
         answers through ``Core.attempt_typed``, the same steps ``_run`` ends in.
+        A refusal is returned, for the public method to raise in its own frame.
         """
         lock = self._lock
         lock.acquire()  # cheaper than ``with``, which looks up __enter__ and __exit__
@@ -501,7 +515,7 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             return _response(request)
         error = _NEW_ERROR(ApiError)  # ApiError.deferred, inlined
         error._raw = (plan.action, code, request, None)
-        raise error
+        return error
 
     def _run(self, action: Action, values: Mapping[str, object]) -> Response:
         """Read ``values`` with the action's parameter table, then answer it under the lock."""
