@@ -30,6 +30,11 @@ the machine decides them. Compare ratios across rows of one run. The figures:
    transitions per second; the peak RSS of the process.
 5. **A process pool of seeds**: the same seeds run with ``--jobs 1`` and with
    one worker per CPU, wall time and speed-up, and whether the results agree.
+6. **The simulate command, per CPU-second**: ``python -m lifecycle simulate
+   --instances 100000 --days 1 --seed 42`` (``--instances 10000`` with
+   ``--quick``) in a fresh process, best of three; the process's CPU time (user
+   plus system, start-up, build and summary included) and the events plus
+   transitions it handled per CPU-second, the figure issue 14 sets at 400,000.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import gc
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -84,6 +90,8 @@ class Plan:
     pool_seeds: int
     pool_instances: int
     pool_days: float
+    command_instances: int
+    command_repeats: int
 
 
 FULL: Final = Plan(
@@ -97,6 +105,8 @@ FULL: Final = Plan(
     pool_seeds=4,
     pool_instances=20_000,
     pool_days=1.0,
+    command_instances=100_000,
+    command_repeats=3,
 )
 QUICK: Final = Plan(
     repeats=5,
@@ -109,6 +119,8 @@ QUICK: Final = Plan(
     pool_seeds=2,
     pool_instances=2_000,
     pool_days=0.5,
+    command_instances=10_000,
+    command_repeats=1,
 )
 
 
@@ -476,6 +488,45 @@ def pool_row(plan: Plan) -> dict[str, float | int | bool]:
     return {"jobs": jobs, "serial": serial, "parallel": parallel, "same": alone == pooled}
 
 
+# ------------------------------------------------------------- section 6
+def command_row(plan: Plan) -> dict[str, Any]:
+    """Section 6: the simulate command in a fresh process; its CPU time (best of the repeats)."""
+    argv = [
+        sys.executable,
+        "-m",
+        "lifecycle",
+        "simulate",
+        "--instances",
+        str(plan.command_instances),
+        "--days",
+        "1",
+        "--seed",
+        "42",
+        "--no-progress",
+        "--json",
+    ]
+    best: dict[str, Any] = {}
+    for _ in range(plan.command_repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        began = time.perf_counter()
+        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - began
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        user = after.ru_utime - before.ru_utime
+        system = after.ru_stime - before.ru_stime
+        if not best or user + system < best["user"] + best["system"]:
+            summary = json.loads(done.stdout)
+            best = {
+                "command": " ".join(["python", *argv[1:-2]]),
+                "user": user,
+                "system": system,
+                "wall": wall,
+                "events": summary["events"],
+                "transitions": summary["transitions"],
+            }
+    return best
+
+
 # ------------------------------------------------------------- printing
 def mib(value: float | None) -> str:
     """Bytes as MiB, or ``n/a``."""
@@ -578,6 +629,23 @@ def print_pool(row: dict[str, float | int | bool], plan: Plan) -> None:
     print("   (spawned workers each import lifecycle and rebuild their fleet: ~0.3 s apiece)")
 
 
+def print_command(row: dict[str, Any], plan: Plan) -> None:
+    """Section 6 lines."""
+    cpu = row["user"] + row["system"]
+    handled = row["events"] + row["transitions"]
+    print()
+    print(f"6. The simulate command, fresh process, best of {plan.command_repeats}")
+    print(f"   {row['command']}")
+    print(
+        f"   {row['events']:,} events, {row['transitions']:,} transitions; CPU {cpu:.2f} s "
+        f"(user {row['user']:.2f} s, system {row['system']:.2f} s), wall {row['wall']:.2f} s"
+    )
+    print(
+        f"   {handled / cpu:,.0f} events and transitions per CPU-second "
+        f"({row['events'] / cpu:,.0f} events per CPU-second); start-up, build and summary included"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the command line and print every section."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -610,6 +678,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print_bulk(bulk_rows(plan), plan.bulk_size)
     print_week(worker("--week", str(plan.week_instances), str(plan.week_days)), plan)
     print_pool(pool_row(plan), plan)
+    print_command(command_row(plan), plan)
     print(
         f"\nTotal time: {time.perf_counter() - began:.1f} s; "
         f"speed yardstick now {yardstick_us():.1f} µs (drift check)"
