@@ -26,7 +26,15 @@ from ._model import EcsModel
 from ._rules import precedence
 from ._status import Action, ChargeType, InstanceStatus
 from ._timing import Duration, Durations, Fixed
-from ._views import ActionResponse, BatchResponse, Event, FaultEvent, InstanceView
+from ._views import (
+    ActionResponse,
+    BatchResponse,
+    Event,
+    FaultEvent,
+    InstanceView,
+    RenewInstanceResponse,
+    RunInstancesResponse,
+)
 from .errors import ApiError
 
 __all__ = ["demo_lines"]
@@ -80,6 +88,9 @@ class _Trace:
     def row(self, time: float, what: str, subject: str, rest: str) -> None:
         stamp = f"t=+{_seconds(time)}s"
         # A long action name spills into the subject column; the outcome column stays put.
+        if len(subject) > _SUBJECT_WIDTH and subject.startswith("i-"):
+            # A generated id (RunInstances'): its start, in full in the InstanceIdSet note.
+            subject = subject[: _SUBJECT_WIDTH - 3] + "..."
         left = f"{what:<{_ACTION_WIDTH}}  {subject}"
         line = f"{stamp:<{_TIME_WIDTH}}  {left:<{_LEFT_WIDTH}}  {rest}"
         self.lines.append(line.rstrip())
@@ -131,8 +142,14 @@ class _Trace:
         self._flush()
 
     def call(
-        self, action: Action, request: str, call: Callable[[], ActionResponse | BatchResponse]
-    ) -> None:
+        self,
+        action: Action,
+        request: str,
+        call: Callable[
+            [], ActionResponse | BatchResponse | RunInstancesResponse | RenewInstanceResponse
+        ],
+    ) -> object:
+        """Make the call and record it; its response, or ``None`` for a refusal."""
         now = self.model.now
         try:
             response = call()
@@ -140,13 +157,20 @@ class _Trace:
             outcome = f"HTTP {error.http_status} {error.code.value}  {error.request_id}"
             self.row(now, action.value, request, outcome)
             self.note(f"  Message: {error.message}")
+            self._flush()
+            return None
         else:
             self.row(now, action.value, request, f"HTTP 200 OK  {response.request_id}")
             if isinstance(response, BatchResponse):
                 for item in response.instance_responses:
                     moved = f"{item.previous_status} -> {item.current_status}"
                     self.note(f"  {item.instance_id:<10}  {item.code:<26}  {moved}")
+            elif isinstance(response, RunInstancesResponse):
+                self.note(f"  InstanceIdSet: {', '.join(response.instance_ids)}")
+            elif isinstance(response, RenewInstanceResponse):
+                self.note(f"  OrderId: {response.order_id}")
         self._flush()
+        return response
 
     def poll(self, what: str, **filters: str) -> None:
         """One DescribeInstances call, as a client's wait loop makes it."""
@@ -348,6 +372,42 @@ def _fleet(trace: _Trace) -> None:
     trace.poll("Status=Running", status="Running", instance_ids=json.dumps(apps))
 
 
+def _birth_and_death(trace: _Trace) -> None:
+    model = trace.model
+    trace.step("RunInstances: created and started; the same ClientToken creates nothing more")
+
+    def order() -> RunInstancesResponse:
+        return model.run_instances(
+            instance_type="ecs.g7.large",
+            image_id="aliyun_3_x64",
+            amount=2,
+            instance_name="api[1,2]",
+            client_token="deploy-1",
+        )
+
+    trace.note("Amount=2, InstanceName=api[1,2], ClientToken=deploy-1")
+    launched = trace.call(Action.RUN_INSTANCES, "2 instances", order)
+    assert isinstance(launched, RunInstancesResponse)
+    first, second = launched.instance_ids
+    trace.note("the same request again (a client's retry)")
+    trace.call(Action.RUN_INSTANCES, "2 instances", order)
+    trace.advance(30)
+    trace.advance(30)
+
+    trace.step("DeleteInstance: Stopped only, unless Force; a released instance is gone")
+    trace.call(Action.DELETE_INSTANCE, first, lambda: model.delete_instance(first))
+    trace.call(Action.DELETE_INSTANCE, first, lambda: model.delete_instance(first, force=True))
+    trace.call(_START, first, lambda: model.start_instance(first))
+    trace.poll("InstanceName=api*", instance_name="api*")
+    trace.call(Action.DELETE_INSTANCE, _SUB, lambda: model.delete_instance(_SUB))
+    trace.note("the subscription has expired: TerminateSubscription=true releases it")
+    trace.step("RenewInstance: a PrePaid instance runs again once renewed")
+    trace.call(Action.RENEW_INSTANCE, _SUB, lambda: model.renew_instance(_SUB, period=1))
+    trace.call(_START, _SUB, lambda: model.start_instance(_SUB))
+    trace.call(Action.RENEW_INSTANCE, second, lambda: model.renew_instance(second, period=1))
+    trace.advance(30)
+
+
 def _describe(trace: _Trace) -> None:
     model = trace.model
     trace.step("DescribeInstanceStatus: every instance; unknown ids are simply absent")
@@ -374,6 +434,7 @@ _STEPS: Final[tuple[Callable[[_Trace], None], ...]] = (
     _faults,
     _precedence,
     _fleet,
+    _birth_and_death,
     _describe,
 )
 
@@ -389,6 +450,7 @@ def demo_lines(seed: int = 42) -> list[str]:
     a lost response and a delayed transition); the data lost to
     ``InitLocalDisk`` and ``ForceStop``; a call where several rules fail at
     once; the batch actions in both modes and the DescribeInstances wait loop;
+    RunInstances with a ClientToken retry, DeleteInstance and RenewInstance;
     and a final DescribeInstanceStatus. Time is the model's
     ``ManualClock``, advanced by the scenario and shown as ``t=+NNs``.
 

@@ -233,3 +233,15 @@ def test_days_that_are_not_positive_get_the_one_true_bound(
     code, _, err = run(capsys, "simulate", "--days", days)
     assert code == 2
     assert err.rstrip().endswith(f"days={float(days)!r}: expected a number > 0")
+
+
+def test_the_demo_walks_an_instance_from_birth_to_death(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "demo")
+    launches = [line for line in out.splitlines() if " RunInstances " in line]
+    assert len(launches) == 2  # the request, and its ClientToken retry: no third, hidden one
+    sets = [line.split(": ", 1)[1] for line in out.splitlines() if "InstanceIdSet:" in line]
+    assert len(sets) == 2
+    assert sets[0] == sets[1]  # the retry answered the same instances
+    assert "-> (released)   force_delete" in out
+    assert "InvalidInstanceId.NotFound" in out
+    assert "RenewInstance   i-sub             HTTP 200 OK" in out
