@@ -242,6 +242,6 @@ def test_the_demo_walks_an_instance_from_birth_to_death(capsys: pytest.CaptureFi
     sets = [line.split(": ", 1)[1] for line in out.splitlines() if "InstanceIdSet:" in line]
     assert len(sets) == 2
     assert sets[0] == sets[1]  # the retry answered the same instances
-    assert "-> (released)   force_delete" in out
+    assert re.search(r"Running -> \(released\) +force_delete", out)
     assert "InvalidInstanceId.NotFound" in out
     assert "RenewInstance   i-sub             HTTP 200 OK" in out
