@@ -282,9 +282,12 @@ MIN_STATUS_PAGE: Final = _STATUS_PARAMS["page_size"].minimum or 1
 MAX_STATUS_PAGE: Final = _STATUS_PARAMS["page_size"].maximum or 0
 
 
-def _faults_before(core: Core, action: Action, now: float, request: int) -> None:
+def _faults_before(
+    core: Core, action: Action, now: float, request: int, instance_id: str | None = None
+) -> None:
+    """Answer the injected fault (error, throttle) that hits this request, if one does."""
     if core.faults.rules:
-        fault_code = core.faults.before(action, None, now, request)
+        fault_code = core.faults.before(action, instance_id, now, request)
         if fault_code is not None:
             raise reject(action, fault_code, request, None)
 
@@ -537,10 +540,7 @@ def _describe_attribute(
     if problems:
         raise _refuse(action, problems, request)
     instance_id: str = typed["instance_id"]  # type: ignore[assignment]
-    if core.faults.rules:
-        fault_code = core.faults.before(action, instance_id, now, request)
-        if fault_code is not None:
-            raise reject(action, fault_code, request, None)
+    _faults_before(core, action, now, request, instance_id)
     index = core.instances.index.get(instance_id)
     if index is None:
         raise reject(action, _NOT_FOUND, request, None)

@@ -446,10 +446,7 @@ def _renew(core: Core, typed: dict[str, object], problems: list[Problem]) -> Ren
     if problems:
         raise _refuse(action, problems, request)
     instance_id: str = typed["instance_id"]  # type: ignore[assignment]
-    if core.faults.rules:
-        fault_code = core.faults.before(action, instance_id, now, request)
-        if fault_code is not None:
-            raise reject(action, fault_code, request, None)
+    _faults_before(core, action, now, request, instance_id)
     fingerprint, earlier = _replayed(
         core, action, typed, {}, ErrorCode.IDEMPOTENCE_PARAM_NOT_MATCH, request
     )
