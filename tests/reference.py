@@ -10,8 +10,10 @@ ask the model and the oracle the same question.
 
 from __future__ import annotations
 
+import calendar
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -78,6 +80,17 @@ class Condition:
     # StoppedMode is recorded on a stopped instance, ConfirmStop is validated and ignored.
     stopped_mode: str | None = None
     confirm_stop: bool | None = None
+    # DeleteInstance(s)' Force; None for an action that has no Force (facts.toml's force_stop
+    # is then ForceStop alone; with a Force it is Force=true and ForceStop=true).
+    force: bool | None = None
+    # RenewInstance's request: Period (an int, or a str that is no integer), PeriodUnit,
+    # ExpectedRenewDay, the ClientToken sent, and whether an earlier accepted renewal used
+    # that token with the same parameters ("same") or with others ("other").
+    period: int | str | None = None
+    period_unit: str = "Month"
+    expected_renew_day: int | None = None
+    client_token: str | None = None
+    token_replay: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,11 @@ class Outcome:
     status: str | None = None
     data_loss: str | None = None
     cleared: frozenset[str] = field(default_factory=frozenset)
+    # The precedence check that refused (``None`` on success), to tell apart checks that
+    # answer the same code (ReActivateInstances' status and overdue_stopped).
+    check: str | None = None
+    # RenewInstance: an earlier renewal's answer is given again, nothing extended.
+    replayed: bool = False
 
 
 def family(instance_type: str) -> str:
@@ -109,7 +127,7 @@ def facts(condition: Condition) -> set[str]:
         "cloud_disk_abnormal": c.cloud_disk_abnormal,
         "local_disk_abnormal": c.local_disk_abnormal,
         "local_disk_recoverable": c.init_local_disk and family(c.instance_type) in init_families,
-        "force_stop": c.force_stop,
+        "force_stop": c.force_stop and c.force is not False,
         "prepaid": c.prepaid,
         "postpaid": not c.prepaid,
         "in_service": not c.suspended,
@@ -126,34 +144,122 @@ def _clause_fails(clause: dict[str, list[str]], held: set[str]) -> bool:
     return set(clause.get("all", [])) <= held and not set(clause.get("none", [])) & held
 
 
+def renewal_problems(condition: Condition) -> set[str]:
+    """The codes RenewInstance's request fields earn, each as its spec entry says."""
+    c = condition
+    op = operation("RenewInstance")
+    params = {p["name"]: p for p in op["parameters"]}
+    problems: set[str] = set()
+    if c.period is None and c.expected_renew_day is None:
+        problems.add("InvalidPeriod.NotFound")  # "cannot both be empty"
+    if c.period is not None and c.expected_renew_day is not None:
+        problems.add("InvalidExpectedRenewDay.Conflict")
+    if c.period_unit not in params["PeriodUnit"]["choices"]:
+        problems.add(params["PeriodUnit"]["invalid_code"])
+    if c.period is not None and (
+        not isinstance(c.period, int) or c.period not in op["periods"].get(c.period_unit, [])
+    ):
+        problems.add(params["Period"]["invalid_code"])
+    if c.expected_renew_day is not None:
+        # [[decisions]] ExpectedRenewDay: the model's accounts have no unified day.
+        problems.add(params["ExpectedRenewDay"]["invalid_code"])
+    token = c.client_token
+    if token is not None and (len(token) > op["client_token_max_length"] or not token.isascii()):
+        problems.add("InvalidClientToken.ValueNotSupported")
+    return problems
+
+
+def _invalid_parameters(action: str, condition: Condition) -> set[str]:
+    if action == "RenewInstance":
+        return renewal_problems(condition)
+    return {"InvalidParameter"} if condition.bad_boolean else set()
+
+
+def accepted_statuses(action: str, condition: Condition) -> list[str]:
+    """The statuses the action accepts: ``forced_accepts`` when the request forces it."""
+    op = operation(action)
+    if condition.force and "forced_accepts" in op:
+        accepted: list[str] = op["forced_accepts"]
+        return accepted
+    plain: list[str] = op["accepts"]
+    return plain
+
+
 def decide(action: str, condition: Condition) -> Outcome:
     """The documented outcome of ``action`` in ``condition``, from ``specs/`` alone."""
     op = operation(action)
     held = facts(condition)
+    invalid = _invalid_parameters(action, condition)
     by_request = {
         "required_parameters": condition.missing_id,
-        "valid_parameters": condition.bad_boolean,
         "throttled": condition.throttled,
         "injected_fault": condition.injected_fault,
         "dry_run": condition.dry_run,
+        "client_token": condition.token_replay == "other",
         "exists": not condition.exists,
-        "status": condition.status not in op["accepts"],
+        "status": condition.status not in accepted_statuses(action, condition),
     }
     for rule in op["precedence"]:
         check = rule["check"]
-        if check in by_request:
+        if check == "valid_parameters":
+            failed = rule["error"] in invalid
+        elif check in by_request:
             failed = by_request[check]
         else:
             failed = any(_clause_fails(clause, held) for clause in rule["fails_when"])
         if failed:
-            return Outcome(code=rule["error"])
+            return Outcome(code=rule["error"], check=check)
+        if check == "client_token" and condition.token_replay == "same":
+            # [[decisions]] ClientToken: the first renewal's answer again, looked up
+            # before the instance.
+            return Outcome(status=condition.status, replayed=True)
     loss = None
     cleared: set[str] = set()
     for effect in op.get("effects", []):
         if set(effect["when"]) <= held:
             loss = effect["data_loss"]
             cleared |= set(effect["clears"])
-    return Outcome(status=op["enters"], data_loss=loss, cleared=frozenset(cleared))
+    if op.get("enters") == "Released" and condition.status == "Stopped":
+        # DeleteInstance's [[decisions]] "ForceStop": "only an instance that is not
+        # Stopped loses anything (a Stopped instance has no memory or temporary data to
+        # lose)". Its [[effects]] row cannot say so (no fact names the status).
+        loss = None
+    return Outcome(status=_destination(op, condition), data_loss=loss, cleared=frozenset(cleared))
+
+
+def _destination(op: dict[str, Any], condition: Condition) -> str:
+    if not op.get("keeps_status"):
+        enters: str = op["enters"]
+        return enters
+    # RenewInstance keeps the status, except that an instance the platform stopped
+    # (suspended, Stopped) resumes by the resume trigger ([[decisions]] "resume after expiry").
+    (resume,) = [
+        t for t in load("lifecycle.toml")["transitions"] if t["trigger"] == op["resume_trigger"]
+    ]
+    if condition.suspended and condition.status == resume["source"]:
+        dest: str = resume["dest"]
+        return dest
+    return condition.status
+
+
+def _epoch() -> datetime:
+    stamp: str = operation("DescribeInstances")["response"]["epoch"]
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def renewed_expiry(expired_time: float, now: float, period: int, unit: str) -> float:
+    """RenewInstance's [[decisions]] "new ExpiredTime": max(old, now) plus ``period`` weeks or
+    calendar months (the same day of the month, or the last day of a shorter month)."""
+    start = max(expired_time, now)
+    if unit == "Week":
+        return start + period * 7 * 86400
+    epoch = _epoch()
+    moment = epoch + timedelta(seconds=start)
+    months = moment.year * 12 + moment.month - 1 + period
+    year, month = divmod(months, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    moved = moment.replace(year=year, month=month + 1, day=day)
+    return (moved - epoch).total_seconds()
 
 
 CLOCK = 1000.0
