@@ -766,7 +766,12 @@ class Simulation:
     # --------------------------------------------------------------- run
     @property
     def model(self) -> EcsModel:
-        """The account's model (read it; changing it changes the run)."""
+        """The account's model (read it; changing it changes the run).
+
+        The engine owns it while ``run`` runs and calls it without its lock
+        (``lifecycle/_engine_path.py``): use it between runs, or from a
+        subscriber, never from another thread during one.
+        """
         return self._model
 
     @property
