@@ -33,7 +33,7 @@ from ._instances import (
     Template,
 )
 from ._machine import NO_TRANSITION, RELEASED_CODE, STATUS_CODE, STATUSES, TABLE
-from ._rules import COMPILED, CompiledPrecedence, decide
+from ._rules import COMPILED, FORCED, CompiledPrecedence, decide
 from ._schedule import Schedule
 from ._spec import ACTION_TRIGGERS, EFFECTS, LAUNCH_SETTLE, SETTLE_TRIGGERS, Fact
 from ._status import Action, DataLossCause, InstanceStatus, StoppedMode
@@ -90,12 +90,21 @@ class Plan(NamedTuple):
     #: Every fact some effect needs (their ``when`` masks OR-ed): a success whose facts
     #: share none skips the effects. -1 (every fact) for a plan made without it.
     effect_facts: int = -1
+    #: The statuses (a bit per status code) from which a success records no effect:
+    #: the ``not_from`` of the action's effects, which must all name the same ones.
+    quiet_from: int = 0
 
 
-def plan_of(action: Action) -> Plan:
-    trigger = ACTION_TRIGGERS[action]
+def plan_of(action: Action, trigger: str | None = None) -> Plan:
+    """The plan of ``action``, firing ``trigger`` (its ``ACTION_TRIGGERS`` one by default)."""
+    fired = ACTION_TRIGGERS[action] if trigger is None else trigger
+    compiled = COMPILED[action] if trigger is None else FORCED[action]
     effects = tuple((int(e.when), int(e.clears), e.loss) for e in EFFECTS[action])
-    return Plan(action, trigger, TABLE[trigger], COMPILED[action], effects, _union(effects))
+    quiet = {sum(1 << STATUS_CODE[s] for s in e.not_from) for e in EFFECTS[action]}
+    assert len(quiet) <= 1, f"{action.value}: its effects name different not_from statuses"
+    return Plan(
+        action, fired, TABLE[fired], compiled, effects, _union(effects), quiet.pop() if quiet else 0
+    )
 
 
 def _union(effects: tuple[tuple[int, int, DataLossCause], ...]) -> int:
@@ -377,8 +386,6 @@ class Core:
         status = instances.status[index]
         dest = plan.row[status]
         if dest == RELEASED_CODE:
-            if status == _STOPPED:
-                facts &= ~_FORCE_STOP  # a Stopped instance has nothing in memory to lose
             if instances.settles_at[index] != NEVER:
                 self.schedule.drop(index)  # released mid-transition: nothing left to settle
             self.billing.give_back(instances.types[index])
@@ -388,7 +395,7 @@ class Core:
         if dest == STARTING:
             instances.started[index] = now
         loss: DataLossCause | None = None
-        if facts & plan.effect_facts:
+        if facts & plan.effect_facts and not plan.quiet_from >> status & 1:
             for when, clears, cause in plan.effects:
                 if facts & when == when:
                     instances.faults[index] &= ~clears & 0xFF

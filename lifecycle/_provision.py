@@ -25,10 +25,9 @@ from ._faults import FaultKind
 from ._instances import DELETION_PROTECTED, LAUNCH, SUSPENDED, template
 from ._machine import NEW_CODE, STATUS_CODE, TABLE
 from ._params import Problem, first_problem
-from ._rules import COMPILED, FORCED, decide
+from ._rules import COMPILED, decide
 from ._spec import (
     AUTO_RENEW_PERIODS,
-    EFFECTS,
     EPOCH,
     FORCED_TRIGGERS,
     IGNORED_PARAMETERS,
@@ -345,16 +344,12 @@ def _creation_response(
 
 
 # ------------------------------------------------------------------ deletion
-def _forced_plan(action: Action) -> Plan:
-    trigger = FORCED_TRIGGERS[action]
-    effects = tuple((int(e.when), int(e.clears), e.loss) for e in EFFECTS[action])
-    return Plan(action, trigger, TABLE[trigger], FORCED[action], effects)
-
-
 _DELETE: Final = plan_of(Action.DELETE_INSTANCE)
-_FORCE_DELETE: Final = _forced_plan(Action.DELETE_INSTANCE)
+_FORCE_DELETE: Final = plan_of(Action.DELETE_INSTANCE, FORCED_TRIGGERS[Action.DELETE_INSTANCE])
 _DELETE_BATCH: Final = plan_of(Action.DELETE_INSTANCES)
-_FORCE_DELETE_BATCH: Final = _forced_plan(Action.DELETE_INSTANCES)
+_FORCE_DELETE_BATCH: Final = plan_of(
+    Action.DELETE_INSTANCES, FORCED_TRIGGERS[Action.DELETE_INSTANCES]
+)
 
 
 def _deletion_facts(typed: dict[str, object]) -> int:

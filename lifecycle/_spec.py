@@ -568,6 +568,8 @@ class Effect:
     when: Fact
     loss: DataLossCause
     clears: Fact = NO_FACTS
+    #: Statuses from which a success does nothing of this (no memory to lose when Stopped).
+    not_from: tuple[InstanceStatus, ...] = ()
 
 
 _POWER_CUT = Effect(
@@ -576,6 +578,8 @@ _POWER_CUT = Effect(
     F.FORCE_STOP,
     DataLossCause.FORCE_STOP,
 )
+
+_RELEASE_POWER_CUT = Effect(F.FORCE_STOP, DataLossCause.FORCE_STOP, not_from=(S.STOPPED,))
 
 #: Side effects of success, applied after the status change, in order.
 EFFECTS: Final[dict[Action, tuple[Effect, ...]]] = {
@@ -602,9 +606,9 @@ EFFECTS: Final[dict[Action, tuple[Effect, ...]]] = {
     Action.CREATE_INSTANCE: (),
     # Force=true with ForceStop=true (its default): "the instance is forcibly
     # powered off ... data in the memory and temporary storage is lost" (DeleteInstance).
-    # Only an instance that is not Stopped has any (the model asks so; see _lifecycle).
-    Action.DELETE_INSTANCE: (_POWER_CUT,),
-    Action.DELETE_INSTANCES: (_POWER_CUT,),
+    # Only an instance that is not Stopped has any.
+    Action.DELETE_INSTANCE: (_RELEASE_POWER_CUT,),
+    Action.DELETE_INSTANCES: (_RELEASE_POWER_CUT,),
     Action.RENEW_INSTANCE: (),
     Action.REACTIVATE_INSTANCES: (),
 }

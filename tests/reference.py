@@ -216,14 +216,9 @@ def decide(action: str, condition: Condition) -> Outcome:
     loss = None
     cleared: set[str] = set()
     for effect in op.get("effects", []):
-        if set(effect["when"]) <= held:
+        if set(effect["when"]) <= held and condition.status not in effect.get("not_from", []):
             loss = effect["data_loss"]
             cleared |= set(effect["clears"])
-    if op.get("enters") == "Released" and condition.status == "Stopped":
-        # DeleteInstance's [[decisions]] "ForceStop": "only an instance that is not
-        # Stopped loses anything (a Stopped instance has no memory or temporary data to
-        # lose)". Its [[effects]] row cannot say so (no fact names the status).
-        loss = None
     return Outcome(status=_destination(op, condition), data_loss=loss, cleared=frozenset(cleared))
 
 

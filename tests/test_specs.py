@@ -220,11 +220,11 @@ def test_precedence_matches_in_order(action: str) -> None:
 @pytest.mark.parametrize("action", ACTIONS)
 def test_effects_match(action: str) -> None:
     spec = [
-        (sorted(e["when"]), sorted(e["clears"]), e["data_loss"])
+        (sorted(e["when"]), sorted(e["clears"]), e["data_loss"], e.get("not_from", []))
         for e in operation(action).get("effects", [])
     ]
     table = [
-        (names(e.when), names(e.clears), e.loss.value)
+        (names(e.when), names(e.clears), e.loss.value, [s.value for s in e.not_from])
         for e in _spec.EFFECTS[lifecycle.Action(action)]
     ]
     assert spec == table
