@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import pickle
 from collections.abc import Callable
 from typing import Any
@@ -67,7 +68,7 @@ def pair() -> tuple[EcsModel, EcsModel, list[str], list[list[str]]]:
     for _ in range(2):
         model = EcsModel(seed=7, clock=ManualClock())
         trace: list[str] = []
-        model.subscribe(lambda e, trace=trace: trace.append(repr(e)))
+        model.subscribe(functools.partial(_append_repr, trace))
         model.create_instance("i-stopped", status="Stopped")
         model.create_instance("i-running", status="Running")
         model.create_instance(
@@ -77,6 +78,10 @@ def pair() -> tuple[EcsModel, EcsModel, list[str], list[list[str]]]:
         models.append(model)
         traces.append(trace)
     return models[0], models[1], ["i-stopped", "i-running", "i-d1", "i-prepaid"], traces
+
+
+def _append_repr(trace: list[str], event: object) -> None:
+    trace.append(repr(event))
 
 
 def answer(call: Callable[[], Any]) -> str:
@@ -115,10 +120,12 @@ def test_the_fast_path_answers_as_the_generic_reader_does(
     fast, slow, ids, traces = pair()
     for step in range(3):
         for instance_id in [*ids, "i-missing"]:
-            got = answer(lambda i=instance_id: getattr(fast, method)(i, **kwargs))
+            got = answer(functools.partial(getattr(fast, method), instance_id, **kwargs))
             assert slow_calls == []
             want = answer(
-                lambda i=instance_id: slow.call(ACTIONS[method], {"InstanceId": i, **documented})
+                functools.partial(
+                    slow.call, ACTIONS[method], {"InstanceId": instance_id, **documented}
+                )
             )
             assert slow_calls, "call() goes through the generic reader"
             slow_calls.clear()
@@ -183,9 +190,9 @@ def test_the_fast_path_meets_injected_faults_as_the_generic_reader_does() -> Non
     got, want = [], []
     for method in ("start_instance", "stop_instance", "reboot_instance", "start_instance"):
         for instance_id in ids:
-            got.append(answer(lambda m=method, i=instance_id: getattr(fast, m)(i)))
+            got.append(answer(functools.partial(getattr(fast, method), instance_id)))
             want.append(
-                answer(lambda m=method, i=instance_id: slow.call(ACTIONS[m], {"InstanceId": i}))
+                answer(functools.partial(slow.call, ACTIONS[method], {"InstanceId": instance_id}))
             )
     assert got == want
     assert any("Throttling" in text for text in got)
@@ -438,9 +445,11 @@ def test_both_paths_settle_what_fell_due_before_deciding() -> None:
         model.start_instance("i-1")
         clock.advance(100.0)  # Starting -> Running fell due; nothing has settled it yet
         if use_fast:
-            answers.append(answer(lambda m=model: m.stop_instance("i-1")))
+            answers.append(answer(functools.partial(model.stop_instance, "i-1")))
         else:
-            answers.append(answer(lambda m=model: m.call("StopInstance", {"InstanceId": "i-1"})))
+            answers.append(
+                answer(functools.partial(model.call, "StopInstance", {"InstanceId": "i-1"}))
+            )
         assert model.status("i-1") is InstanceStatus.STOPPING
     assert answers[0] == answers[1]
 
