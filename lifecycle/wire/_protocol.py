@@ -329,6 +329,13 @@ class RequestIds:
         return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
+class LowerCaseHeaders(dict[str, str]):
+    """Headers already keyed by lower-case name (``WireApp`` builds them so from the
+    ``environ``): the protocol reads them as they are, without lower-casing them again."""
+
+    __slots__ = ()
+
+
 @dataclass(slots=True)
 class _Parsed:
     query: list[tuple[str, str]]
@@ -479,7 +486,9 @@ class EcsProtocol:
             )
         if len(request.body) > config.max_body_bytes:
             raise too_large(len(request.body), config.max_body_bytes)
-        headers = {name.lower(): value for name, value in request.headers.items()}
+        headers = request.headers
+        if type(headers) is not LowerCaseHeaders:
+            headers = {name.lower(): value for name, value in headers.items()}
         query = _pairs(request.query)
         pairs = list(query)
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -549,12 +558,34 @@ def _pairs(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+#: What each ``%XX`` (hex digits in either case) of an ASCII character decodes to,
+#: keyed by ``XX``.
+_ASCII_ESCAPES: Final = {
+    f"{high}{low}": chr(int(high + low, 16))
+    for high in "01234567"
+    for low in "0123456789ABCDEFabcdef"
+}
+
+
 def _unquote(text: str) -> str:
     """A form-encoded name or value, decoded: ``+`` is a space, ``%XX`` a UTF-8 byte."""
     if "+" in text:
         text = text.replace("+", " ")
     if "%" not in text:
         return text
+    # Most escapes are of ASCII characters (a timestamp's colons, a signature's
+    # "+/="), each one byte that decodes alone: a dictionary look-up each.
+    head, *escaped = text.split("%")
+    parts = [head]
+    for part in escaped:
+        char = _ASCII_ESCAPES.get(part[:2])
+        if char is None:  # UTF-8 bytes past ASCII, or a "%" that escapes nothing
+            return _unquote_utf8(text)
+        parts += (char, part[2:])
+    return "".join(parts)
+
+
+def _unquote_utf8(text: str) -> str:
     try:
         return unquote(text, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:

@@ -10,7 +10,6 @@ traceback.
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -21,7 +20,15 @@ from .. import Durations
 from ._accounts import Accounts, Credential, ServerClock
 from ._control import CONTROL_PREFIX, ControlSurface
 from ._envelope import WireError
-from ._protocol import EcsProtocol, RequestIds, WireConfig, WireRequest, WireResponse, too_large
+from ._protocol import (
+    EcsProtocol,
+    LowerCaseHeaders,
+    RequestIds,
+    WireConfig,
+    WireRequest,
+    WireResponse,
+    too_large,
+)
 
 __all__ = ["WireApp", "body_length"]
 
@@ -101,10 +108,13 @@ class WireApp:
         return [response.body]
 
     def _respond(self, environ: Mapping[str, Any]) -> WireResponse:
-        headers: dict[str, str] = {}
+        headers = LowerCaseHeaders()
+        known = _HEADER_NAMES
         for key, value in environ.items():
-            name = _header_name(key)
-            if name is not None:
+            name = known.get(key)
+            if name is None:
+                name = _header_name(key)
+            if name:
                 headers[name] = str(value)
         try:
             length = body_length(str(environ.get("CONTENT_LENGTH") or "0"), self.config)
@@ -153,15 +163,25 @@ def body_length(text: str, config: WireConfig) -> int:
     return length
 
 
-@functools.lru_cache(maxsize=512)
-def _header_name(key: str) -> str | None:
-    """The lower-case header name an ``environ`` key stands for, or ``None`` for another key.
+#: ``environ`` keys seen, each the lower-case header name it stands for, or ``""``
+#: for a key that is no header: every request sends much the same ones.
+_HEADER_NAMES: dict[str, str] = {}
+#: The most keys ``_HEADER_NAMES`` keeps (bounded, for clients that send new ones).
+_MAX_HEADER_NAMES: Final = 512
 
-    Cached: every request sends much the same headers (bounded, for clients that do not).
+
+def _header_name(key: str) -> str:
+    """The lower-case header name an ``environ`` key stands for, or ``""`` for another key.
+
+    Remembered in ``_HEADER_NAMES`` while there is room.
     """
     if key.startswith("HTTP_"):
-        return key[5:].replace("_", "-").lower()
-    return _UNPREFIXED.get(key)
+        name = key[5:].replace("_", "-").lower()
+    else:
+        name = _UNPREFIXED.get(key, "")
+    if len(_HEADER_NAMES) < _MAX_HEADER_NAMES:
+        _HEADER_NAMES[key] = name
+    return name
 
 
 def _text(value: str) -> str:
