@@ -630,3 +630,24 @@ def test_a_lingering_close_reads_no_more_than_its_bound() -> None:
         server._httpd.shutdown_request(endless)
     assert endless.closed
     assert _server._LINGER_BYTES <= endless.read < _server._LINGER_BYTES + 65_536
+
+
+def test_a_lingering_close_whose_client_is_gone_still_closes() -> None:
+    """The client reset the connection before the linger: an OSError, then the close anyway
+    (a fake socket makes the branch deterministic; a real one reaches it only by timing)."""
+
+    class Reset:
+        def __init__(self) -> None:
+            self.closed = False
+
+        def shutdown(self, how: int) -> None:
+            raise ConnectionResetError("the client is gone")
+
+        def close(self) -> None:
+            self.closed = True
+
+    app = WireApp(CREDENTIALS)
+    with serve(app) as server:
+        gone = Reset()
+        server._httpd.shutdown_request(gone)
+    assert gone.closed
