@@ -17,8 +17,8 @@ if not os.environ.get("CI"):
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-#: Filled by tests/test_exhaustive.py and tests/test_exhaustive_lifecycle.py: what the
-#: exhaustive check covered, per action.
+#: Filled by tests/test_exhaustive.py, tests/test_exhaustive_lifecycle.py and
+#: tests/test_exhaustive_creation.py: what the exhaustive check covered, per action.
 EXHAUSTIVE_COVERAGE: dict[str, int] = {}
 
 
