@@ -195,12 +195,13 @@ def _read_purchase(action: Action, typed: dict[str, object], problems: list[Prob
         problems.append((ErrorCode.MISSING_PARAMETER, "InstanceType"))
     elif not _type_ok(instance_type):
         problems.append((ErrorCode.INVALID_INSTANCE_TYPE, "InstanceType"))
-    if prepaid and period is None:
+    given = {name for _, name in problems}  # a malformed value is not a missing one
+    if prepaid and period is None and "Period" not in given:
         problems.append((ErrorCode.MISSING_PERIOD, "Period"))
     if prepaid and period is not None and period not in PERIODS.get(unit, ()):
         problems.append((ErrorCode.INVALID_PERIOD, "Period"))
     renew_period: int | None = typed["auto_renew_period"]  # type: ignore[assignment]
-    if renew_period is None and typed["auto_renew"] and prepaid:
+    if renew_period is None and typed["auto_renew"] and prepaid and "AutoRenewPeriod" not in given:
         if launch:
             renew_period = 1  # "AutoRenewPeriod ... Default value: 1" (RunInstances)
         else:

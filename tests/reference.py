@@ -533,9 +533,12 @@ def _creation_problem(
             if _type_well_formed(value)
             else "InvalidInstanceType.ValueNotSupported"
         ),
-        # "Only read for PrePaid, and then required ... Ignored for PostPaid."
+        # "Not an integer: 400 InvalidPeriod whatever the charge type"; otherwise "Only
+        # read for PrePaid, and then required ... a PostPaid request's Period is ignored."
         "Period": lambda: (
-            None
+            param["invalid_code"]
+            if value is not None and read_integer(value) is None
+            else None
             if not prepaid
             else "MissingParamter"
             if value is None
