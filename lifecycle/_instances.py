@@ -202,6 +202,7 @@ class Instances:
             stopped_mode=self.stopped_mode(index),
             settles_at=None if settles_at == NEVER else settles_at,
             data_losses=tuple(self.losses.get(index, ())),
+            auto_renew=self.auto_renew.get(index),
         )
 
     def set_fault(self, instance_id: str, bit: int, on: bool) -> None:

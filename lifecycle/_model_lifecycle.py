@@ -119,7 +119,12 @@ class LifecycleMixin:
             instance_charge_type: ``PostPaid`` (default) or ``PrePaid``.
             period: PrePaid: ``Week`` 1-4, ``Month`` 1-9, 12, 24, 36, 48, 60;
                 ``ExpiredTime`` is that far from now on the model's clock.
-            auto_renew: PrePaid: renew automatically (``auto_renew_period`` units, default 1).
+            auto_renew: PrePaid: mark it for the platform's automatic renewal
+                (``auto_renew_period`` units, default 1), shown as
+                ``instance(id).auto_renew``. Like the stop at expiry, the renewal
+                itself is the platform's move, made when your simulator says: a
+                RenewInstance (``lifecycle.simulation`` makes it nine days before
+                expiry); the model never renews on its own.
             instance_name: The name, or ``prefix[begin,bits]suffix`` to number a batch.
             client_token: The same token with the same parameters answers the same
                 instances again and creates none; with other parameters,

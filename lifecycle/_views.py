@@ -227,6 +227,7 @@ class InstanceView:
             ``None`` otherwise.
         settles_at: When the current transitory status ends, or ``None`` if stable.
         data_losses: Every loss of data so far, oldest first.
+        auto_renew: ``(AutoRenewPeriod, PeriodUnit)`` when created with AutoRenew=true.
     """
 
     instance_id: str
@@ -242,6 +243,10 @@ class InstanceView:
     stopped_mode: StoppedMode | None
     settles_at: float | None
     data_losses: tuple[DataLoss, ...]
+    #: ``(AutoRenewPeriod, PeriodUnit)`` of a PrePaid instance created with
+    #: AutoRenew=true, else ``None``. The model records it; the platform's renewal is
+    #: a RenewInstance your simulator makes (``lifecycle.simulation`` does).
+    auto_renew: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

