@@ -175,11 +175,7 @@ def _batch(action: Action) -> Run:
         now = core.now()
         request = core.request_rng.getrandbits(128)
         ids: list[str] = typed["instance_ids"]  # type: ignore[assignment]
-        if not problems:
-            if not all(ids) or len(set(ids)) != len(ids):
-                problems.append((_MALFORMED, "InstanceId"))
-            if len(ids) > MAX_BATCH_IDS:
-                problems.append((_TOO_MANY, None))
+        batch_id_problems(ids, problems)
         if problems:
             raise _refuse(action, problems, request)
         _faults_before(core, action, now, request)
@@ -217,6 +213,15 @@ def _batch(action: Action) -> Run:
         return BatchResponse(request_id=format_request_id(request), instance_responses=tuple(items))
 
     return run
+
+
+def batch_id_problems(ids: list[str], problems: list[Problem]) -> None:
+    """A well-read ``InstanceId.N`` list's own problems: an empty or repeated id, too many."""
+    if not problems:
+        if not all(ids) or len(set(ids)) != len(ids):
+            problems.append((_MALFORMED, "InstanceId"))
+        if len(ids) > MAX_BATCH_IDS:
+            problems.append((_TOO_MANY, None))
 
 
 def _moved(instance_id: str, before: int, after: int) -> InstanceResponse:

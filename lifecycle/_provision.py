@@ -19,7 +19,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
-from ._actions import _ORDER, Declaration, Run, _faults_before, _refuse, reject
+from ._actions import (
+    _ORDER,
+    Declaration,
+    Run,
+    _faults_before,
+    _refuse,
+    batch_id_problems,
+    reject,
+)
 from ._core import Core, Plan, plan_of
 from ._faults import FaultKind
 from ._instances import DELETION_PROTECTED, LAUNCH, SUSPENDED, template
@@ -28,15 +36,19 @@ from ._params import Problem, first_problem
 from ._rules import COMPILED, decide
 from ._spec import (
     AUTO_RENEW_PERIODS,
+    BATCH_NAME_CHARACTERS,
     EPOCH,
     FORCED_TRIGGERS,
     IGNORED_PARAMETERS,
-    MAX_BATCH_IDS,
+    INSTANCE_NAME_CHARACTERS,
+    INSTANCE_NAME_LENGTH,
     MAX_CLIENT_TOKEN,
     PARAMETERS,
     PERIODS,
+    PRECEDENCE,
     RESUME,
     ZONE_ID,
+    Check,
     Fact,
 )
 from ._status import Action, ChargeType, InstanceStatus
@@ -50,19 +62,19 @@ from ._views import (
 from .errors import ErrorCode
 
 _response = ActionResponse._from_number
-_PENDING: Final = STATUS_CODE[InstanceStatus.PENDING]
 _STOPPED: Final = STATUS_CODE[InstanceStatus.STOPPED]
-_STARTING: Final = STATUS_CODE[InstanceStatus.STARTING]
 _FORCE_STOP: Final = int(Fact.FORCE_STOP)
 _TERMINATE: Final = int(Fact.TERMINATE_SUBSCRIPTION)
 _UNAFFORDABLE: Final = int(Fact.UNAFFORDABLE)
 _OUT_OF_STOCK: Final = int(Fact.OUT_OF_STOCK)
 _IN_ARREARS: Final = int(Fact.POSTPAID_IN_ARREARS)
-_NAME_CHARACTERS: Final = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.-"
-)
-#: A batch name: ``prefix[begin,bits]suffix`` (RunInstances' InstanceName).
-_BATCH_NAME_EXTRA: Final = frozenset("[],")
+#: What each action answers for a ClientToken reused with other parameters: its precedence's.
+_TOKEN_MISMATCH: Final[dict[Action, ErrorCode]] = {
+    action: rule.code
+    for action, rules in PRECEDENCE.items()
+    for rule in rules
+    if rule.check is Check.CLIENT_TOKEN
+}
 
 
 def add_period(start: float, periods: int, unit: str) -> float:
@@ -104,12 +116,7 @@ def _token_problems(typed: dict[str, object], problems: list[Problem]) -> None:
 
 
 def _replayed(
-    core: Core,
-    action: Action,
-    typed: dict[str, object],
-    extra: dict[str, str],
-    mismatch: ErrorCode,
-    request: int,
+    core: Core, action: Action, typed: dict[str, object], extra: dict[str, str], request: int
 ) -> tuple[str | None, dict[str, object] | None]:
     """``(fingerprint, earlier answer)`` for a ClientToken; raises for a mismatch."""
     token = typed.get("client_token")
@@ -120,7 +127,7 @@ def _replayed(
     if found is None:
         return fingerprint, None
     if found[0] != fingerprint:
-        raise reject(action, mismatch, request, None)
+        raise reject(action, _TOKEN_MISMATCH[action], request, None)
     return fingerprint, found[1]
 
 
@@ -137,10 +144,12 @@ def _remember(
 
 # ------------------------------------------------------------------ creation
 def _name_ok(name: str, action: Action) -> bool:
-    allowed = _NAME_CHARACTERS | (_BATCH_NAME_EXTRA if action is Action.RUN_INSTANCES else set())
-    if not 2 <= len(name) <= 128 or not set(name) <= allowed:
+    batch = action is Action.RUN_INSTANCES
+    allowed = INSTANCE_NAME_CHARACTERS | (BATCH_NAME_CHARACTERS if batch else frozenset())
+    shortest, longest = INSTANCE_NAME_LENGTH
+    if not shortest <= len(name) <= longest or not set(name) <= allowed:
         return False
-    return action is Action.RUN_INSTANCES or name[0].isalpha()
+    return batch or name[0].isalpha()
 
 
 def _type_ok(instance_type: str) -> bool:
@@ -251,9 +260,7 @@ def _creation(action: Action) -> Run:
         _faults_before(core, action, now, request)
         if typed["dry_run"]:
             raise reject(action, ErrorCode.DRY_RUN_OPERATION, request, None)
-        fingerprint, earlier = _replayed(
-            core, action, typed, extra, ErrorCode.IDEMPOTENT_PARAMETER_MISMATCH, request
-        )
+        fingerprint, earlier = _replayed(core, action, typed, extra, request)
         if earlier is not None:
             return _creation_response(action, request, earlier)
         billing = core.billing
@@ -381,20 +388,14 @@ def _delete_batch(core: Core, typed: dict[str, object], problems: list[Problem])
     now = core.now()
     request = core.request_rng.getrandbits(128)
     ids: list[str] = typed["instance_ids"]  # type: ignore[assignment]
-    if not problems:
-        if not all(ids) or len(set(ids)) != len(ids):
-            problems.append((ErrorCode.INVALID_INSTANCE_IDS_MALFORMED, "InstanceId"))
-        if len(ids) > MAX_BATCH_IDS:
-            problems.append((ErrorCode.TOO_MANY_INSTANCE_IDS, None))
+    batch_id_problems(ids, problems)
     _token_problems(typed, problems)
     if problems:
         raise _refuse(action, problems, request)
     _faults_before(core, action, now, request)
     if typed["dry_run"]:
         raise reject(action, ErrorCode.DRYRUN_SUCCESS, request, None)
-    fingerprint, earlier = _replayed(
-        core, action, typed, {}, ErrorCode.IDEMPOTENT_PARAMETER_MISMATCH, request
-    )
+    fingerprint, earlier = _replayed(core, action, typed, {}, request)
     if earlier is not None:
         return _response(request)
     plan = _FORCE_DELETE_BATCH if typed["force"] else _DELETE_BATCH
@@ -443,9 +444,7 @@ def _renew(core: Core, typed: dict[str, object], problems: list[Problem]) -> Ren
         raise _refuse(action, problems, request)
     instance_id: str = typed["instance_id"]  # type: ignore[assignment]
     _faults_before(core, action, now, request, instance_id)
-    fingerprint, earlier = _replayed(
-        core, action, typed, {}, ErrorCode.IDEMPOTENCE_PARAM_NOT_MATCH, request
-    )
+    fingerprint, earlier = _replayed(core, action, typed, {}, request)
     if earlier is not None:
         return RenewInstanceResponse(
             request_id=format_request_id(request), order_id=str(earlier["order_id"])

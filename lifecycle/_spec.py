@@ -1452,6 +1452,14 @@ AUTO_RENEW_PERIODS: Final[dict[str, frozenset[int]]] = {
 MAX_AMOUNT: Final = 100
 #: "ClientToken ... can contain only ASCII characters and cannot exceed 64 characters".
 MAX_CLIENT_TOKEN: Final = 64
+#: InstanceName: "2 to 128 characters ... letters, digits, colons (:), underscores (_),
+#: periods (.), and hyphens (-)"; CreateInstance's must start with a letter (the action checks).
+INSTANCE_NAME_LENGTH: Final = (2, 128)
+INSTANCE_NAME_CHARACTERS: Final = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.-"
+)
+#: RunInstances' batch form, ``prefix[begin,bits]suffix``, adds these.
+BATCH_NAME_CHARACTERS: Final = frozenset("[],")
 
 _PERIOD_UNIT_CHOICES: Final = ("Week", "Month")
 _CLIENT_TOKEN = Param("ClientToken", "client_token", ParamType.STRING)
