@@ -369,6 +369,25 @@ class Core:
         facts = self.facts(index, status, now, request_facts)
         return index, decide(plan.compiled, facts, status), facts
 
+    def effects(
+        self, plan: Plan, index: int, source: int, facts: int, now: float, request: int
+    ) -> DataLossCause | None:
+        """Apply ``plan``'s effects whose facts hold to the instance that left ``source``;
+        the data loss recorded, if any. (Callers skip it when no effect fact holds.)"""
+        if plan.quiet_from >> source & 1:
+            return None
+        instances = self.instances
+        loss: DataLossCause | None = None
+        for when, clears, cause in plan.effects:
+            if facts & when == when:
+                instances.faults[index] &= ~clears & 0xFF
+                loss = cause
+        if loss is not None:
+            instances.losses.setdefault(index, []).append(
+                DataLoss(time=now, cause=loss, request_id=format_request_id(request))
+            )
+        return loss
+
     def apply(
         self,
         plan: Plan,
@@ -394,16 +413,11 @@ class Core:
             instances.move(index, status, dest)
         if dest == STARTING:
             instances.started[index] = now
-        loss: DataLossCause | None = None
-        if facts & plan.effect_facts and not plan.quiet_from >> status & 1:
-            for when, clears, cause in plan.effects:
-                if facts & when == when:
-                    instances.faults[index] &= ~clears & 0xFF
-                    loss = cause
-        if loss is not None:
-            instances.losses.setdefault(index, []).append(
-                DataLoss(time=now, cause=loss, request_id=format_request_id(request))
-            )
+        loss = (
+            self.effects(plan, index, status, facts, now, request)
+            if facts & plan.effect_facts
+            else None
+        )
         if stopped_mode is not None or instances.traits[index] & (STOPPED_BY_API | SUSPENDED):
             instances.record_stop_mode(index, stopped_mode)
         if self.subscribers:

@@ -42,7 +42,6 @@ from ._model import EcsModel
 from ._rules import decide
 from ._spec import LAUNCH_SETTLE, SETTLE_TRIGGERS
 from ._status import Action, DataLossCause, InstanceStatus, StoppedMode
-from ._views import DataLoss, format_request_id
 from .errors import ErrorCode
 
 __all__ = ["REBOOT", "START", "STOP", "EnginePath", "Moved"]
@@ -172,16 +171,11 @@ class EnginePath:
         instances.move(index, status, dest)
         if dest == STARTING:
             instances.started[index] = now
-        loss: DataLossCause | None = None
-        if facts & plan.effect_facts:
-            for when, clears, cause in plan.effects:
-                if facts & when == when:
-                    instances.faults[index] &= ~clears & 0xFF
-                    loss = cause
-        if loss is not None:
-            instances.losses.setdefault(index, []).append(
-                DataLoss(time=now, cause=loss, request_id=format_request_id(request))
-            )
+        loss = (
+            core.effects(plan, index, status, facts, now, request)
+            if facts & plan.effect_facts
+            else None
+        )
         if mode is not None or instances.traits[index] & (STOPPED_BY_API | SUSPENDED):
             instances.record_stop_mode(index, mode)
         if core.subscribers == self._solo:
