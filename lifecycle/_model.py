@@ -41,7 +41,7 @@ from ._spec import DEFAULT_PAGE_SIZE, Fact
 from ._status import Action, ChargeType, InstanceStatus, StoppedMode
 from ._timing import Durations
 from ._views import ActionResponse, DescribeInstanceStatusResponse
-from .errors import ApiError, InvalidArgument
+from .errors import _DEFERRED, ApiError, ErrorCode, InvalidArgument
 
 __all__ = ["PLATFORM_STOP_CAUSES", "EcsModel", "Response", "Subscriber"]
 
@@ -325,10 +325,12 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             and dry_run is False
             and (init_local_disk is False or init_local_disk is True)
         ):
-            answer = self._typed(_START, instance_id, _RECOVERABLE if init_local_disk else 0, None)
-            if isinstance(answer, ActionResponse):
-                return answer
-            raise answer  # here, not in _typed: each frame an exception crosses costs
+            request, code = self._typed(
+                _START, instance_id, _RECOVERABLE if init_local_disk else 0, None
+            )
+            if code is None:
+                return _response(request)
+            raise _NEW_ERROR(ApiError, _DEFERRED, _START.action, code, request, None)
         return self._run(  # type: ignore[return-value]
             Action.START_INSTANCE,
             {"instance_id": instance_id, "init_local_disk": init_local_disk, "dry_run": dry_run},
@@ -355,10 +357,12 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             and dry_run is False
             and (force_stop is False or force_stop is True)
         ):
-            answer = self._typed(_REBOOT, instance_id, _FORCE_STOP if force_stop else 0, None)
-            if isinstance(answer, ActionResponse):
-                return answer
-            raise answer
+            request, code = self._typed(
+                _REBOOT, instance_id, _FORCE_STOP if force_stop else 0, None
+            )
+            if code is None:
+                return _response(request)
+            raise _NEW_ERROR(ApiError, _DEFERRED, _REBOOT.action, code, request, None)
         return self._run(  # type: ignore[return-value]
             Action.REBOOT_INSTANCE,
             {"instance_id": instance_id, "force_stop": force_stop, "dry_run": dry_run},
@@ -406,10 +410,12 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             else:
                 mode = None
             if mode is not None:
-                answer = self._typed(_STOP, instance_id, _FORCE_STOP if force_stop else 0, mode)
-                if isinstance(answer, ActionResponse):
-                    return answer
-                raise answer
+                request, code = self._typed(
+                    _STOP, instance_id, _FORCE_STOP if force_stop else 0, mode
+                )
+                if code is None:
+                    return _response(request)
+                raise _NEW_ERROR(ApiError, _DEFERRED, _STOP.action, code, request, None)
         return self._run(  # type: ignore[return-value]
             Action.STOP_INSTANCE,
             {
@@ -497,25 +503,25 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
 
     def _typed(
         self, plan: Plan, instance_id: str, request_facts: int, mode: StoppedMode | None
-    ) -> ActionResponse | ApiError:
+    ) -> tuple[int, ErrorCode | None]:
         """A single-instance call whose arguments are already typed as documented.
 
         The public methods take this path when no parameter can be malformed (a
         non-empty str id, real bools, no dry run): it skips the generic reader and
-        answers through ``Core.attempt_typed``, the same steps ``_run`` ends in.
-        A refusal is returned, for the public method to raise in its own frame.
+        answers through ``Core.attempt_typed``, the same steps ``_run`` ends in:
+        the request number and the refusal's code, None for a success.
+
+        The public method builds the response, or raises a deferred ``ApiError``
+        (as ``ApiError.deferred`` would build it) in its own frame, with no local
+        name for it: each frame an exception crosses costs, and a local holding it
+        would make a cycle (error, traceback, frame) that only the collector frees.
         """
         lock = self._lock
         lock.acquire()  # cheaper than ``with``, which looks up __enter__ and __exit__
         try:
-            request, code = self._core.attempt_typed(plan, instance_id, request_facts, mode)
+            return self._core.attempt_typed(plan, instance_id, request_facts, mode)
         finally:
             lock.release()
-        if code is None:
-            return _response(request)
-        error = _NEW_ERROR(ApiError)  # ApiError.deferred, inlined
-        error._raw = (plan.action, code, request, None)
-        return error
 
     def _run(self, action: Action, values: Mapping[str, object]) -> Response:
         """Read ``values`` with the action's parameter table, then answer it under the lock."""

@@ -21,7 +21,7 @@ harness can never mistake its own mistake for a documented behaviour.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from ._status import Action
@@ -126,9 +126,6 @@ class ApiError(LifecycleError):
     http_status: int
     message: str
     request_id: str
-    #: A deferred error's raw answer (see ``deferred``): action, code, request number
-    #: and the parameter a message names. Absent from an error built by ``__init__``.
-    _raw: tuple[Action, ErrorCode, int, str | None]
 
     def __init__(
         self,
@@ -157,9 +154,10 @@ class ApiError(LifecycleError):
         of a rejection's cost. Every field, ``str()``, ``repr()``, ``args`` and
         pickling give exactly what the eager error would.
         """
-        error = _NEW(cls)  # BaseException's own __new__: args is () until resolved
-        error._raw = (action, code, request, parameter)
-        return error
+        # BaseException's own __new__, which only fills the args slot: until the first
+        # read, the slot holds the raw answer behind a private marker (no __dict__ is
+        # made, which halves what raising it costs).
+        return _NEW(cls, _DEFERRED, action, code, request, parameter)
 
     if TYPE_CHECKING:  # mypy sees the declared fields, not a catch-all
         pass
@@ -167,7 +165,7 @@ class ApiError(LifecycleError):
 
         def __getattr__(self, name: str) -> object:
             # Only called when normal lookup fails: a deferred error's unread field.
-            if name in _FIELDS and "_raw" in self.__dict__:
+            if name in _FIELDS and _raw(self) is not None:
                 self._resolve()
                 return self.__dict__[name]
             raise AttributeError(
@@ -176,27 +174,28 @@ class ApiError(LifecycleError):
 
     def _resolve(self) -> None:
         """Work out a deferred error's fields and text (idempotent, so thread-safe)."""
+        raw = _raw(self)  # read once: another thread may resolve it meanwhile
+        if raw is None:
+            return
         # Imported here: both modules import this one.
         from ._rules import api_error  # noqa: PLC0415
         from ._views import format_request_id  # noqa: PLC0415
 
-        action, code, request, parameter = self._raw
+        _, action, code, request, parameter = raw
         eager = api_error(action, code, format_request_id(request), parameter)
         for name in _FIELDS:
             self.__dict__[name] = eager.__dict__[name]
-        _ARGS.__set__(self, _ARGS.__get__(eager))
+        _ARGS.__set__(self, _ARGS.__get__(eager))  # last: the fields are there before it
 
     @property
     def args(self) -> tuple[object, ...]:
         """As for any exception: here ``(str(self),)``."""
-        if "_raw" in self.__dict__ and "request_id" not in self.__dict__:
-            self._resolve()
+        self._resolve()
         return _ARGS.__get__(self)  # type: ignore[no-any-return]
 
     @args.setter
     def args(self, value: tuple[object, ...]) -> None:
-        if "_raw" in self.__dict__ and "request_id" not in self.__dict__:
-            self._resolve()  # so a later read does not overwrite the caller's value
+        self._resolve()  # so a later read does not overwrite the caller's value
         _ARGS.__set__(self, value)
 
     def __str__(self) -> str:
@@ -225,6 +224,25 @@ _NEW = BaseException.__new__
 #: BaseException's own ``args`` slot, under ApiError's property.
 _ARGS = BaseException.__dict__["args"]
 _FIELDS = ("action", "code", "http_status", "message", "request_id")
+
+
+class _Deferred:
+    """The marker that opens a deferred error's args slot (never seen once read)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<deferred ApiError>"
+
+
+_DEFERRED: Final = _Deferred()
+
+
+def _raw(error: BaseException) -> tuple[_Deferred, Action, ErrorCode, int, str | None] | None:
+    """A deferred error's raw answer (marker, action, code, request number, the
+    parameter a message names); None once its fields are worked out."""
+    args = _ARGS.__get__(error)
+    return args if args and args[0] is _DEFERRED else None
 
 
 def _rebuild(
