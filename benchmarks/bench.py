@@ -942,6 +942,8 @@ class FloorRow:
     #: The per-round ratios (model over floor, each net of that round's bare loop).
     ratios: tuple[float, ...]
     goal: float
+    #: Cyclic garbage the model left per unit: paused GC hides what freeing it costs.
+    garbage: float = 0.0
 
     @property
     def ratio(self) -> float:
@@ -1175,12 +1177,15 @@ def contests(plan: Plan) -> list[Contest]:
     ]
 
 
-def thread_ns(body: Body) -> int:
-    """The thread CPU time ``body()`` takes, cyclic GC paused."""
+def thread_ns(body: Body) -> tuple[int, int]:
+    """The thread CPU time ``body()`` takes, cyclic GC paused, and the cyclic garbage
+    it left (objects only the collector could free, whose cost pausing it hides)."""
     with gc_paused():
+        gc.collect(0)  # untimed: what the set-up made leaves the youngest generation
         start = time.thread_time_ns()
         body()
-        return time.thread_time_ns() - start
+        elapsed = time.thread_time_ns() - start
+        return elapsed, gc.collect(0)
 
 
 def floor_rows(plan: Plan, seed: int = 14) -> list[FloorRow]:
@@ -1190,6 +1195,7 @@ def floor_rows(plan: Plan, seed: int = 14) -> list[FloorRow]:
     # (row, side): side 0 is the model, 1 the floor; (-1, 0) is the bare loop.
     jobs: list[tuple[int, int]] = [(-1, 0)] + [(r, s) for r in range(len(rows)) for s in (0, 1)]
     samples: dict[tuple[int, int], list[int]] = {job: [] for job in jobs}
+    garbage: dict[tuple[int, int], int] = dict.fromkeys(jobs, 0)
     rng = Random(seed)
     for _ in range(plan.floor_rounds):
         rng.shuffle(jobs)
@@ -1197,7 +1203,9 @@ def floor_rows(plan: Plan, seed: int = 14) -> list[FloorRow]:
             row, side = job
             # Set up untimed: a fresh fleet (or table) for every timing.
             body = bare_loop(loop_items) if row < 0 else (rows[row].model, rows[row].floor)[side]()
-            samples[job].append(thread_ns(body))
+            elapsed, left = thread_ns(body)
+            samples[job].append(elapsed)
+            garbage[job] += left
             del body
     loops = samples[(-1, 0)]
     results = []
@@ -1217,6 +1225,7 @@ def floor_rows(plan: Plan, seed: int = 14) -> list[FloorRow]:
                 floor_ns=(statistics.median(floor) - base) / contest.units,
                 ratios=per_round,
                 goal=contest.goal,
+                garbage=garbage[(r, 0)] / (plan.floor_rounds * contest.units),
             )
         )
     return results
@@ -1450,6 +1459,11 @@ def print_floor(rows: list[FloorRow], plan: Plan) -> None:
         )
     met = sum(row.ratio <= row.goal for row in rows)
     print(f"   {met} of {len(rows)} rows at or under their goal.")
+    cyclic = [f"{row.label} ({row.garbage:.1f} per {row.unit})" for row in rows if row.garbage]
+    print(
+        "   Cyclic garbage left by the model (paused GC would hide its cost): "
+        + ("; ".join(cyclic) if cyclic else "none.")
+    )
     print(
         "   Method: time.thread_time_ns around each timed loop (this thread's CPU time, so "
         "the other"
