@@ -1,26 +1,35 @@
-"""Mutation testing of the core model with mutmut, and its score.
+"""Mutation testing of the whole package with mutmut, and its score per layer.
 
 Usage::
 
-    nice -n 15 python -m tools.mutation               # run (resumes), then report
-    nice -n 15 python -m tools.mutation --fresh       # forget earlier results first
-    python -m tools.mutation --survivors              # re-run the unexplained survivors
-    python -m tools.mutation --report [--show]        # no run: the score (and diffs)
+    python -m tools.mutation --list                         # the layers and their mutants
+    nice -n 15 python -m tools.mutation --layer wire --sample 150   # minutes: a seeded sample
+    nice -n 15 python -m tools.mutation --layer core        # one layer in full (resumes)
+    nice -n 15 python -m tools.mutation --fresh             # every layer, forgetting results
+    python -m tools.mutation --survivors                    # re-run the unexplained survivors
+    python -m tools.mutation --report [--show]              # no run: the scores (and diffs)
 
-mutmut 3 (the ``mutation`` extra) copies ``lifecycle/`` into ``mutants/``,
-mutates the modules ``[tool.mutmut] only_mutate`` lists (the core model: not
-the CLI, the demo or the wire, testing and simulation subpackages) and, for
-each mutant, runs only the tests that cover the mutated function. This
-wrapper adds what mutmut leaves to its caller:
+The package is cut into layers (``LAYERS``): the core model, the wire (the
+HTTP and in-process protocol), the testing toolkit, the simulator and the
+command line. ``[tool.mutmut] only_mutate`` in ``pyproject.toml`` lists all of
+them. mutmut 3 (the ``mutation`` extra) copies ``lifecycle/`` into
+``mutants/``, mutates every module and, for each mutant it is asked to run,
+runs only the tests that cover the mutated function. This wrapper adds what
+mutmut leaves to its caller:
 
+* ``--layer`` runs one layer's mutants (mutmut's name globs), ``--sample N``
+  a sample of N of them drawn with ``--seed``: the names come from mutmut's
+  own generator (``mutate_file_contents``), so a sample is the same set on
+  every machine for the same source;
 * Hypothesis runs its derandomized ``ci`` profile (``CI=true``), so a mutant's
   fate does not depend on the examples a random seed happens to draw, and no
   deadline can kill a mutant that is merely slow;
 * at most two worker processes by default (``--max-children``);
-* after the run, a per-module table and the score, both as killed / total and
-  as killed / (total - equivalent), where the equivalent mutants are the ones
-  ``tools/mutation-equivalents.md`` lists, each with its reason;
-* the surviving mutants that the list does not explain, and the listed ones
+* after the run, a table per layer and per module and the score, both as
+  killed / run and as killed / (run - equivalent), where the equivalent
+  mutants are the ones ``tools/mutation-equivalents*.md`` list (one file per
+  layer, the core's without a suffix), each with its reason;
+* the surviving mutants that the lists do not explain, and the listed ones
   that no longer survive (stale entries).
 
 One property of mutmut 3 to keep in mind when writing tests for it: a mutant
@@ -32,15 +41,17 @@ and a test that compares with an object built at import compares with the
 original code's output.
 
 The exit status is 0 when every survivor is explained and the score (killed /
-(total - equivalent)) is at least ``--fail-under`` percent, 1 otherwise.
-It is never run by ``.ci/run``: a full run takes tens of minutes.
+(run - equivalent)) is at least ``--fail-under`` percent, 1 otherwise.
+It is never run by ``.ci/run``: a full run of every layer takes hours.
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -53,6 +64,45 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
 EQUIVALENTS = ROOT / "tools" / "mutation-equivalents.md"
+
+#: The package's layers, as mutmut's ``only_mutate`` globs over ``lifecycle/``.
+#: Every module is in exactly one (``tests/test_mutation_tool.py`` checks it, and
+#: that ``pyproject.toml`` lists them all).
+LAYERS: dict[str, tuple[str, ...]] = {
+    "core": (
+        "lifecycle/__init__.py",
+        "lifecycle/_actions.py",
+        "lifecycle/_billing.py",
+        "lifecycle/_clock.py",
+        "lifecycle/_core.py",
+        "lifecycle/_engine_path.py",
+        "lifecycle/_faults.py",
+        "lifecycle/_injector.py",
+        "lifecycle/_instances.py",
+        "lifecycle/_machine.py",
+        "lifecycle/_model.py",
+        "lifecycle/_model_conditions.py",
+        "lifecycle/_model_fleet.py",
+        "lifecycle/_model_lifecycle.py",
+        "lifecycle/_model_observe.py",
+        "lifecycle/_model_platform.py",
+        "lifecycle/_params.py",
+        "lifecycle/_provision.py",
+        "lifecycle/_rules.py",
+        "lifecycle/_schedule.py",
+        "lifecycle/_snapshot.py",
+        "lifecycle/_spec.py",
+        "lifecycle/_status.py",
+        "lifecycle/_timing.py",
+        "lifecycle/_version.py",
+        "lifecycle/_views.py",
+        "lifecycle/errors.py",
+    ),
+    "wire": ("lifecycle/wire/*", "lifecycle/_mock.py"),
+    "testing": ("lifecycle/testing/*",),
+    "simulation": ("lifecycle/simulation/*",),
+    "cli": ("lifecycle/__main__.py", "lifecycle/_cli.py", "lifecycle/_demo.py"),
+}
 
 #: mutmut's exit code of a mutant's test run -> its verdict (mutmut/stats.py,
 #: ``status_by_exit_code``); any other code is "suspicious".
@@ -109,42 +159,141 @@ def read_results() -> Results:
     return results
 
 
-def listed_equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
-    """The mutants ``path`` explains as equivalent, each with its line of reasoning."""
-    if not path.exists():
-        return {}
-    text = path.read_text(encoding="utf-8")
+def layer_of(module: str) -> str:
+    """The layer of ``module``, a path such as ``lifecycle/wire/_server.py``."""
+    for layer, globs in LAYERS.items():
+        if any(fnmatch.fnmatchcase(module, pattern) for pattern in globs):
+            return layer
+    raise ValueError(f"{module}: in no layer of tools/mutation.py's LAYERS")
+
+
+def name_globs(layer: str) -> list[str]:
+    """mutmut's mutant-name globs for ``layer`` (``lifecycle/wire/*`` -> ``lifecycle.wire.*``)."""
+    globs = []
+    for pattern in LAYERS[layer]:
+        dotted = pattern.removesuffix(".py").replace("/", ".")
+        if dotted.endswith(".__init__"):
+            # mutmut drops "__init__" from the name: match only this package's own
+            # functions (x_name) and methods (xǁClassǁname), not its submodules'.
+            package = dotted.removesuffix(".__init__")
+            globs += [f"{package}.x_*", f"{package}.xǁ*"]
+        else:
+            globs.append(dotted if dotted.endswith("*") else f"{dotted}.*")
+    return globs
+
+
+def layer_mutants(layer: str) -> list[str]:
+    """Every mutant name of ``layer``, as mutmut names them, from mutmut's own generator."""
+    from mutmut.mutation.file_mutation import mutate_file_contents  # noqa: PLC0415
+    from mutmut.utils.format_utils import get_mutant_name  # noqa: PLC0415
+
+    names = []
+    for path in sorted((ROOT / "lifecycle").rglob("*.py")):
+        module = path.relative_to(ROOT)
+        if layer_of(module.as_posix()) != layer:
+            continue
+        mutated = mutate_file_contents(str(module), path.read_text(encoding="utf-8"))
+        names += [get_mutant_name(module, name) for name in mutated.mutant_names]
+    return names
+
+
+def sample(names: Sequence[str], size: int, seed: int) -> list[str]:
+    """``size`` of ``names`` drawn with ``seed``, in mutmut's order (all if fewer)."""
+    if size >= len(names):
+        return list(names)
+    chosen = set(random.Random(seed).sample(sorted(names), size))
+    return [name for name in names if name in chosen]
+
+
+def equivalents_files() -> list[Path]:
+    """The lists of explained survivors: the core's, then one per other layer."""
+    return sorted((ROOT / "tools").glob("mutation-equivalents*.md"))
+
+
+def listed_equivalents(paths: Sequence[Path] | None = None) -> dict[str, str]:
+    """The mutants ``paths`` explain as equivalent, each with its line of reasoning."""
     found: dict[str, str] = {}
-    for line in text.splitlines():
-        match = _LISTED.match(line)
-        if match:
-            found[match.group(1)] = line[match.end() :].lstrip(" :-").strip()
+    for path in equivalents_files() if paths is None else paths:
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = _LISTED.match(line)
+            if match:
+                found[match.group(1)] = line[match.end() :].lstrip(" :-").strip()
     return found
 
 
-def report(results: Results, equivalents: dict[str, str], fail_under: float) -> int:
-    """Print the table, the score and the unexplained survivors; return the exit status."""
+def print_layers(
+    chosen: dict[str, dict[str, str]],
+    checked: dict[str, dict[str, str]],
+    by_layer: dict[str, Counter[str]],
+    explained: set[str],
+    layers: Sequence[str],
+) -> None:
+    """The score table per layer: generated, run (a sample or all), and the verdicts."""
+    print()
+    print(
+        f"{'layer':<12}{'mutants':>8}{'run':>6}{'killed':>8}{'timeout':>8}"
+        f"{'survived':>9}{'explained':>10}{'score':>8}"
+    )
+    for layer in layers:
+        counts = by_layer.get(layer, Counter())
+        run_here = sum(counts.values())
+        generated = sum(len(v) for m, v in chosen.items() if layer_of(m) == layer)
+        listed = sum(
+            1 for m, v in checked.items() if layer_of(m) == layer for n in v if n in explained
+        )
+        score = f"{100 * counts['killed'] / (run_here - listed):.1f}%" if run_here > listed else "-"
+        print(
+            f"{layer:<12}{generated:>8}{run_here:>6}{counts['killed']:>8}{counts['timeout']:>8}"
+            f"{counts['survived']:>9}{listed:>10}{score:>8}"
+        )
+    print("(score: killed / (run - explained); run: the mutants with a verdict, a sample or all)")
+
+
+def report(
+    results: Results, equivalents: dict[str, str], fail_under: float, layers: Sequence[str]
+) -> int:
+    """Print the tables, the score and the unexplained survivors; return the exit status."""
+    chosen = {
+        module: verdicts
+        for module, verdicts in results.verdicts.items()
+        if layer_of(module) in layers
+    }
+    checked = {
+        module: {name: v for name, v in verdicts.items() if v != "not checked"}
+        for module, verdicts in chosen.items()
+    }
+    header = f"{'module':<34}{'run':>6}" + "".join(f"{c:>11}" for c in COLUMNS[:-1])
+    by_layer: dict[str, Counter[str]] = {}
     total_counts: Counter[str] = Counter()
-    header = f"{'module':<24}{'mutants':>8}" + "".join(f"{c:>13}" for c in COLUMNS)
     print(header)
     print("-" * len(header))
-    for module, verdicts in sorted(results.verdicts.items()):
+    for module, verdicts in sorted(checked.items(), key=lambda item: (layer_of(item[0]), item[0])):
+        if not verdicts:
+            continue
         counts = Counter(verdicts.values())
         total_counts.update(counts)
-        cells = "".join(f"{counts.get(c, 0):>13}" for c in COLUMNS)
-        print(f"{module:<24}{len(verdicts):>8}{cells}")
+        by_layer.setdefault(layer_of(module), Counter()).update(counts)
+        cells = "".join(f"{counts.get(c, 0):>11}" for c in COLUMNS[:-1])
+        print(f"{module:<34}{len(verdicts):>6}{cells}")
+    survivors = set(results.by_verdict("survived")) & {
+        name for verdicts in checked.values() for name in verdicts
+    }
+    explained = survivors & set(equivalents)
+    print_layers(chosen, checked, by_layer, explained, layers)
     total = sum(total_counts.values())
-    cells = "".join(f"{total_counts.get(c, 0):>13}" for c in COLUMNS)
-    print("-" * len(header))
-    print(f"{'total':<24}{total:>8}{cells}")
     other = set(total_counts) - set(COLUMNS)
     if other:
         print("other verdicts: " + ", ".join(f"{v} {total_counts[v]}" for v in sorted(other)))
 
-    survivors = set(results.by_verdict("survived"))
-    explained = survivors & set(equivalents)
     unexplained = sorted(survivors - explained)
-    stale = sorted(set(equivalents) - survivors)
+    stale = sorted(
+        name
+        for name in set(equivalents) - survivors
+        if any(fnmatch.fnmatchcase(name, glob) for layer in layers for glob in name_globs(layer))
+        and any(name in verdicts for verdicts in checked.values())
+    )
     killed = total_counts["killed"]
     print()
     if not total:
@@ -152,11 +301,10 @@ def report(results: Results, equivalents: dict[str, str], fail_under: float) -> 
         return 1
     plain = 100 * killed / total
     adjusted = 100 * killed / (total - len(explained)) if total > len(explained) else 100.0
-    print(f"killed: {killed} of {total} mutants = {plain:.2f}%")
+    print(f"killed: {killed} of {total} mutants run = {plain:.2f}%")
     print(
         f"killed: {killed} of {total - len(explained)} non-equivalent mutants = {adjusted:.2f}% "
-        f"({len(explained)} survivors explained as equivalent in "
-        f"{EQUIVALENTS.relative_to(ROOT)})"
+        f"({len(explained)} survivors explained in tools/mutation-equivalents*.md)"
     )
     if total_counts["timeout"]:
         detected = killed + total_counts["timeout"]
@@ -197,7 +345,7 @@ def show(names: Sequence[str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run mutmut as configured in ``pyproject.toml`` and print the score."""
+    """Run mutmut as configured in ``pyproject.toml`` and print the scores."""
     parser = argparse.ArgumentParser(prog="python -m tools.mutation", description=__doc__)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--report", action="store_true", help="do not run; report stored results")
@@ -205,21 +353,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode.add_argument(
         "--survivors", action="store_true", help="re-run the survivors not listed as equivalent"
     )
+    mode.add_argument("--list", action="store_true", help="count each layer's mutants; no run")
+    parser.add_argument(
+        "--layer", action="append", choices=list(LAYERS), help="only this layer (repeatable)"
+    )
+    parser.add_argument("--sample", type=int, help="run a seeded sample of N mutants per layer")
+    parser.add_argument("--seed", type=int, default=12, help="the sample's seed (12)")
     parser.add_argument("--max-children", type=int, default=2, help="worker processes (2)")
     parser.add_argument("--fail-under", type=float, default=95.0, help="score to pass (95)")
     parser.add_argument("--show", action="store_true", help="print unexplained survivors' diffs")
     parser.add_argument("names", nargs="*", help="only these mutants (mutmut's names or globs)")
     args = parser.parse_args(argv)
+    layers = args.layer or list(LAYERS)
 
+    if args.list:
+        for layer in layers:
+            print(f"{layer:<12}{len(layer_mutants(layer)):>7} mutants  {' '.join(LAYERS[layer])}")
+        return 0
     if not args.report:
         if args.fresh and MUTANTS.exists():
             shutil.rmtree(MUTANTS)
         names = list(args.names)
         if args.survivors:
             explained = set(listed_equivalents())
-            names = [n for n in read_results().by_verdict("survived") if n not in explained]
+            names = [
+                n
+                for n in read_results().by_verdict("survived")
+                if n not in explained and layer_of(_module(n)) in layers
+            ]
             if not names:
                 print("no unexplained surviving mutants to re-run")
+        elif not names and args.sample:
+            for layer in layers:
+                names += sample(layer_mutants(layer), args.sample, args.seed)
+        elif not names and args.layer:
+            names = [glob for layer in layers for glob in name_globs(layer)]
         if not args.survivors or names:
             status = run(names, args.max_children)
             if status != 0:
@@ -227,10 +395,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return status
     results = read_results()
     equivalents = listed_equivalents()
-    status = report(results, equivalents, args.fail_under)
+    status = report(results, equivalents, args.fail_under, layers)
     if args.show:
         show(sorted(set(results.by_verdict("survived")) - set(equivalents)))
     return status
+
+
+def _module(name: str) -> str:
+    """The source path of mutant ``name`` (``lifecycle.wire._server.x_f__mutmut_1``)."""
+    dotted = name.partition(".x")[0]
+    path = ROOT / (dotted.replace(".", "/") + ".py")
+    if not path.exists():
+        path = ROOT / dotted.replace(".", "/") / "__init__.py"
+    return path.relative_to(ROOT).as_posix()
 
 
 if __name__ == "__main__":
