@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.mutation import LAYERS, _module, layer_of, name_globs, sample
+from tools.mutation import LAYERS, NOT_MUTATED, _module, layer_of, mutated_never, name_globs, sample
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "lifecycle").rglob("*.py"))
@@ -38,6 +38,17 @@ def test_pyproject_mutates_exactly_the_layers() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     only = config["tool"]["mutmut"]["only_mutate"]
     assert sorted(only) == sorted(g for globs in LAYERS.values() for g in globs)
+    assert sorted(config["tool"]["mutmut"]["do_not_mutate"]) == sorted(NOT_MUTATED)
+
+
+def test_only_the_package_namespaces_are_left_unmutated() -> None:
+    assert [m for m in MODULES if mutated_never(m)] == [
+        "lifecycle/__init__.py",
+        "lifecycle/simulation/__init__.py",
+        "lifecycle/testing/__init__.py",
+        "lifecycle/wire/__init__.py",
+    ]
+    assert all(reason for reason in NOT_MUTATED.values())
 
 
 @pytest.mark.parametrize(
