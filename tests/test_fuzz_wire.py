@@ -44,7 +44,10 @@ class Problems(logging.Handler):
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        # Not a problem: the operator's notice that a request carried parameters ECS
+        # does not document (QUERY sends Tag.0.Key), a WARNING the first time per app.
+        if not str(record.msg).startswith("%s: ignored parameters it does not document"):
+            self.records.append(record)
 
 
 @pytest.fixture(scope="module")
