@@ -252,3 +252,25 @@ def test_the_score_fails_on_an_unexplained_survivor(capsys: pytest.CaptureFixtur
     assert "UNEXPLAINED" in capsys.readouterr().out
     assert table_mutation.score([survived, refused], {mutant.description: "why"}) == 0
     assert "killed 1/2" in capsys.readouterr().out
+
+
+def test_every_file_of_the_test_selection_exists() -> None:
+    # A missing file is dropped from a mutant's run without a word (_tests_in), so a
+    # renamed test file would silently stop guarding the tables.
+    missing = [test for test in table_mutation.TESTS if not (ROOT / test).is_file()]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    "test",
+    [
+        "tests/test_provision.py",
+        "tests/test_wire_provision.py",
+        "tests/test_exhaustive_lifecycle.py",
+        "tests/test_exhaustive_creation.py",
+    ],
+)
+def test_the_selection_runs_the_suites_of_the_creation_and_renewal_actions(test: str) -> None:
+    # RunInstances, CreateInstance, DeleteInstance(s), RenewInstance and ReActivateInstances
+    # have their rows in _spec.py; these files check them against specs/.
+    assert test in table_mutation.TESTS
