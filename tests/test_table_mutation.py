@@ -264,6 +264,7 @@ def test_every_file_of_the_test_selection_exists() -> None:
 @pytest.mark.parametrize(
     "test",
     [
+        "tests/test_guard_tables_lifecycle.py",
         "tests/test_provision.py",
         "tests/test_wire_provision.py",
         "tests/test_exhaustive_lifecycle.py",

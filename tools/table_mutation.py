@@ -83,6 +83,7 @@ TESTS: tuple[str, ...] = (
     "tests/test_spec_tables.py",
     "tests/test_specs.py",
     "tests/test_guard_tables.py",
+    "tests/test_guard_tables_lifecycle.py",
     "tests/test_machine.py",
     "tests/test_rules.py",
     "tests/test_errors.py",
