@@ -36,3 +36,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 def specs_dir() -> Path:
     """The repository's ``specs/`` directory."""
     return Path(__file__).resolve().parent.parent / "specs"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``python -m tools.mutation --layer L``, collect only the tests that guard L."""
+    layer = os.environ.get("LIFECYCLE_MUTATION_LAYER")
+    if not layer:
+        return
+    from tools.mutation import guards  # noqa: PLC0415  (only in a mutation run)
+
+    kept = [item for item in items if guards(layer, item.path.name)]
+    dropped = [item for item in items if not guards(layer, item.path.name)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

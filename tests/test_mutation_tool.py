@@ -7,12 +7,26 @@ layer would never be mutated, one in two would be counted twice.
 from __future__ import annotations
 
 import fnmatch
+import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from tools.mutation import LAYERS, NOT_MUTATED, _module, layer_of, mutated_never, name_globs, sample
+from tools.mutation import (
+    LAYER_ENV,
+    LAYERS,
+    NOT_CORE,
+    NOT_MUTATED,
+    _module,
+    guards,
+    layer_of,
+    mutated_never,
+    name_globs,
+    sample,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "lifecycle").rglob("*.py"))
@@ -82,3 +96,68 @@ def test_a_sample_is_seeded_and_keeps_mutmuts_order() -> None:
     assert len(set(first)) == 10
     assert first == [n for n in names if n in set(first)]
     assert sample(names, 500, seed=12) == names
+
+
+TEST_FILES = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
+
+
+@pytest.mark.parametrize("test_file", TEST_FILES)
+def test_every_test_file_guards_a_layer_or_says_why_not(test_file: str) -> None:
+    layers = [layer for layer in LAYERS if guards(layer, test_file)]
+    assert layers or test_file in NOT_CORE, test_file
+    assert not (layers and test_file in NOT_CORE), (test_file, layers)
+
+
+def test_the_files_left_out_exist_and_say_why() -> None:
+    assert set(NOT_CORE) <= set(TEST_FILES)
+    assert all(NOT_CORE.values())
+
+
+@pytest.mark.parametrize(
+    ("test_file", "layers"),
+    [
+        ("test_wire_sdk.py", ["wire"]),
+        ("test_wire_cli.py", ["wire", "cli"]),
+        ("test_mock_ecs.py", ["wire"]),
+        ("test_examples.py", ["testing"]),
+        ("test_simulation_engine.py", ["simulation"]),
+        ("test_simulation_cli.py", ["simulation", "cli"]),
+        ("test_provision.py", ["core"]),
+        ("test_cli.py", ["core", "cli"]),
+        ("test_table_mutation.py", []),
+    ],
+)
+def test_a_test_file_guards_the_layers_it_exercises(test_file: str, layers: list[str]) -> None:
+    assert [layer for layer in LAYERS if guards(layer, test_file)] == layers
+
+
+def test_a_layer_run_collects_only_that_layers_tests() -> None:
+    # tests/conftest.py deselects the rest when LAYER_ENV names a layer, as mutmut's runs do.
+    files = ["tests/test_wire_accounts.py", "tests/test_errors.py"]
+    collected = {}
+    for layer in ("wire", "core", None):
+        env = {k: v for k, v in os.environ.items() if k != LAYER_ENV}
+        if layer is not None:
+            env[LAYER_ENV] = layer
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "--collect-only",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                *files,
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        ids = [line for line in done.stdout.splitlines() if "::" in line]
+        collected[layer] = {line.split("::")[0] for line in ids}
+    assert collected["wire"] == {"tests/test_wire_accounts.py"}
+    assert collected["core"] == {"tests/test_errors.py"}
+    assert collected[None] == set(files)

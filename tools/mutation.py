@@ -103,6 +103,34 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "simulation": ("lifecycle/simulation/*",),
     "cli": ("lifecycle/__main__.py", "lifecycle/_cli.py", "lifecycle/_demo.py"),
 }
+#: The tests that guard each layer (globs under ``tests/``): a run of one layer
+#: collects only these (``LAYER_ENV``, read by ``tests/conftest.py``), so mutmut's
+#: stats pass, which runs every selected test once under its trampolines, costs
+#: minutes, not the hour the whole suite takes there. The core's are every test
+#: file the other layers do not claim, but for ``NOT_CORE``.
+LAYER_TESTS: dict[str, tuple[str, ...]] = {
+    "wire": (
+        "test_wire_*.py",
+        "test_mock_ecs.py",
+        "test_fuzz_wire.py",
+        "test_guard_signature.py",
+        "test_guard_wire_stop.py",
+    ),
+    "testing": ("test_testing_*.py", "test_examples.py"),
+    "simulation": ("test_simulation_*.py", "test_guard_simulation_billing.py"),
+    "cli": ("test_cli.py", "test_wire_cli.py", "test_simulation_cli.py", "test_readme.py"),
+}
+#: Test files no layer's run selects, each with its reason.
+NOT_CORE: dict[str, str] = {
+    "test_table_mutation.py": "tools/table_mutation.py's own tests",
+    "test_mutation_tool.py": "this tool's own tests",
+    "test_docs.py": "runs the docs' examples in subprocesses, against the installed package",
+    "test_dask.py": "runs simulate() in Dask worker processes, against the installed package",
+    "test_distribution.py": "builds and inspects the distribution files",
+}
+#: The environment variable that names the layer whose tests a run selects.
+LAYER_ENV = "LIFECYCLE_MUTATION_LAYER"
+
 #: Modules left unmutated (``[tool.mutmut] do_not_mutate``), each with its reason.
 NOT_MUTATED: dict[str, str] = {
     "lifecycle/*__init__.py": (
@@ -173,6 +201,19 @@ def layer_of(module: str) -> str:
         if any(fnmatch.fnmatchcase(module, pattern) for pattern in globs):
             return layer
     raise ValueError(f"{module}: in no layer of tools/mutation.py's LAYERS")
+
+
+def guards(layer: str, test_file: str) -> bool:
+    """Whether ``test_file`` (a name such as ``test_wire_sdk.py``) is one of ``layer``'s tests."""
+    claimed = {
+        other: any(fnmatch.fnmatchcase(test_file, g) for g in globs)
+        for other, globs in LAYER_TESTS.items()
+    }
+    if layer == "core":
+        return test_file not in NOT_CORE and not any(
+            hit for other, hit in claimed.items() if other != "cli"
+        )
+    return claimed[layer]
 
 
 def mutated_never(module: str) -> bool:
@@ -344,9 +385,13 @@ def _mutmut() -> str:
     return found
 
 
-def run(names: Sequence[str], max_children: int) -> int:
-    """``mutmut run`` from the repository root, with the derandomized Hypothesis profile."""
+def run(names: Sequence[str], max_children: int, layer: str | None) -> int:
+    """``mutmut run`` from the repository root, with the derandomized Hypothesis profile
+    and, for one layer, only that layer's tests."""
     environment = dict(os.environ, CI="true")
+    environment.pop(LAYER_ENV, None)
+    if layer is not None:
+        environment[LAYER_ENV] = layer
     command = [_mutmut(), "run", "--max-children", str(max_children), *names]
     return subprocess.run(command, cwd=ROOT, env=environment, check=False).returncode
 
@@ -402,7 +447,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif not names and args.layer:
             names = [glob for layer in layers for glob in name_globs(layer)]
         if not args.survivors or names:
-            status = run(names, args.max_children)
+            status = run(names, args.max_children, layers[0] if len(layers) == 1 else None)
             if status != 0:
                 print(f"mutmut run exited with {status}", file=sys.stderr)
                 return status
