@@ -115,10 +115,21 @@ LAYER_TESTS: dict[str, tuple[str, ...]] = {
         "test_fuzz_wire.py",
         "test_guard_signature.py",
         "test_guard_wire_stop.py",
+        "test_mutation_kills_wire.py",
     ),
-    "testing": ("test_testing_*.py", "test_examples.py"),
-    "simulation": ("test_simulation_*.py", "test_guard_simulation_billing.py"),
-    "cli": ("test_cli.py", "test_wire_cli.py", "test_simulation_cli.py", "test_readme.py"),
+    "testing": ("test_testing_*.py", "test_examples.py", "test_mutation_kills_testing.py"),
+    "simulation": (
+        "test_simulation_*.py",
+        "test_guard_simulation_billing.py",
+        "test_mutation_kills_simulation.py",
+    ),
+    "cli": (
+        "test_cli.py",
+        "test_wire_cli.py",
+        "test_simulation_cli.py",
+        "test_readme.py",
+        "test_mutation_kills_cli.py",
+    ),
 }
 #: Test files no layer's run selects, each with its reason.
 NOT_CORE: dict[str, str] = {
