@@ -236,3 +236,31 @@ def test_every_instance_the_tour_creates_is_labelled_with_its_conditions() -> No
     assert created
     unlabelled = [lines[i] for i in created if not re.fullmatch(r" +\[.+\]", lines[i + 1])]
     assert unlabelled == []
+
+
+def step_lines(lines: list[str], word: str) -> list[str]:
+    """The lines of the one step whose title contains ``word``, title excluded."""
+    ((number, title),) = [(n, t) for n, t in titles(lines) if word in t]
+    step = lines[lines.index(f"[{number:>2}] {title}") + 1 :]
+    return step[: next((i for i, line in enumerate(step) if line.startswith("[")), len(step))]
+
+
+@pytest.mark.parametrize(
+    ("titled", "loss"),
+    [("ForceStop=true loses data", "ForceStop"), ("InitLocalDisk=true recovers", "InitLocalDisk")],
+)
+def test_a_step_that_promises_data_loss_shows_it(titled: str, loss: str) -> None:
+    """specs/operations: RebootInstance ForceStop=true and a d1 InitLocalDisk=true lose data."""
+    assert f"DataLoss({loss})" in "\n".join(step_lines(demo_lines(42), titled))
+
+
+def test_success_first_answers_each_instance_of_the_batch() -> None:
+    """StopInstances BatchOptimization=SuccessFirst: HTTP 200 and one answer per InstanceId.N."""
+    step = step_lines(demo_lines(42), "SuccessFirst answers each instance")
+    listed = notes_after(step, "InstanceId.N = ").removeprefix("InstanceId.N = ")
+    batch = listed.split(";")[0].split(", ")
+    (answered,) = [
+        i for i, line in enumerate(step) if re.search(r" StopInstances .* HTTP 200 OK ", line)
+    ]
+    answers = [line.split()[0] for line in step[answered + 1 : answered + 1 + len(batch)]]
+    assert answers == batch
