@@ -264,3 +264,16 @@ def test_success_first_answers_each_instance_of_the_batch() -> None:
     ]
     answers = [line.split()[0] for line in step[answered + 1 : answered + 1 + len(batch)]]
     assert answers == batch
+
+
+def test_the_instances_the_tour_creates_itself_are_the_same_for_every_seed() -> None:
+    """_demo.py: "Explicit ids keep the trace short; only request ids vary by seed"."""
+
+    def created(seed: int) -> list[str]:
+        rows = [
+            re.search(r" event +(\S+) +\(new\) -> \S+ +create ", line) for line in demo_lines(seed)
+        ]
+        return [row[1] for row in rows if row]
+
+    assert created(42) == created(7)
+    assert not any(name.endswith("...") for name in created(42))
