@@ -10,16 +10,21 @@ The error tables of the batch, creation and deletion actions are built at
 import by ``lifecycle._spec``'s builders; mutmut switches a mutant on only after
 import (``tools/mutation.py``), so the tests below call the builders again, with
 the arguments the module passes, and compare what they make with the spec files.
+In the same way the single and batch actions' runs (``_actions._single`` and
+``_batch``, closures made at import for ``_actions.DECLARATIONS``) are made again
+for this module, and the tests of ``tests/test_fleet.py`` and
+``tests/test_scenarios.py`` run here again against them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import pytest
 
-from lifecycle import ErrorCode, _spec
+from lifecycle import ErrorCode, _actions, _model, _spec
 from lifecycle._spec import ErrorEntry
+from tests import test_fleet, test_scenarios
 from tests.reference import error_entry, operation
 
 
@@ -84,3 +89,36 @@ def test_a_creation_actions_codes_are_its_documented_ones(action: str, doc: str)
 )
 def test_a_deletion_actions_instance_codes_are_its_documented_ones(action: str, doc: str) -> None:
     _matches_spec(action, _spec._delete_errors(doc))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _runs_built_in_the_module() -> Iterator[None]:
+    """The single and batch actions' declarations, made as ``_actions.DECLARATIONS``
+    makes them at import, but after any mutant is switched on (module scope: Hypothesis
+    refuses function-scoped fixtures around its tests)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for action, shape in _actions.SINGLE_SHAPES.items():
+            built = _actions._declare(action, _actions._single(_actions.PLANS[action], shape))
+            patch.setitem(_model.DECLARATIONS, action, built)
+        for batch in _spec.BATCH_OF:
+            patch.setitem(
+                _model.DECLARATIONS, batch, _actions._declare(batch, _actions._batch(batch))
+            )
+        yield
+
+
+def test_the_rebuilt_runs_cover_every_single_and_batch_action() -> None:
+    assert set(_actions.SINGLE_SHAPES) | set(_spec.BATCH_OF) == {
+        action
+        for action in _actions.DECLARATIONS
+        if action.value
+        not in ("DescribeInstanceStatus", "DescribeInstances", "DescribeInstanceAttribute")
+    }
+
+
+# Every test of test_fleet (the batch actions) and test_scenarios (the golden cases of the
+# single actions), collected again in this module, with the fixture above.
+for _module in (test_fleet, test_scenarios):
+    globals().update(
+        {name: test for name, test in vars(_module).items() if name.startswith("test_")}
+    )
