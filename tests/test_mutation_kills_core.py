@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 
 import pytest
 
-from lifecycle import ErrorCode, _actions, _model, _spec
+from lifecycle import Durations, EcsModel, ErrorCode, _actions, _model, _spec
 from lifecycle._spec import ErrorEntry
 from tests import test_fleet, test_scenarios
 from tests.reference import error_entry, operation
@@ -89,6 +89,33 @@ def test_a_creation_actions_codes_are_its_documented_ones(action: str, doc: str)
 )
 def test_a_deletion_actions_instance_codes_are_its_documented_ones(action: str, doc: str) -> None:
     _matches_spec(action, _spec._delete_errors(doc))
+
+
+# ------------------------------------------------------------------ DescribeInstances
+def test_token_mode_with_only_a_status_filter_walks_every_match_once() -> None:
+    # NextToken mode (specs/operations/DescribeInstances.toml): each page starts after the
+    # last one; here through the status-only path, with the matches interleaved.
+    model = EcsModel(durations=Durations.immediate())
+    running = model.create_instances(12, id_prefix="r-", status="Running")
+    model.create_instances(5, id_prefix="s-", status="Stopped")
+    running += model.create_instances(11, id_prefix="q-", status="Running")
+    seen: list[str] = []
+    token: str | None = None
+    for _ in range(3):  # 23 matches, 10 a page
+        page = model.describe_instances(status="Running", max_results=10, next_token=token)
+        assert page.total_count == len(running)
+        seen += [i.instance_id for i in page.instances]
+        token = page.next_token
+    assert not token
+    assert seen == running
+
+
+def test_the_instance_name_filter_reaches_describe_instances() -> None:
+    # An instance created without a name is matched by its id (DescribeInstances.toml).
+    model = EcsModel(durations=Durations.immediate())
+    ids = model.create_instances(4, id_prefix="i-", status="Running")
+    page = model.describe_instances(instance_name=ids[2])
+    assert [i.instance_id for i in page.instances] == [ids[2]]
 
 
 @pytest.fixture(autouse=True, scope="module")
