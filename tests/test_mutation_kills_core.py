@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 
 import pytest
 
-from lifecycle import Durations, EcsModel, ErrorCode, _actions, _model, _spec
+from lifecycle import Durations, EcsModel, ErrorCode, InvalidArgument, _actions, _model, _spec
 from lifecycle._spec import ErrorEntry
 from tests import test_fleet, test_scenarios
 from tests.reference import error_entry, operation
@@ -116,6 +116,15 @@ def test_the_instance_name_filter_reaches_describe_instances() -> None:
     ids = model.create_instances(4, id_prefix="i-", status="Running")
     page = model.describe_instances(instance_name=ids[2])
     assert [i.instance_id for i in page.instances] == [ids[2]]
+
+
+# ------------------------------------------------------------------ misuse, by name
+def test_set_expired_time_names_its_argument_when_given_no_time() -> None:
+    # "Misuse is refused by name" (tests/README.md): the message names the argument.
+    model = EcsModel(durations=Durations.immediate())
+    (instance_id,) = model.create_instances(1, status="Running", charge_type="PrePaid")
+    with pytest.raises(InvalidArgument, match=r"^expired_time='soon': "):
+        model.set_expired_time(instance_id, "soon")  # type: ignore[arg-type]
 
 
 @pytest.fixture(autouse=True, scope="module")
