@@ -12,13 +12,15 @@ import (``tools/mutation.py``), so the tests below call the builders again, with
 the arguments the module passes, and compare what they make with the spec files.
 In the same way the single and batch actions' runs (``_actions._single`` and
 ``_batch``, closures made at import for ``_actions.DECLARATIONS``) are made again
-for this module, and the tests of ``tests/test_fleet.py`` and
+inside each test, and the tests of ``tests/test_fleet.py`` and
 ``tests/test_scenarios.py`` run here again against them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 import pytest
 
@@ -127,11 +129,10 @@ def test_set_expired_time_names_its_argument_when_given_no_time() -> None:
         model.set_expired_time(instance_id, "soon")  # type: ignore[arg-type]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _runs_built_in_the_module() -> Iterator[None]:
+@contextmanager
+def _runs_built_in_the_test() -> Iterator[None]:
     """The single and batch actions' declarations, made as ``_actions.DECLARATIONS``
-    makes them at import, but after any mutant is switched on (module scope: Hypothesis
-    refuses function-scoped fixtures around its tests)."""
+    makes them at import, but inside the test, after any mutant is switched on."""
     with pytest.MonkeyPatch.context() as patch:
         for action, shape in _actions.SINGLE_SHAPES.items():
             built = _actions._declare(action, _actions._single(_actions.PLANS[action], shape))
@@ -141,6 +142,19 @@ def _runs_built_in_the_module() -> Iterator[None]:
                 _model.DECLARATIONS, batch, _actions._declare(batch, _actions._batch(batch))
             )
         yield
+
+
+def _with_runs_built_in_the_test(test: Callable[..., None]) -> Callable[..., None]:
+    """``test``, run with the declarations made inside it (a wrapper, not a fixture: mutmut
+    maps a mutant to the tests that call its function, and a shared fixture calls it once;
+    Hypothesis refuses a function-scoped fixture around its tests)."""
+
+    @functools.wraps(test)
+    def rebuilt(*args: object, **kwargs: object) -> None:
+        with _runs_built_in_the_test():
+            test(*args, **kwargs)
+
+    return rebuilt
 
 
 def test_the_rebuilt_runs_cover_every_single_and_batch_action() -> None:
@@ -153,8 +167,12 @@ def test_the_rebuilt_runs_cover_every_single_and_batch_action() -> None:
 
 
 # Every test of test_fleet (the batch actions) and test_scenarios (the golden cases of the
-# single actions), collected again in this module, with the fixture above.
+# single actions), collected again in this module, each with the declarations made inside it.
 for _module in (test_fleet, test_scenarios):
     globals().update(
-        {name: test for name, test in vars(_module).items() if name.startswith("test_")}
+        {
+            "test_rebuilt_" + name.removeprefix("test_"): _with_runs_built_in_the_test(test)
+            for name, test in vars(_module).items()
+            if name.startswith("test_")
+        }
     )
