@@ -19,7 +19,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lifecycle.testing import Request, documented_outcomes, requests, worlds
+from lifecycle.testing import (
+    Request,
+    documented_outcomes,
+    fault_rules,
+    fleets,
+    requests,
+    worlds,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -57,6 +64,23 @@ def test_worlds_may_hold_a_single_fleet(data: st.DataObject) -> None:
     # The docstring's bound: 1 <= min_fleets <= max_fleets.
     world = data.draw(worlds(min_fleets=1, max_fleets=1, max_instances=2))
     assert len(world.fleets) == 1
+
+
+@FEW
+@given(data=st.data())
+def test_fleets_may_be_empty_and_carry_the_name_they_are_given(data: st.DataObject) -> None:
+    # The docstring's bound is 0 <= min_instances; the fleet takes ``name``.
+    fleet = data.draw(fleets(min_instances=0, max_instances=0, name="prod"))
+    assert fleet.instances == ()
+    assert fleet.name == "prod"
+
+
+@FEW
+@given(data=st.data())
+def test_fault_rules_limited_to_given_ids_name_only_those(data: st.DataObject) -> None:
+    # instance_ids as a collection: a rule hits any instance (None) or some of these.
+    rule = data.draw(fault_rules(instance_ids=["i-1", "i-2"]))
+    assert rule.instance_ids is None or (rule.instance_ids and rule.instance_ids <= {"i-1", "i-2"})
 
 
 @FEW
