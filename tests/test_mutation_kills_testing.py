@@ -18,12 +18,18 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import run_state_machine_as_test
 
+from lifecycle import ManualClock
 from lifecycle.testing import (
+    DifferentialMachine,
+    Fleet,
+    Implementation,
     Request,
     documented_outcomes,
     fault_rules,
     fleets,
+    harness_settings,
     requests,
     worlds,
 )
@@ -90,7 +96,8 @@ def test_requests_name_only_the_instance_ids_they_are_given(data: st.DataObject)
     drawn = data.draw(
         requests(["StartInstance", "StopInstances"], instance_ids=["i-mine"], unknown_ids=False)
     )
-    assert set(drawn.instance_ids) <= {"i-mine"}
+    if len(drawn.instance_ids) <= 100:  # beyond: the "more than 100 ids" defect's own ids
+        assert set(drawn.instance_ids) <= {"i-mine"}
 
 
 def test_pytest_help_shows_both_options_as_documented(
@@ -140,3 +147,22 @@ def test_the_summary_names_the_few_unreached_outcomes_and_nothing_more(
         f"Almost: {total - 2} of {total}; not reached: "
         "StartInstance -> DiskError, StartInstance -> InvalidInstanceId.NotFound"
     ]
+
+
+def test_a_machine_that_deletes_only_in_batches_is_defined_and_runs() -> None:
+    # DeleteInstances names its ids as a list: no action of this machine names one
+    # instance, so there is no released-instance rule to install (and none to draw from).
+    class CheckBatchDeletes(DifferentialMachine):
+        actions = ("DeleteInstances", "DescribeInstanceStatus")
+
+        def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+            return fleet.build(clock=clock, durations=self.durations)
+
+    run_state_machine_as_test(
+        CheckBatchDeletes,
+        settings=harness_settings(max_examples=5, stateful_step_count=5, database=None),
+    )
+    assert {a.value for a, _ in CheckBatchDeletes.coverage.pairs} <= {
+        "DeleteInstances",
+        "DescribeInstanceStatus",
+    }
