@@ -15,12 +15,14 @@ mutmut switches a mutant on after the test modules were imported
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from lifecycle import ManualClock
+from lifecycle import EcsModel, ManualClock
 from lifecycle.testing import (
     DifferentialMachine,
     Fleet,
@@ -166,3 +168,41 @@ def test_a_machine_that_deletes_only_in_batches_is_defined_and_runs() -> None:
         "DeleteInstances",
         "DescribeInstanceStatus",
     }
+
+
+class ListsEveryoneRunning:
+    """A fake whose DescribeInstances listings say Running for every instance."""
+
+    def __init__(self, model: EcsModel) -> None:
+        self.model = model
+
+    def call(self, action: str, params: Mapping[str, object]) -> object:
+        body = self.model.call(action, params).to_dict()
+        if action == "DescribeInstances":
+            for item in body["Instances"]["Instance"]:  # type: ignore[index]
+                item["Status"] = "Running"
+        return body
+
+
+def test_statuses_read_through_describe_instances_catch_a_wrong_listing_before_any_step() -> None:
+    # statuses_agree is an invariant: it reads every status (here through
+    # DescribeInstances, the machine's only reader) right after the set-up, so a
+    # fleet with a Stopped instance fails with no step at all.
+    class CheckListings(DifferentialMachine):
+        actions = ("DescribeInstances",)
+        fleet_strategy = fleets(min_instances=1, max_instances=1)
+
+        def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+            return ListsEveryoneRunning(fleet.build(clock=clock, durations=self.durations))
+
+    with pytest.raises(AssertionError) as failure:
+        run_state_machine_as_test(
+            CheckListings,
+            settings=harness_settings(
+                max_examples=25, stateful_step_count=5, database=None, derandomize=True
+            ),
+        )
+    notes = getattr(failure.value, "__notes__", [])
+    steps = [n for n in notes if n.startswith("state.") and not n.endswith("()")]
+    assert "Running" in str(failure.value)
+    assert steps == []
