@@ -27,6 +27,7 @@ from lifecycle.testing import (
     DifferentialMachine,
     Fleet,
     Implementation,
+    InstanceCondition,
     Request,
     documented_outcomes,
     fault_rules,
@@ -206,3 +207,43 @@ def test_statuses_read_through_describe_instances_catch_a_wrong_listing_before_a
     steps = [n for n in notes if n.startswith("state.") and not n.endswith("()")]
     assert "Running" in str(failure.value)
     assert steps == []
+
+
+class Undead:
+    """A fake that releases instances as the model does, then answers for them as if alive."""
+
+    def __init__(self, model: EcsModel) -> None:
+        self.model = model
+        self.released: set[str] = set()
+
+    def call(self, action: str, params: Mapping[str, object]) -> object:
+        named = params.get("InstanceId")
+        if isinstance(named, str) and named in self.released:
+            return {"RequestId": "undead"}
+        body = self.model.call(action, params).to_dict()
+        if action == "DeleteInstance" and isinstance(named, str):
+            self.released.add(named)
+        return body
+
+
+def test_a_call_naming_a_released_instance_is_compared_on_both_sides() -> None:
+    # The released-instance rule names an id a DeleteInstance released: the model
+    # answers it as gone, so a fake that still answers for it is caught.
+    class CheckReleases(DifferentialMachine):
+        actions = ("DeleteInstance", "StartInstance", "DescribeInstanceStatus")
+        invalid_requests = False
+        fleet_strategy = fleets(
+            min_instances=1, max_instances=2, conditions=st.just(InstanceCondition())
+        )
+
+        def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+            return Undead(fleet.build(clock=clock, durations=self.durations))
+
+    with pytest.raises(AssertionError) as failure:
+        run_state_machine_as_test(
+            CheckReleases,
+            settings=harness_settings(
+                max_examples=50, stateful_step_count=10, database=None, derandomize=True
+            ),
+        )
+    assert "InvalidInstanceId.NotFound" in str(failure.value)
