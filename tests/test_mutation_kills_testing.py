@@ -247,3 +247,35 @@ def test_a_call_naming_a_released_instance_is_compared_on_both_sides() -> None:
             ),
         )
     assert "InvalidInstanceId.NotFound" in str(failure.value)
+
+
+class OnlyItsOwnTokens:
+    """A fake with its own NextToken strings that refuses any token it never gave."""
+
+    def __init__(self, model: EcsModel) -> None:
+        self.model = model
+
+    def call(self, action: str, params: Mapping[str, object]) -> object:
+        token = params.get("NextToken")
+        if token is not None:
+            if not (isinstance(token, str) and token.startswith("mine-")):
+                return {"Code": "InvalidParameter", "HttpStatus": 400}
+            params = {**params, "NextToken": token.removeprefix("mine-")}
+        body = self.model.call(action, params).to_dict()
+        if action == "DescribeInstances" and body.get("NextToken"):
+            body["NextToken"] = f"mine-{body['NextToken']}"
+        return body
+
+
+def test_a_token_walk_sends_each_side_the_token_it_gave() -> None:
+    # describe_instances' docstring: in token mode each side's NextToken is followed.
+    class CheckTokens(DifferentialMachine):
+        actions = ("DescribeInstances",)
+
+        def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
+            return OnlyItsOwnTokens(fleet.build(clock=clock, durations=self.durations))
+
+    state = CheckTokens()
+    state.create_fleet(fleet=Fleet(instances={f"i-{n}": InstanceCondition() for n in range(25)}))
+    state.describe_instances(params={"RegionId": "cn-hangzhou", "MaxResults": 10})
+    state.teardown()
