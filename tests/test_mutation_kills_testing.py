@@ -279,3 +279,36 @@ def test_a_token_walk_sends_each_side_the_token_it_gave() -> None:
     state.create_fleet(fleet=Fleet(instances={f"i-{n}": InstanceCondition() for n in range(25)}))
     state.describe_instances(params={"RegionId": "cn-hangzhou", "MaxResults": 10})
     state.teardown()
+
+
+def test_a_failing_harness_shows_no_frame_of_its_test_runner(
+    pytester: pytest.Pytester, isolated: None
+) -> None:
+    # The package docstring: a failure shows the reproducing calls, then the
+    # user's own code's frames only; the TestCase's runTest is the harness's.
+    pytester.makepyfile(
+        """
+        from lifecycle.testing import DifferentialMachine, harness_settings
+
+        class Wrong:
+            def __init__(self, model):
+                self.model = model
+
+            def call(self, action, params):
+                raise ValueError("this fake is broken")
+
+        @harness_settings(max_examples=3)
+        class CheckWrong(DifferentialMachine):
+            actions = ["StartInstance", "DescribeInstanceStatus"]
+
+            def make_implementation(self, fleet, clock):
+                return Wrong(fleet.build(clock=clock, durations=self.durations))
+
+        TestWrong = CheckWrong.TestCase
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "this fake is broken" in out
+    assert "run_as_test" not in out  # the runner's frame: machine.run_as_test(...)
