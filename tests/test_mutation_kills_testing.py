@@ -16,6 +16,7 @@ mutmut switches a mutant on after the test modules were imported
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +24,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 from lifecycle import EcsModel, ManualClock
+from lifecycle.errors import InvalidArgument
 from lifecycle.testing import (
+    AccountCondition,
     DifferentialMachine,
     Fleet,
     Implementation,
@@ -312,3 +315,21 @@ def test_a_failing_harness_shows_no_frame_of_its_test_runner(
     out = result.stdout.str()
     assert "this fake is broken" in out
     assert "run_as_test" not in out  # the runner's frame: machine.run_as_test(...)
+
+
+def test_a_bad_minimum_start_balance_is_refused_by_its_name() -> None:
+    # Misuse is refused by name (tests/README.md): the caller's own keyword, as spelt.
+    with pytest.raises(InvalidArgument) as refused:
+        AccountCondition(minimum_start_balance="plenty")
+    assert str(refused.value).startswith("minimum_start_balance='plenty':")
+
+
+def test_an_abnormal_local_disk_without_one_names_the_argument_that_fixes_it() -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        InstanceCondition(local_disk_abnormal=True)  # ecs.g7.large has no local disk
+    fix = str(refused.value).rsplit("pass ", 1)[1]
+    name, _, value = fix.partition("=")
+    # The hint is a keyword argument a caller can paste, and it works.
+    hint: dict[str, Any] = {name: {"True": True}[value]}
+    condition = InstanceCondition(local_disk_abnormal=True, **hint)
+    assert condition.local_disk_abnormal
