@@ -14,7 +14,10 @@ from __future__ import annotations
 import dataclasses
 import io
 import itertools
+import os
 import re
+import signal
+import time
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -32,9 +35,11 @@ from lifecycle.simulation import (
     parse_workload,
     status_svg,
 )
+from lifecycle.simulation import _cli as simulation_cli
 from lifecycle.simulation._checkpoint import decode, encode
 from lifecycle.simulation._cli import ProgressBar
 from lifecycle.simulation._summary import _duration, compare
+from lifecycle.simulation._svg import _CHAR, _place_labels
 
 SVG = "{http://www.w3.org/2000/svg}"
 DAY = 86_400.0
@@ -146,6 +151,37 @@ def test_the_bars_of_an_event_lane_cover_disjoint_sample_intervals(
         for (left, width), (after, _) in itertools.pairwise(spans):
             assert left + width <= after + 0.1, spans
     assert busiest > 2
+
+
+def _spans(
+    labels: list[tuple[float, str]], placed: list[tuple[int, str, float]]
+) -> list[tuple[int, float, float]]:
+    """Each placed label's row and the x range its text covers, from its SVG anchor."""
+    spans = []
+    for (_, text), (row, anchor, at) in zip(labels, placed, strict=True):
+        width = _CHAR * len(text)
+        left = {"start": at, "end": at - width, "middle": at - width / 2}[anchor]
+        spans.append((row, left, left + width))
+    return spans
+
+
+def test_labels_beside_their_points_never_overlap_in_a_row() -> None:
+    """``_place_labels`` promises that no two labels in a row overlap, whichever side they take.
+
+    The first label fits to the right of its point; the second, near the right
+    edge, goes to its left and would start just inside the first one's text.
+    """
+    right = 300.0
+    first, second = "peak 1,234", "peak 5,678"
+    width = _CHAR * len(second)
+    x2 = 100 + 6 + _CHAR * len(first) - 3 + 6 + width  # its text would start 3 px early
+    assert x2 + 6 + width > right  # so it is put to the left of its point
+    labels = [(100.0, first), (x2, second)]
+    spans = _spans(labels, _place_labels(labels, right, beside=True))
+    for k, (row, left, end) in enumerate(spans):
+        for other, other_left, other_end in spans[k + 1 :]:
+            if row == other:
+                assert end <= other_left or other_end <= left, spans
 
 
 # ------------------------------------------------------------------ progress
@@ -295,3 +331,48 @@ def test_the_help_describes_every_option_and_names_files_file(
             assert options[k + 1].strip(), options[k]
         else:
             assert len(parts) == 2, options[k]
+
+
+def test_a_column_that_is_not_base64_is_refused_showing_what_was_found() -> None:
+    """A damaged column's error names the field and shows the value (``_bad``'s "got ...")."""
+    document, state = _fleet_snapshot()
+    state["overdue_stopped"] = "not base64!"
+    with pytest.raises(
+        SnapshotError,
+        match=re.escape("overdue_stopped: expected base64 of a column, got 'not base64!'"),
+    ):
+        Simulation.restore(_framed(document))
+
+
+def test_a_bad_sequence_counter_is_refused_naming_the_field() -> None:
+    """The heap's ``sequence`` counter is an int; the error names ``engine.sequence``."""
+    document, state = _fleet_snapshot()
+    state["sequence"] = "7"
+    with pytest.raises(SnapshotError, match=re.escape("engine.sequence: expected an int")):
+        Simulation.restore(_framed(document))
+
+
+def test_a_real_ctrl_c_stops_a_pool_run_with_its_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool's workers cannot stop cleanly, so Ctrl-C there is not caught into an interrupt.
+
+    ``run_command``: "Runs in this process stop cleanly on Ctrl-C; a pool's
+    workers cannot." A real SIGINT during a ``--jobs 2`` run must end it (exit
+    130, one line naming ``--jobs 1``), not be swallowed by a handler that only
+    an in-process run looks at.
+    """
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT is not at Python's default here (a background job ignores it)")
+
+    def pooled(*args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(2)  # the signal is handled during the sleep
+        raise AssertionError("Ctrl-C did not stop the pool run")
+
+    monkeypatch.setattr(simulation_cli, "simulate", pooled)
+    argv = ["simulate", "--instances", "400", "--days", "1", "--no-progress"]
+    code = main([*argv, "--seeds", "2", "--jobs", "2"])
+    err = capsys.readouterr().err
+    assert code == 130
+    assert "--jobs 1" in err
