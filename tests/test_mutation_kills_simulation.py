@@ -19,12 +19,14 @@ import re
 import signal
 import time
 import xml.etree.ElementTree as ET
+from array import array
 from typing import Any
 
 import pytest
 
 from lifecycle import InvalidArgument, SnapshotError
 from lifecycle._cli import main
+from lifecycle._snapshot import pack
 from lifecycle.simulation import (
     OK,
     Group,
@@ -376,3 +378,29 @@ def test_a_real_ctrl_c_stops_a_pool_run_with_its_one_line(
     err = capsys.readouterr().err
     assert code == 130
     assert "--jobs 1" in err
+
+
+def test_an_overdue_stop_of_no_instance_is_refused_showing_the_positions() -> None:
+    """``overdue_stopped`` holds instance positions; a bad one is shown in the error."""
+    document, state = _fleet_snapshot()
+    state["overdue_stopped"] = pack(array("q", [10**9]))
+    with pytest.raises(SnapshotError, match=re.escape("got [1000000000]")):
+        Simulation.restore(_framed(document))
+
+
+def test_call_counters_for_another_number_of_groups_are_refused() -> None:
+    """``calls`` has one entry per group of the account: one more is a malformed body."""
+    document, state = _fleet_snapshot()
+    state["calls"] = [*state["calls"], state["calls"][0]]
+    with pytest.raises(SnapshotError, match=re.escape("engine.calls: expected a list of 1")):
+        Simulation.restore(_framed(document))
+
+
+def test_arrears_samples_must_match_the_samples_taken() -> None:
+    """``sample_arrears`` has one entry per sample taken: one more is a malformed body."""
+    document, state = _fleet_snapshot()
+    taken = len(state["sample_arrears"])
+    state["sample_arrears"] = [*state["sample_arrears"], 0]
+    expected = f"engine.sample_arrears: expected a list of {taken}"
+    with pytest.raises(SnapshotError, match=re.escape(expected)):
+        Simulation.restore(_framed(document))
