@@ -404,3 +404,24 @@ def test_arrears_samples_must_match_the_samples_taken() -> None:
     expected = f"engine.sample_arrears: expected a list of {taken}"
     with pytest.raises(SnapshotError, match=re.escape(expected)):
         Simulation.restore(_framed(document))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="bug: deleting an instance of a fixed-size group through Simulation.model "
+    "between runs trips the engine's internal assertion in _release",
+)
+def test_deleting_an_instance_through_the_model_between_runs_is_allowed() -> None:
+    """``Simulation.model``: "use it between runs ... changing it changes the run".
+
+    DeleteInstance through the model between two ``run`` calls should either
+    change the run (the instance leaves every count) or be refused by name;
+    found by ``_release__mutmut_50``, whose only change is that assertion's text.
+    """
+    group = Group(name="g", count=3, status="Stopped")  # type: ignore[arg-type]
+    simulation = Simulation(Workload(groups=(group,), days=1), seed=1)
+    simulation.run(until=100)
+    simulation.model.delete_instance(simulation.model.instance_ids()[0])
+    result = simulation.run()
+    assert sum(result.summary.final_statuses.values()) == 2
