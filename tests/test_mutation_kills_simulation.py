@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import itertools
+import json
 import os
 import re
 import signal
@@ -425,3 +426,27 @@ def test_deleting_an_instance_through_the_model_between_runs_is_allowed() -> Non
     simulation.model.delete_instance(simulation.model.instance_ids()[0])
     result = simulation.run()
     assert sum(result.summary.final_statuses.values()) == 2
+
+
+def test_a_security_lock_in_the_trace_names_its_instance() -> None:
+    """docs/simulation.md: the trace holds every platform event; a lock is on one instance."""
+    lines: list[str] = []
+    group = Group(name="g", count=50, security_locks_per_day=2.0)
+    Simulation(Workload(groups=(group,), days=0.5), seed=2, on_trace=lines.append).run()
+    locks = [json.loads(line) for line in lines if '"event":"security_lock"' in line]
+    assert locks
+    for lock in locks:
+        assert lock["instance"].startswith("i-g-"), lock
+
+
+def test_a_malformed_duration_names_the_forms_the_docs_give() -> None:
+    """The error shows the accepted forms with their keys as TOML needs them (lower case).
+
+    docs/simulation.md: "seconds; or { uniform = [20, 40] }, { exponential = 15 }".
+    """
+    with pytest.raises(InvalidArgument) as refused:
+        parse_workload(
+            '[durations]\nstarting = { gaussian = 3 }\n[[groups]]\nname = "g"\ncount = 1\n'
+        )
+    assert "{ uniform = [" in str(refused.value)
+    assert "{ exponential = " in str(refused.value)
