@@ -450,3 +450,11 @@ def test_a_malformed_duration_names_the_forms_the_docs_give() -> None:
         )
     assert "{ uniform = [" in str(refused.value)
     assert "{ exponential = " in str(refused.value)
+
+
+def test_a_run_without_fleet_changes_has_an_empty_fleet_summary() -> None:
+    """``Summary.fleet``: "empty when the workload has none of them" (launches and so on)."""
+    summary = (
+        Simulation(Workload(groups=(Group(name="g", count=5),), days=0.1), seed=1).run().summary
+    )
+    assert summary.fleet == {}
