@@ -48,9 +48,13 @@ SVG = "{http://www.w3.org/2000/svg}"
 DAY = 86_400.0
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def churning() -> tuple[Simulation, SimulationResult]:
     """A day of a PrePaid group that launches instances often, marked for AutoRenew.
+
+    Made again for each test, not once per module: mutmut gives a mutant only the
+    tests that call its function, and a shared fixture calls the engine from the
+    first test that uses it alone (the AutoRenewPeriod test's kill went unseen).
 
     ``renew_for_days = 14`` is ``Week`` 2 (docs/simulation.md: "7, 14, 21 or 28
     days are ``Week`` 1-4"), so the period differs from RunInstances' default
@@ -203,7 +207,7 @@ def test_closing_the_progress_bar_blanks_the_line_it_drew() -> None:
 
 
 # ------------------------------------------------------------------ fleet
-def test_a_launched_instance_is_marked_for_auto_renewal_for_the_groups_period(
+def test_a_launched_instance_carries_the_groups_period_as_its_auto_renew_period(
     churning: tuple[Simulation, SimulationResult],
 ) -> None:
     """RunInstances with AutoRenew carries the group's period as AutoRenewPeriod.
