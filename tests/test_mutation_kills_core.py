@@ -28,16 +28,7 @@ from lifecycle import Durations, EcsModel, ErrorCode, InvalidArgument, _actions,
 from lifecycle._spec import ErrorEntry
 from tests import test_fleet, test_scenarios
 from tests.reference import error_entry, operation
-
-
-def _kind(source: str) -> str:
-    """The spec files' name for where an entry comes from (as tests/test_specs.py reads it)."""
-    if source.startswith("seed"):
-        return "seed"
-    if source.startswith("https://"):
-        return "current docs"
-    assert source.startswith(_spec.DOC_COMMON), source
-    return "common"
+from tests.test_specs import _source_kind as _kind
 
 
 def _matches_spec(action: str, built: Mapping[ErrorCode, ErrorEntry]) -> None:

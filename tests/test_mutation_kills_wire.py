@@ -41,12 +41,12 @@ from lifecycle.wire import (
     WireApp,
     WireConfig,
     WireRequest,
-    WireServer,
     _protocol,
     serve,
 )
 from lifecycle.wire._command import ServeOptions, prepare
 from tests.reference import operation
+from tests.test_wire_server import raw_exchange
 from tests.wire_helpers import AK, AK_B, SK, SK_B, WIRE, expected_wire_error
 
 TOKEN = "control-token"
@@ -238,15 +238,6 @@ def test_a_content_length_that_is_no_number_is_named_as_sent(app: WireApp, lengt
     # STYLE.md habit 8: messages name the value they refuse, so the sender sees the fix.
     _, body = wsgi(app, length)
     assert repr(length) in body["Message"]
-
-
-def raw_exchange(server: WireServer, data: bytes) -> bytes:
-    with socket.create_connection((server.host, server.port), timeout=10) as connection:
-        connection.sendall(data)
-        chunks = []
-        while chunk := connection.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def test_a_chunked_body_s_refusal_says_why(app: WireApp) -> None:
