@@ -609,7 +609,7 @@ REQUEST_FLAGS = {
 }
 DELETE_FLAGS = ("Force", "ForceStop", "TerminateSubscription")
 #: RenewInstance's request fields: (Period, PeriodUnit, ExpectedRenewDay), valid or not.
-RENEW_SHAPES = (
+RENEW_SHAPES: tuple[tuple[int | str | None, str, int | None], ...] = (
     (1, "Month", None),
     (3, "Week", None),
     (10, "Month", None),  # not in Month's set
