@@ -41,7 +41,7 @@ from ._spec import DEFAULT_PAGE_SIZE, Fact
 from ._status import Action, ChargeType, InstanceStatus, StoppedMode
 from ._timing import Durations
 from ._views import ActionResponse, DescribeInstanceStatusResponse
-from .errors import _DEFERRED, ApiError, ErrorCode, InvalidArgument
+from .errors import ErrorCode, InvalidArgument, _deferred_error
 
 __all__ = ["PLATFORM_STOP_CAUSES", "EcsModel", "Response", "Subscriber"]
 
@@ -59,7 +59,6 @@ _STOP_MODES: Final[dict[str, StoppedMode]] = {
     StoppedMode.NOT_APPLICABLE.value: StoppedMode.KEEP_CHARGING,
 }
 _response = ActionResponse._from_number
-_NEW_ERROR: Final = BaseException.__new__
 
 #: Every action the model answers, declared once (``_actions``, ``_provision``).
 DECLARATIONS: Final = {**_FLEET_DECLARATIONS, **LIFECYCLE_DECLARATIONS}
@@ -330,7 +329,7 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             )
             if code is None:
                 return _response(request)
-            raise _NEW_ERROR(ApiError, _DEFERRED, _START.action, code, request, None)
+            raise _deferred_error(_START.action, code, request, None)
         return self._run(  # type: ignore[return-value]
             Action.START_INSTANCE,
             {"instance_id": instance_id, "init_local_disk": init_local_disk, "dry_run": dry_run},
@@ -362,7 +361,7 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             )
             if code is None:
                 return _response(request)
-            raise _NEW_ERROR(ApiError, _DEFERRED, _REBOOT.action, code, request, None)
+            raise _deferred_error(_REBOOT.action, code, request, None)
         return self._run(  # type: ignore[return-value]
             Action.REBOOT_INSTANCE,
             {"instance_id": instance_id, "force_stop": force_stop, "dry_run": dry_run},
@@ -415,7 +414,7 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
                 )
                 if code is None:
                     return _response(request)
-                raise _NEW_ERROR(ApiError, _DEFERRED, _STOP.action, code, request, None)
+                raise _deferred_error(_STOP.action, code, request, None)
         return self._run(  # type: ignore[return-value]
             Action.STOP_INSTANCE,
             {
