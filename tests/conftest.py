@@ -45,8 +45,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     from tools.mutation import guards  # noqa: PLC0415  (only in a mutation run)
 
-    kept = [item for item in items if guards(layer, item.path.name)]
-    dropped = [item for item in items if not guards(layer, item.path.name)]
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        (kept if guards(layer, item.path.name) else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
