@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 from urllib.parse import quote
 
 from ._envelope import WireError
@@ -120,7 +120,7 @@ def string_to_sign_v2(method: str, params: Sequence[tuple[str, str]]) -> str:
 
 def sign_v2(secret: str, string_to_sign: str) -> str:
     """The V2 signature: Base64(HMAC-SHA1(secret + "&", string_to_sign))."""
-    digest = hmac.digest(f"{secret}&".encode(), string_to_sign.encode(), "sha1")
+    digest = _hmac(_keyed(secret + "&", hashlib.sha1), string_to_sign)
     # base64.b64encode(digest), without its Python frame.
     return binascii.b2a_base64(digest, newline=False).decode("ascii")
 
@@ -155,7 +155,39 @@ def string_to_sign_v3(canonical_request: str) -> str:
 
 def sign_v3(secret: str, string_to_sign: str) -> str:
     """The V3 signature: hex(HMAC-SHA256(secret, string_to_sign))."""
-    return hmac.digest(secret.encode(), string_to_sign.encode(), "sha256").hex()
+    return _hmac(_keyed(secret, hashlib.sha256), string_to_sign).hex()
+
+
+#: The RFC 2104 pads, as ``bytes.translate`` tables: XOR-ing a key with 0x36 and 0x5C.
+_INNER_PAD: Final = bytes(byte ^ 0x36 for byte in range(256))
+_OUTER_PAD: Final = bytes(byte ^ 0x5C for byte in range(256))
+_Hash = Any  # hashlib's objects have no public type
+
+
+@functools.lru_cache(maxsize=64)
+def _keyed(key: str, algorithm: Callable[..., _Hash]) -> tuple[_Hash, _Hash]:
+    """HMAC's two hashes with ``key`` already fed in (RFC 2104), for ``_hmac`` to copy.
+
+    ``hmac.digest`` asks OpenSSL 3 for the algorithm on every call, code that
+    runs cold on a server between two requests: copying these is the same
+    HMAC for a third of the work. The keys are the server's secrets (few).
+    """
+    raw = key.encode()
+    block = algorithm().block_size
+    if len(raw) > block:
+        raw = algorithm(raw).digest()
+    raw = raw.ljust(block, b"\0")
+    return algorithm(raw.translate(_INNER_PAD)), algorithm(raw.translate(_OUTER_PAD))
+
+
+def _hmac(keyed: tuple[_Hash, _Hash], message: str) -> bytes:
+    """HMAC of ``message`` (UTF-8) with the key ``keyed`` holds: ``hmac.digest``'s bytes."""
+    inner_template, outer_template = keyed
+    inner = inner_template.copy()
+    inner.update(message.encode())
+    outer = outer_template.copy()
+    outer.update(inner.digest())
+    return outer.digest()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
