@@ -38,7 +38,7 @@ from ._schedule import Schedule
 from ._spec import ACTION_TRIGGERS, EFFECTS, LAUNCH_SETTLE, SETTLE_TRIGGERS, Fact
 from ._status import Action, DataLossCause, InstanceStatus, StoppedMode
 from ._timing import Durations
-from ._views import DataLoss, Event, TransitionEvent, format_request_id
+from ._views import DataLoss, Event, format_request_id, transition_event
 from .errors import ErrorCode
 
 Subscriber = Callable[[Event], object]
@@ -197,14 +197,14 @@ class Core:
         request: int,
         loss: DataLossCause | None,
     ) -> None:
-        event = TransitionEvent(
-            instance_id=instance_id,
-            source=None if source is None else STATUSES[source],
-            dest=None if dest == RELEASED_CODE else STATUSES[dest],
-            cause=cause,
-            time=time,
-            request_id=format_request_id(request),
-            data_loss=loss,
+        event = transition_event(
+            instance_id,
+            None if source is None else STATUSES[source],
+            None if dest == RELEASED_CODE else STATUSES[dest],
+            cause,
+            time,
+            format_request_id(request),
+            loss,
         )
         for callback in tuple(self.subscribers):
             callback(event)
