@@ -24,7 +24,14 @@ from decimal import Decimal
 from typing import Final
 
 from ._actions import DECLARATIONS as _FLEET_DECLARATIONS
-from ._actions import MAX_STATUS_PAGE, MIN_STATUS_PAGE, PLANS, Response, describe_status_of
+from ._actions import (
+    MAX_STATUS_PAGE,
+    MIN_STATUS_PAGE,
+    PLANS,
+    Declaration,
+    Response,
+    describe_status_of,
+)
 from ._billing import Billing
 from ._clock import Clock, ManualClock
 from ._core import Core, Plan, Subscriber
@@ -37,7 +44,7 @@ from ._model_platform import PLATFORM_STOP_CAUSES, PlatformMixin
 from ._params import by_python_name, extra_parameters, read
 from ._provision import LIFECYCLE_DECLARATIONS
 from ._snapshot import dump, load
-from ._spec import DEFAULT_PAGE_SIZE, Fact
+from ._spec import DEFAULT_PAGE_SIZE, Fact, ParamType
 from ._status import Action, ChargeType, InstanceStatus, StoppedMode
 from ._timing import Durations
 from ._views import ActionResponse, DescribeInstanceStatusResponse
@@ -62,6 +69,27 @@ _response = ActionResponse._from_number
 
 #: Every action the model answers, declared once (``_actions``, ``_provision``).
 DECLARATIONS: Final = {**_FLEET_DECLARATIONS, **LIFECYCLE_DECLARATIONS}
+#: ``call``'s look-up by documented name: calling ``Action`` on a str, and hashing a
+#: member (its ``__hash__`` is Python code), cost more than the rest of reading a call.
+_BY_NAME: Final = {action.value: (action, DECLARATIONS[action]) for action in Action}
+#: The single-instance actions ``call`` hands to their typed methods (the method's
+#: name, and per documented parameter its keyword and whether it is a Boolean): the
+#: typed method reads what its fast path cannot take exactly as ``call`` would.
+_FLAGS: Final = {"true": True, "false": False}
+_TYPED_CALLS: Final[dict[str, tuple[str, dict[str, tuple[str, bool]]]]] = {
+    action.value: (
+        method,
+        {
+            name: (param.python_name, param.type is ParamType.BOOLEAN)
+            for name, param in DECLARATIONS[action].by_name.items()
+        },
+    )
+    for action, method in (
+        (Action.START_INSTANCE, "start_instance"),
+        (Action.REBOOT_INSTANCE, "reboot_instance"),
+        (Action.STOP_INSTANCE, "stop_instance"),
+    )
+}
 
 
 class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, PlatformMixin):
@@ -489,16 +517,31 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             ApiError: as the action documents.
             InvalidArgument: for an unknown action or parameter name.
         """
-        try:
-            resolved = Action(action)
-        except ValueError:
+        name = action.value if isinstance(action, Action) else action
+        found = _BY_NAME.get(name) if isinstance(name, str) else None
+        if found is None:
             known = ", ".join(a.value for a in Action)
-            raise InvalidArgument(
-                f"action={action!r}: unknown; the model answers {known}"
-            ) from None
-        declaration = DECLARATIONS[resolved]
+            raise InvalidArgument(f"action={action!r}: unknown; the model answers {known}")
+        typed = _TYPED_CALLS.get(name) if type(params) is dict else None
+        if typed is not None:
+            method, keywords = typed
+            arguments: dict[str, object] = {}
+            for key, value in params.items():  # type: ignore[union-attr]
+                keyword = keywords.get(key)
+                if keyword is None or value is None:
+                    break  # an unknown name or a None: the generic reader says what
+                python_name, boolean = keyword
+                # "true"/"false" as the typed fast path takes them; other text the
+                # typed method hands to the reader, as here.
+                arguments[python_name] = (
+                    _FLAGS.get(value, value) if boolean and type(value) is str else value
+                )
+            else:
+                if "instance_id" in arguments:  # else MissingParameter: the reader's
+                    return getattr(self, method)(**arguments)  # type: ignore[no-any-return]
+        resolved, declaration = found
         kwargs = by_python_name(resolved, declaration.by_name, params, declaration.ignored)
-        return self._run(resolved, kwargs)
+        return self._read_and_run(resolved, declaration, kwargs)
 
     def _typed(
         self, plan: Plan, instance_id: str, request_facts: int, mode: StoppedMode | None
@@ -524,7 +567,11 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
 
     def _run(self, action: Action, values: Mapping[str, object]) -> Response:
         """Read ``values`` with the action's parameter table, then answer it under the lock."""
-        declaration = DECLARATIONS[action]
+        return self._read_and_run(action, DECLARATIONS[action], values)
+
+    def _read_and_run(
+        self, action: Action, declaration: Declaration, values: Mapping[str, object]
+    ) -> Response:
         typed, problems = read(declaration.params, values)
         if declaration.ignored:
             typed["extra"] = extra_parameters(action, declaration.ignored, values.get("extra"))

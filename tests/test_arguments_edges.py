@@ -124,6 +124,16 @@ CASES = [
         id="call-action",
     ),
     pytest.param(
+        lambda: ecs().call(["StartInstance"]),
+        r"^action=\['StartInstance'\]: unknown",
+        id="call-unhashable",
+    ),
+    pytest.param(
+        lambda: ecs().call(5),
+        r"^action=5: unknown",
+        id="call-int",
+    ),
+    pytest.param(
         lambda: ecs().check("DescribeInstanceStatus", "i-1"),
         r"^action='DescribeInstanceStatus': check\(\) answers StartInstance, RebootInstance,"
         r" StopInstance, DeleteInstance, ReActivateInstances$",

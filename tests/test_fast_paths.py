@@ -14,13 +14,17 @@ import functools
 import gc
 import pickle
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lifecycle import (
     Action,
     ApiError,
+    DataLossCause,
     EcsModel,
     ErrorCode,
     FaultRule,
@@ -28,6 +32,7 @@ from lifecycle import (
     InvalidArgument,
     ManualClock,
     StoppedMode,
+    TransitionEvent,
 )
 from lifecycle._actions import (
     _FAMILIES,
@@ -39,6 +44,8 @@ from lifecycle._actions import (
     format_time,
 )
 from lifecycle._core import Plan, _union, plan_of
+from lifecycle._model import DECLARATIONS
+from lifecycle._params import by_python_name
 from lifecycle._rules import api_error
 from lifecycle._views import (
     DescribeInstanceStatusResponse,
@@ -53,13 +60,13 @@ ARGS_ATTR = BaseException.__dict__["args"]
 def slow_calls(monkeypatch: pytest.MonkeyPatch) -> list[Action]:
     """Every action that went through the generic reader, in order."""
     seen: list[Action] = []
-    real = EcsModel._run
+    real = EcsModel._read_and_run
 
-    def spy(self: EcsModel, action: Action, values: Any) -> Any:
+    def spy(self: EcsModel, action: Action, declaration: Any, values: Any) -> Any:
         seen.append(action)
-        return real(self, action, values)
+        return real(self, action, declaration, values)
 
-    monkeypatch.setattr(EcsModel, "_run", spy)
+    monkeypatch.setattr(EcsModel, "_read_and_run", spy)
     return seen
 
 
@@ -114,6 +121,84 @@ ACTIONS = {
 }
 
 
+def answer_or_misuse(call: Callable[[], Any]) -> str:
+    """``answer``, or the text of the ``InvalidArgument`` the call raised."""
+    try:
+        return answer(call)
+    except InvalidArgument as error:
+        return f"InvalidArgument: {error}"
+
+
+def generic_call(model: EcsModel, action: str, params: dict[str, Any]) -> Any:
+    """What ``call`` did before its short cut: the generic reader, by documented names."""
+    resolved = Action(action)
+    declaration = DECLARATIONS[resolved]
+    kwargs = by_python_name(resolved, declaration.by_name, params, declaration.ignored)
+    return model._read_and_run(resolved, declaration, kwargs)
+
+
+#: Names and values a caller of ``call`` may send a single-instance action: the
+#: documented ones, in every spelling the reader treats apart, and misuse.
+CALL_NAMES = ("InstanceId", "InitLocalDisk", "ForceStop", "StoppedMode", "ConfirmStop", "DryRun")
+CALL_VALUES: tuple[object, ...] = (
+    "true",
+    "false",
+    "True",
+    "FALSE",
+    "",
+    "yes",
+    True,
+    False,
+    None,
+    0,
+    ["true"],
+    "StopCharging",
+    "KeepCharging",
+    "Not-applicable",
+    StoppedMode.STOP_CHARGING,
+    "i-stopped",
+    "i-running",
+    "i-d1",
+    "i-missing",
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    action=st.sampled_from(sorted(ACTIONS.values())),
+    params=st.dictionaries(
+        st.sampled_from(CALL_NAMES) | st.sampled_from(("InstanceId.1", "Explode", "RegionId")),
+        st.sampled_from(CALL_VALUES),
+        max_size=4,
+    ),
+    advance=st.sampled_from((0, 40, 60)),
+)
+def test_call_answers_a_single_instance_action_as_the_generic_reader_does(
+    action: str, params: dict[str, object], advance: int
+) -> None:
+    fast, slow, _, traces = pair()
+    for model in (fast, slow):
+        model.advance(advance)
+    for params_now in ({"InstanceId": "i-running", **params}, params):
+        got = answer_or_misuse(functools.partial(fast.call, action, params_now))
+        want = answer_or_misuse(functools.partial(generic_call, slow, action, params_now))
+        assert got == want
+    assert traces[0] == traces[1]
+    assert fast.snapshot() == slow.snapshot()
+
+
+def test_call_hands_documented_parameters_to_the_typed_method(
+    slow_calls: list[Action],
+) -> None:
+    model, *_ = pair()
+    model.call("StopInstance", {"InstanceId": "i-running", "ForceStop": "true", "DryRun": "false"})
+    model.call("StartInstance", {"InstanceId": "i-stopped", "InitLocalDisk": "false"})
+    assert slow_calls == []
+    assert model.status("i-running") is InstanceStatus.STOPPING
+    model.call("RebootInstance", {"InstanceId": "i-prepaid", "ForceStop": "TRUE"})
+    assert slow_calls == [Action.REBOOT_INSTANCE]  # other spellings: the reader's
+
+
 @pytest.mark.parametrize(("method", "kwargs", "documented"), FAST_CALLS)
 def test_the_fast_path_answers_as_the_generic_reader_does(
     slow_calls: list[Action], method: str, kwargs: dict[str, Any], documented: dict[str, Any]
@@ -125,10 +210,10 @@ def test_the_fast_path_answers_as_the_generic_reader_does(
             assert slow_calls == []
             want = answer(
                 functools.partial(
-                    slow.call, ACTIONS[method], {"InstanceId": instance_id, **documented}
+                    generic_call, slow, ACTIONS[method], {"InstanceId": instance_id, **documented}
                 )
             )
-            assert slow_calls, "call() goes through the generic reader"
+            assert slow_calls, "generic_call goes through the generic reader"
             slow_calls.clear()
             assert got == want
         fast.advance(40 * step)
@@ -456,6 +541,24 @@ def test_the_built_views_equal_the_dataclass_made_ones() -> None:
     assert hash(page) == hash(made)
     with pytest.raises(AttributeError):
         page.total_count = 2  # type: ignore[misc]
+
+
+def test_the_events_a_call_emits_equal_the_dataclass_made_ones() -> None:
+    model = EcsModel(seed=3)
+    heard: list[object] = []
+    model.subscribe(heard.append)
+    model.create_instance("i-d1", instance_type="ecs.d1.2xlarge", status="Stopped")
+    model.set_disk_abnormal("i-d1", "local")
+    model.start_instance("i-d1", init_local_disk=True)  # a data loss rides on the event
+    model.advance(3600)
+    assert [type(event) for event in heard] == [TransitionEvent] * 3
+    for event in heard:
+        assert isinstance(event, TransitionEvent)
+        made = TransitionEvent(**{f.name: getattr(event, f.name) for f in fields(event)})
+        assert (event, repr(event), hash(event)) == (made, repr(made), hash(made))
+    assert heard[1].data_loss is DataLossCause.INIT_LOCAL_DISK  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        heard[0].cause = "x"  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------ DescribeInstances
