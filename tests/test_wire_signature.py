@@ -9,9 +9,11 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lifecycle.wire import Credential, WireApp, WireConfig, WireRequest
-from lifecycle.wire._signature import NonceStore, string_to_sign_v2
+from lifecycle.wire._signature import NonceStore, sign_v2, sign_v3, string_to_sign_v2
 from tests.wire_helpers import (
     AK,
     AK_B,
@@ -432,3 +434,18 @@ def test_a_v2_request_must_sign_its_action_and_version(
     request = WireRequest(method="POST", query=urlencode(pairs), headers=headers)
     refused(app, request, "MissingParameter", parameter=name)
     assert model.status("i-2") == "Running"
+
+
+@settings(max_examples=300)
+@given(
+    # Block-sized keys and longer (hashed first, RFC 2104) and any text, as UTF-8.
+    secret=st.text(max_size=70) | st.text(min_size=64, max_size=300),
+    message=st.text(max_size=400),
+)
+def test_signatures_are_the_standard_hmacs(secret: str, message: str) -> None:
+    # sign_v2 and sign_v3 copy hashes keyed in advance rather than call hmac.digest.
+    v2 = hmac.digest(f"{secret}&".encode(), message.encode(), "sha1")
+    assert sign_v2(secret, message) == base64.b64encode(v2).decode()
+    v3 = hmac.digest(secret.encode(), message.encode(), "sha256")
+    assert sign_v3(secret, message) == v3.hex()
+    assert sign_v3(secret, message) == sign_v3(secret, message)  # the keyed hashes stay unfed
