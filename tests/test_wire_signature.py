@@ -318,6 +318,18 @@ def test_the_nonce_store_forgets_only_expired_nonces() -> None:
     assert len(store) == 2
 
 
+@pytest.mark.parametrize("length", [1, 36, 63, 64, 65, 4096])
+def test_a_nonce_of_any_length_is_remembered_and_matches_only_itself(length: int) -> None:
+    store = NonceStore(capacity=8)
+    nonce = ("n\u00e9" * length)[:length]
+    assert store.remember("k", nonce, expires_at=10, now=0) == "new"
+    assert store.remember("k", nonce, expires_at=10, now=1) == "used"
+    # Long nonces are kept as the hex of their SHA-256: sending that text is no replay.
+    as_kept = hashlib.sha256(nonce.encode()).hexdigest()
+    assert store.remember("k", as_kept, expires_at=10, now=1) == "new"
+    assert store.remember("k", nonce[:-1] + "x", expires_at=10, now=1) == "new"
+
+
 def test_a_full_nonce_store_refuses_rather_than_forgets_a_live_nonce() -> None:
     store = NonceStore(capacity=2)
     assert store.remember("k", "a", expires_at=10, now=0) == "new"

@@ -235,6 +235,8 @@ def access_key_id(request: SignedRequest) -> str | None:
 THROTTLING: Final = "Throttling"
 THROTTLING_STATUS: Final = 400
 THROTTLING_MESSAGE: Final = "Request was denied due to request throttling."
+#: Nonces this long or longer are kept as their SHA-256, in as many hex digits.
+_HASHED_NONCE: Final = 64
 
 
 class NonceStore:
@@ -244,14 +246,16 @@ class NonceStore:
     replayed inside the window. So the store is bounded by refusing instead:
     each key may hold ``capacity // keys`` live nonces (its fair share, so one
     account's traffic never takes another's room), and a request beyond its
-    share is refused until some of its nonces expire. Nonces are kept as
-    SHA-256 digests, so a long nonce costs no more memory than a short one.
+    share is refused until some of its nonces expire. A nonce is kept as it
+    is (the SDKs send 32 to 36 characters), or as the 64 hex digits of its
+    SHA-256 if it has 64 characters or more, so a long nonce costs no more
+    memory than a short one and never matches one.
     """
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
-        self._live: dict[str, dict[bytes, float]] = {}
-        self._heap: list[tuple[float, str, bytes]] = []
+        self._live: dict[str, dict[str, float]] = {}
+        self._heap: list[tuple[float, str, str]] = []
         self._size = 0
         self._lock = threading.Lock()
 
@@ -274,7 +278,8 @@ class NonceStore:
             ``"new"`` (recorded), ``"used"`` (live already) or ``"full"`` (the
             key's share is full: nothing recorded).
         """
-        digest = hashlib.sha256(nonce.encode("utf-8", "surrogatepass")).digest()
+        if len(nonce) >= _HASHED_NONCE:
+            nonce = hashlib.sha256(nonce.encode("utf-8", "surrogatepass")).hexdigest()
         with self._lock:
             heap = self._heap
             # Strictly before now: at expires_at itself the timestamp is still fresh.
@@ -286,14 +291,14 @@ class NonceStore:
                 if not live:
                     del self._live[old_key]
             live = self._live.get(key, {})
-            if digest in live:
+            if nonce in live:
                 return "used"
             if len(live) >= max(1, self._capacity // max(1, keys)) or self._size >= self._capacity:
                 return "full"
-            live[digest] = expires_at
+            live[nonce] = expires_at
             self._live[key] = live
             self._size += 1
-            heapq.heappush(heap, (expires_at, key, digest))
+            heapq.heappush(heap, (expires_at, key, nonce))
             return "new"
 
 
