@@ -1,8 +1,10 @@
 """The wire's fast paths (issue 14, "The wire") give exactly what the library calls they
-replace give: query parsing, percent-encoding, the V2 string to sign and timestamps."""
+replace give: query parsing, percent-encoding, the V2 string to sign, timestamps and the
+value objects every request makes."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote
 
@@ -10,9 +12,16 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from lifecycle.wire import WireRequest
 from lifecycle.wire._envelope import WireError
-from lifecycle.wire._protocol import _pairs
-from lifecycle.wire._signature import _epoch, percent_encode, string_to_sign_v2
+from lifecycle.wire._protocol import WireResponse, _pairs, wire_request, wire_response
+from lifecycle.wire._signature import (
+    SignedRequest,
+    _epoch,
+    percent_encode,
+    signed_request,
+    string_to_sign_v2,
+)
 
 #: Query text: the characters that mean something to a parser, percent-escapes
 #: (valid UTF-8 or not), and anything else.
@@ -75,3 +84,46 @@ def test_a_timestamp_is_read_as_strptime_reads_it(moment: datetime) -> None:
 @pytest.mark.parametrize("stamp", ["2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "junk"])
 def test_a_timestamp_that_is_no_date_is_none(stamp: str) -> None:
     assert _epoch(stamp) is None
+
+
+def test_the_built_requests_and_responses_equal_the_dataclass_made_ones() -> None:
+    headers = {"host": "ecs"}
+    built = [
+        (
+            wire_request("POST", "/", "a=1", headers, b"x=2", "127.0.0.1"),
+            WireRequest(
+                method="POST",
+                path="/",
+                query="a=1",
+                headers=headers,
+                body=b"x=2",
+                remote_addr="127.0.0.1",
+            ),
+        ),
+        (
+            wire_response(403, (("Content-Type", "application/json"),), b"{}", "Forbidden"),
+            WireResponse(
+                status=403,
+                headers=(("Content-Type", "application/json"),),
+                body=b"{}",
+                code="Forbidden",
+            ),
+        ),
+        (
+            signed_request("GET", "/", [("a", "1")], {"a": "1"}, headers, b""),
+            SignedRequest(
+                method="GET",
+                path="/",
+                query=[("a", "1")],
+                params={"a": "1"},
+                headers=headers,
+                body=b"",
+            ),
+        ),
+    ]
+    for fast, made in built:
+        assert type(fast) is type(made)
+        assert fast == made
+        assert repr(fast) == repr(made)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            fast.body = b""  # type: ignore[attr-defined]

@@ -55,7 +55,7 @@ from ._envelope import (
     render_json,
     render_xml,
 )
-from ._signature import SignedRequest, Verifier, access_key_id
+from ._signature import Verifier, access_key_id, signed_request
 
 __all__ = ["API_VERSION", "EcsProtocol", "WireConfig", "WireRequest", "WireResponse"]
 
@@ -315,6 +315,53 @@ class WireResponse:
         return next((value for key, value in self.headers if key.lower() == lowered), None)
 
 
+# Builders for the value objects every request makes (as ``lifecycle._views`` builds
+# the model's): a frozen dataclass's __init__ sets each field through
+# object.__setattr__ (its frozen guard); these set the slots directly and give equal
+# objects, for a sixth of a warm request's parsing.
+_NEW = object.__new__
+_REQUEST_SLOTS = tuple(
+    WireRequest.__dict__[name].__set__
+    for name in ("method", "path", "query", "headers", "body", "remote_addr")
+)
+_RESPONSE_SLOTS = tuple(
+    WireResponse.__dict__[name].__set__ for name in ("status", "headers", "body", "code")
+)
+
+
+def wire_request(
+    method: str,
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    remote_addr: str | None,
+) -> WireRequest:
+    """``WireRequest(method=..., path=..., ...)``, every field given, built directly."""
+    request: WireRequest = _NEW(WireRequest)
+    set_method, set_path, set_query, set_headers, set_body, set_remote = _REQUEST_SLOTS
+    set_method(request, method)
+    set_path(request, path)
+    set_query(request, query)
+    set_headers(request, headers)
+    set_body(request, body)
+    set_remote(request, remote_addr)
+    return request
+
+
+def wire_response(
+    status: int, headers: tuple[tuple[str, str], ...], body: bytes, code: str
+) -> WireResponse:
+    """``WireResponse(status=..., headers=..., body=..., code=...)``, built directly."""
+    response: WireResponse = _NEW(WireResponse)
+    set_status, set_headers, set_body, set_code = _RESPONSE_SLOTS
+    set_status(response, status)
+    set_headers(response, headers)
+    set_body(response, body)
+    set_code(response, code)
+    return response
+
+
 class RequestIds:
     """Seeded RequestIds for the answers the wire gives itself (the model draws its own)."""
 
@@ -513,13 +560,8 @@ class EcsProtocol:
         return _Parsed(query=query, params=params, headers=headers)
 
     def _account(self, request: WireRequest, parsed: _Parsed) -> Account:
-        signed = SignedRequest(
-            method=request.method,
-            path=request.path,
-            query=parsed.query,
-            params=parsed.params,
-            headers=parsed.headers,
-            body=request.body,
+        signed = signed_request(
+            request.method, request.path, parsed.query, parsed.params, parsed.headers, request.body
         )
         if self.config.verify:
             # Every account gets an equal share of the nonce store.
@@ -693,9 +735,6 @@ def _model_params(
 def _response(
     status: int, content_type: str, body: bytes, request_id: str, code: str = ""
 ) -> WireResponse:
-    return WireResponse(
-        status=status,
-        headers=(("Content-Type", content_type), (REQUEST_ID_HEADER, request_id)),
-        body=body,
-        code=code,
+    return wire_response(
+        status, (("Content-Type", content_type), (REQUEST_ID_HEADER, request_id)), body, code
     )

@@ -211,6 +211,32 @@ class SignedRequest:
     body: bytes
 
 
+_SIGNED_SLOTS = tuple(
+    SignedRequest.__dict__[name].__set__
+    for name in ("method", "path", "query", "params", "headers", "body")
+)
+
+
+def signed_request(
+    method: str,
+    path: str,
+    query: Sequence[tuple[str, str]],
+    params: Mapping[str, str],
+    headers: Mapping[str, str],
+    body: bytes,
+) -> SignedRequest:
+    """``SignedRequest(method=..., ...)``, built directly (as ``_protocol.wire_request``)."""
+    request: SignedRequest = object.__new__(SignedRequest)
+    set_method, set_path, set_query, set_params, set_headers, set_body = _SIGNED_SLOTS
+    set_method(request, method)
+    set_path(request, path)
+    set_query(request, query)
+    set_params(request, params)
+    set_headers(request, headers)
+    set_body(request, body)
+    return request
+
+
 def signature_version(request: SignedRequest) -> int | None:
     """2 or 3 for the signature the request carries, or ``None`` if it carries none."""
     if "authorization" in request.headers:

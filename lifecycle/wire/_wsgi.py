@@ -28,6 +28,7 @@ from ._protocol import (
     WireRequest,
     WireResponse,
     too_large,
+    wire_request,
 )
 
 __all__ = ["WireApp", "body_length"]
@@ -121,13 +122,13 @@ class WireApp:
         except WireError as error:
             return self.protocol.error(error.code, error.http_status, error.message)
         body = environ["wsgi.input"].read(length) if length else b""
-        request = WireRequest(
-            method=str(environ.get("REQUEST_METHOD", "GET")),
-            path=_text(str(environ.get("PATH_INFO", "") or "/")),
-            query=_text(str(environ.get("QUERY_STRING", ""))),
-            headers=headers,
-            body=body,
-            remote_addr=environ.get("REMOTE_ADDR"),
+        request = wire_request(
+            str(environ.get("REQUEST_METHOD", "GET")),
+            _text(str(environ.get("PATH_INFO", "") or "/")),
+            _text(str(environ.get("QUERY_STRING", ""))),
+            headers,
+            body,
+            environ.get("REMOTE_ADDR"),
         )
         return self.handle(request)
 
