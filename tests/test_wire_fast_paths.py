@@ -22,6 +22,7 @@ from lifecycle.wire._signature import (
     signed_request,
     string_to_sign_v2,
 )
+from lifecycle.wire._wsgi import _text
 
 #: Query text: the characters that mean something to a parser, percent-escapes
 #: (valid UTF-8 or not), and anything else.
@@ -127,3 +128,14 @@ def test_the_built_requests_and_responses_equal_the_dataclass_made_ones() -> Non
         assert repr(fast) == repr(made)
         with pytest.raises(dataclasses.FrozenInstanceError):
             fast.body = b""  # type: ignore[attr-defined]
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0xFF)) | st.text())
+@example("/caf\u00c3\u00a9")  # "café" as PEP 3333 hands it over
+@example("\u00ff")  # not UTF-8: replaced
+def test_environ_text_is_decoded_as_the_utf_8_it_carries(value: str) -> None:
+    try:
+        expected = value.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # not a PEP 3333 string: passed on as it is
+        expected = value
+    assert _text(value) == expected

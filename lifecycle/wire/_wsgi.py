@@ -187,6 +187,8 @@ def _header_name(key: str) -> str:
 
 def _text(value: str) -> str:
     """A PEP 3333 "bytes as latin-1" string as the UTF-8 text it carries."""
+    if value.isascii():
+        return value  # the same text either way (most paths and queries are percent-encoded)
     try:
         return value.encode("latin-1").decode("utf-8", "replace")
     except UnicodeEncodeError:
