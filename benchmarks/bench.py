@@ -407,6 +407,12 @@ def floor_problems() -> list[str]:
         model.start_instance(ids[0])
     except ApiError as error:
         got.append(("rejected start", F_CODES.get(floor_start(table, ids[0])), error.code))
+        try:
+            floor_start_raising(table, ids[0])
+        except FloorRefusal as refusal:
+            got.append(("raising floor", F_CODES.get(refusal.args[0]), error.code))
+        else:
+            got.append(("raising floor", "no refusal", error.code))
     model.stop_instance(ids[0])
     model.reboot_instance(ids[1])
     got.append(("stop, reboot", (floor_stop(table, ids[0]), floor_reboot(table, ids[1])), (0, 0)))
@@ -691,6 +697,19 @@ def floor_start(table: Floor, iid: str) -> int:
     return F_OK
 
 
+class FloorRefusal(Exception):
+    """The raising floor's refusal: the floor's code, in an exception of its own."""
+
+
+def floor_start_raising(table: Floor, iid: str) -> int:
+    """``floor_start``, refusing as the model's API does: by raising (not a goal's floor:
+    the context row shows what the exception alone costs; one more call than inlined)."""
+    code = floor_start(table, iid)
+    if code != F_OK:
+        raise FloorRefusal(code)
+    return code
+
+
 def floor_stop(table: Floor, iid: str) -> int:
     """StopInstance: lock, expiry or arrears, status, disks; then the move and the stopped mode."""
     now = table.clock.now()
@@ -926,7 +945,8 @@ class Contest:
     units: int
     model: Prepare
     floor: Prepare
-    goal: float
+    #: The issue's goal; ``None`` for a context row, which has none and is not counted.
+    goal: float | None
     #: Per-call rows subtract a bare ``for`` over ``units`` items (the loop is not the call).
     net: bool
 
@@ -941,7 +961,7 @@ class FloorRow:
     floor_ns: float
     #: The per-round ratios (model over floor, each net of that round's bare loop).
     ratios: tuple[float, ...]
-    goal: float
+    goal: float | None
     #: Cyclic garbage the model left per unit: paused GC hides what freeing it costs.
     garbage: float = 0.0
 
@@ -1059,6 +1079,18 @@ def contests(plan: Plan) -> list[Contest]:
     def model_rejected() -> Body:
         return each_rejected(fleet(1, RUNNING).start_instance, same)
 
+    def floor_rejected_raising() -> Body:
+        fire, table = floor_start_raising, floor_of(1, S_RUNNING)
+
+        def body() -> None:
+            for iid in same:
+                try:  # noqa: SIM105 (as each_rejected)
+                    fire(table, iid)
+                except FloorRefusal:
+                    pass
+
+        return body
+
     def model_status() -> Body:
         describe = fleet(1, RUNNING).describe_instance_status
         return repeat(describe, one, same)
@@ -1118,6 +1150,15 @@ def contests(plan: Plan) -> list[Contest]:
             model_rejected,
             lambda: each_floor(floor_start, floor_of(1, S_RUNNING), same),
             5,
+            net=True,
+        ),
+        Contest(
+            "  context: against a floor that raises",
+            "call",
+            n,
+            model_rejected,
+            floor_rejected_raising,
+            None,
             net=True,
         ),
         Contest(
@@ -1451,14 +1492,17 @@ def print_floor(rows: list[FloorRow], plan: Plan) -> None:
     )
     for row in rows:
         low, high = min(row.ratios), max(row.ratios)
-        verdict = "met" if row.ratio <= row.goal else "not met"
+        if row.goal is None:
+            goal, verdict = "-", "(no goal)"
+        else:
+            goal, verdict = f"<= {row.goal:g}x", "met" if row.ratio <= row.goal else "not met"
         print(
             f"   {row.label:<38} {row.unit:<8} {row.model_ns:>7,.0f} {row.floor_ns:>6,.0f} "
-            f"{row.ratio:>5.1f}x {f'{low:.1f}-{high:.1f}x':>12} {f'<= {row.goal:g}x':>6}   "
-            f"{verdict}"
+            f"{row.ratio:>5.1f}x {f'{low:.1f}-{high:.1f}x':>12} {goal:>6}   {verdict}"
         )
-    met = sum(row.ratio <= row.goal for row in rows)
-    print(f"   {met} of {len(rows)} rows at or under their goal.")
+    goals = [row for row in rows if row.goal is not None]
+    met = sum(row.goal is not None and row.ratio <= row.goal for row in goals)
+    print(f"   {met} of {len(goals)} rows at or under their goal.")
     cyclic = [f"{row.label} ({row.garbage:.1f} per {row.unit})" for row in rows if row.garbage]
     print(
         "   Cyclic garbage left by the model (paused GC would hide its cost): "
@@ -1512,6 +1556,14 @@ def print_floor(rows: list[FloorRow], plan: Plan) -> None:
         "tuple each; bulk:"
     )
     print("   the single start in a list comprehension.")
+    print(
+        "   context: the same rejection against the floor raising its code in an exception "
+        "of its own"
+    )
+    print(
+        "   (caught like the ApiError): what raising costs, which the code-returning floor "
+        "does not pay."
+    )
 
 
 def print_flatness(rows: list[FlatRow], plan: Plan) -> None:
