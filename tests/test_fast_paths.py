@@ -624,3 +624,17 @@ def test_every_fast_plan_checks_status_against_its_compiled_row() -> None:
     for plan in PLANS.values():
         assert plan.row == plan.compiled.trigger_row
         assert plan.compiled.status_code is not None
+
+
+def test_the_generic_reader_settles_what_is_due_before_deciding(
+    slow_calls: list[Action],
+) -> None:
+    clock = ManualClock()
+    model = EcsModel(seed=5, clock=clock)
+    model.create_instance("i-1", status="Stopped")
+    model.start_instance("i-1")
+    clock.advance(600)  # the model is not told: Starting -> Running is due, not made
+    # A string flag takes the generic reader; RebootInstance needs Running.
+    model.reboot_instance("i-1", force_stop="true")
+    assert slow_calls == [Action.REBOOT_INSTANCE]
+    assert model.instance("i-1").data_losses[0].cause is DataLossCause.FORCE_STOP
