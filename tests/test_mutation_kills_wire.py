@@ -17,17 +17,28 @@ slips alive; each test below fails on one or more of them and checks what
   ``InvalidParameter`` code with a message naming the value sent;
 - ``mock_ecs()``'s refusal names the action, as its docstring promises.
 
+A run of every mutant of the functions rewritten for speed on 2026-12-01 (the
+slot builders, the keyed HMAC, the nonce store's unhashed short nonces, the WSGI
+header-name cache) added the tests from "the WSGI environ" on: an environ
+without the optional ``PATH_INFO`` or ``QUERY_STRING`` (PEP 3333), a body read
+to its Content-Length and no further, a header the app has never seen before
+(its name cache is filled by earlier requests, so a mutant that drops unseen
+names passed every test), and the nonce store's per-key share and expiry.
+
 The survivors no test can tell from the original are explained in
 ``tools/mutation-equivalents-wire.md``.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import io
 import json
 import socket
+import uuid
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from aliyunsdkcore.client import AcsClient
@@ -45,9 +56,19 @@ from lifecycle.wire import (
     serve,
 )
 from lifecycle.wire._command import ServeOptions, prepare
+from lifecycle.wire._signature import NonceStore
 from tests.reference import operation
 from tests.test_wire_server import raw_exchange
-from tests.wire_helpers import AK, AK_B, SK, SK_B, WIRE, expected_wire_error
+from tests.wire_helpers import (
+    AK,
+    AK_B,
+    SK,
+    SK_B,
+    WIRE,
+    expected_wire_error,
+    v2_params,
+    v3_headers,
+)
 
 TOKEN = "control-token"
 CONTROL = {"Authorization": f"Bearer {TOKEN}"}
@@ -333,3 +354,159 @@ def test_a_v2_request_naming_its_action_only_in_a_header_is_missing_action(
         "MissingParameter",
         expected_wire_error("MissingParameter", parameter="Action")[1],
     )
+
+
+# ------------------------------------------------- the WSGI environ (PEP 3333)
+# Mutation run of the day's new code (the slot builders, the header-name cache, the
+# nonce store's short nonces): what its survivors showed, pinned by PEP 3333 and
+# specs/wire.toml.
+def answer(app: WireApp, environ: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """The status and JSON body ``app`` answers the WSGI ``environ`` with."""
+    captured: list[str] = []
+    body = b"".join(app(environ, lambda status, headers: captured.append(status)))
+    return int(captured[0].split()[0]), json.loads(body)
+
+
+def form_environ(app: WireApp, rest: bytes = b"") -> tuple[dict[str, Any], io.BytesIO]:
+    """A V2-signed POST with every parameter in its form body (as the old SDK can send
+    one), and the stream ``wsgi.input`` that holds the body followed by ``rest``."""
+    app.accounts["alice"].model.create_instance("i-1", status="Running")
+    body = urlencode(v2_params("DescribeInstanceStatus", {"RegionId": "cn-hangzhou"})).encode()
+    stream = io.BytesIO(body + rest)
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "QUERY_STRING": "",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": stream,
+    }
+    return environ, stream
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"PATH_INFO": None},
+        {"PATH_INFO": ""},
+        {"QUERY_STRING": None},
+        {"PATH_INFO": None, "QUERY_STRING": None},
+    ],
+    ids=["no PATH_INFO", "empty PATH_INFO", "no QUERY_STRING", "neither"],
+)
+def test_an_environ_without_the_optional_path_or_query_is_the_root_with_no_query(
+    app: WireApp, change: dict[str, str | None]
+) -> None:
+    """PEP 3333: ``PATH_INFO`` "may be an empty string, if the request URL targets the
+    application root", ``QUERY_STRING`` "may be empty or absent", and a variable whose
+    value would be empty may be omitted. So a request so described is a request to
+    ``/`` with no query string: answered, not refused as another path or as carrying a
+    parameter it never sent (whose V2 signature would not match)."""
+    environ, _ = form_environ(app)
+    for key, value in change.items():
+        if value is None:
+            del environ[key]
+        else:
+            environ[key] = value
+    status, body = answer(app, environ)
+    assert status == 200, body
+    assert body["TotalCount"] == 1
+
+
+def test_the_body_read_is_the_content_length_and_no_more(app: WireApp) -> None:
+    """PEP 3333: "The application should not attempt to read more data than is
+    specified by the CONTENT_LENGTH variable" (a server's stream may be the
+    connection itself, holding the next pipelined request). The app reads exactly the
+    body, answers it, and leaves the rest unread."""
+    rest = b"POST / HTTP/1.1\r\nHost: x\r\n\r\n"
+    environ, stream = form_environ(app, rest)
+    status, body = answer(app, environ)
+    assert status == 200, body
+    assert stream.read() == rest
+
+
+def v3_environ(headers: dict[str, str]) -> dict[str, Any]:
+    """The WSGI environ of a bodiless V3-signed POST with ``headers`` (PEP 3333: each
+    header as ``HTTP_`` and its name in upper case, ``-`` as ``_``)."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "QUERY_STRING": urlencode([("RegionId", "cn-hangzhou")]),
+        "wsgi.input": io.BytesIO(b""),
+    }
+    for name, value in headers.items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    return environ
+
+
+def unseen_header() -> str:
+    """An ``x-acs-`` header name no request in this process has sent before: the app
+    remembers the names it has read, and a header must be read the first time too."""
+    return f"x-acs-probe-{uuid.uuid4().hex}"
+
+
+def test_a_header_never_seen_before_is_read_and_signed(app: WireApp) -> None:
+    """specs/wire.toml [signature.v3] must_sign: host and every ``x-acs-*`` header are
+    signed; a request that signs one more header of its own is a correct request, even
+    the first time the server meets that header's name."""
+    extra = unseen_header()
+    assert fnmatch.fnmatchcase(extra, "x-acs-*")
+    assert "x-acs-*" in WIRE["signature"]["v3"]["must_sign"]
+    headers = v3_headers(
+        "DescribeInstanceStatus", [("RegionId", "cn-hangzhou")], extra={extra: "1"}
+    )
+    assert extra in headers["authorization"]
+    status, body = answer(app, v3_environ(headers))
+    assert status == 200, body
+
+
+def test_an_unsigned_header_never_seen_before_is_an_incomplete_signature(app: WireApp) -> None:
+    """specs/wire.toml: IncompleteSignature when a request "leaves host or an x-acs-*
+    header unsigned" (must_sign); a header whose name the server meets for the first
+    time is no exception, or a man in the middle could add any new one."""
+    headers = v3_headers("DescribeInstanceStatus", [("RegionId", "cn-hangzhou")])
+    status, body = answer(app, v3_environ({**headers, unseen_header(): "unsigned"}))
+    documented_status, message = expected_wire_error("IncompleteSignature")
+    assert (status, body["Code"], body["Message"]) == (
+        documented_status,
+        "IncompleteSignature",
+        message,
+    )
+
+
+# ------------------------------------------------------------ the nonce store
+def test_an_expiring_nonce_leaves_its_key_s_live_ones_remembered() -> None:
+    """NonceStore: "A live nonce is never forgotten" early, each is kept "until its
+    timestamp leaves the window". Forgetting an expired nonce of a key keeps the same
+    key's live ones, so their requests still cannot be replayed."""
+    store = NonceStore(capacity=8)
+    assert store.remember("k", "early", expires_at=10, now=0) == "new"
+    assert store.remember("k", "late", expires_at=30, now=0) == "new"
+    # At 20 "early" has expired and is forgotten; "late" is live until 30.
+    assert store.remember("k", "other", expires_at=40, now=20) == "new"
+    assert store.remember("k", "late", expires_at=40, now=21) == "used"
+    assert store.remember("k", "early", expires_at=40, now=21) == "new"
+    assert len(store) == 3
+
+
+def test_a_key_s_share_is_the_whole_part_of_capacity_over_keys() -> None:
+    """NonceStore: "each key may hold ``capacity // keys`` live nonces": with room for
+    three shared by two keys, each holds one (not one and a half, not two), and the
+    third place stays free rather than going to whichever key asks first."""
+    store = NonceStore(capacity=3)
+    assert store.remember("a", "1", 100, 0, keys=2) == "new"
+    assert store.remember("a", "2", 100, 0, keys=2) == "full"
+    assert store.remember("b", "1", 100, 0, keys=2) == "new"
+    assert store.remember("b", "2", 100, 0, keys=2) == "full"
+    assert len(store) == 2
+
+
+def test_a_long_nonce_is_remembered_whatever_its_text() -> None:
+    """NonceStore: a nonce of 64 characters or more is kept as the 64 hex digits of its
+    SHA-256; the store takes any text as a nonce (``str``), so one that UTF-8 cannot
+    encode strictly (a lone surrogate) is remembered and matched like any other."""
+    store = NonceStore(capacity=4)
+    nonce = "\ud800" * 64
+    assert store.remember("k", nonce, expires_at=10, now=0) == "new"
+    assert store.remember("k", nonce, expires_at=10, now=1) == "used"
+    assert store.remember("k", nonce[:-1] + "x", expires_at=10, now=1) == "new"
