@@ -75,11 +75,8 @@ Outcome = tuple[int, ErrorCode | None, str | None]
 
 
 class Plan(NamedTuple):
-    """Everything the kernel needs about one mutating action, looked up once at import.
-
-    Enum members hash through a Python-level ``__hash__``; keying per-call
-    lookups by ``Action`` cost several hundred nanoseconds a call.
-    """
+    """Everything the kernel needs about one mutating action, looked up once at import:
+    one tuple the call carries, not a look-up per table per call."""
 
     action: Action
     trigger: str
