@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import quote
 
-from ._envelope import WireError
+from ._envelope import GENERIC_INVALID_PARAMETER, WireError
 
 __all__ = [
     "EMPTY_SHA256",
@@ -364,9 +364,14 @@ class Verifier:
             WireError: the documented error of the first check that fails;
                 ``Throttling`` when the key's share of the nonce store is full.
         """
-        if signature_version(request) == 3:
-            return self._verify_v3(request, keys)
-        return self._verify_v2(request, keys)
+        try:
+            if signature_version(request) == 3:
+                return self._verify_v3(request, keys)
+            return self._verify_v2(request, keys)
+        except UnicodeEncodeError:
+            # Text that is not Unicode scalar values (a lone surrogate) cannot be signed:
+            # only a WireRequest built in-process carries it (HTTP's bytes are decoded).
+            raise _unsignable(request) from None
 
     def _verify_v2(self, request: SignedRequest, keys: int) -> str:
         params = request.params
@@ -455,6 +460,24 @@ def _epoch(stamp: str) -> float | None:
         return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
     except ValueError:
         return None
+
+
+def _unsignable(request: SignedRequest) -> WireError:
+    """``InvalidParameter`` naming the first parameter or header whose name or value
+    cannot be UTF-8 encoded; the generic message if the name itself cannot be."""
+    fields = (*request.params.items(), *request.headers.items())
+    bad = next((n for n, value in fields if not (_encodable(n) and _encodable(value))), None)
+    if bad is not None and _encodable(bad):
+        return WireError.of("InvalidParameter", parameter=bad)
+    return WireError("InvalidParameter", 400, GENERIC_INVALID_PARAMETER)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _required(fields: Mapping[str, str], name: str) -> str:
