@@ -71,7 +71,9 @@ _response = ActionResponse._from_number
 DECLARATIONS: Final = {**_FLEET_DECLARATIONS, **LIFECYCLE_DECLARATIONS}
 #: ``call``'s look-up by documented name: calling ``Action`` on a str runs the Enum
 #: machinery's Python code (about 280 ns), more than the rest of the look-up.
-_BY_NAME: Final = {action.value: (action, DECLARATIONS[action]) for action in Action}
+#: (An ``Action`` finds itself too: a ``StrEnum`` member hashes and compares as its
+#: value.) The declaration is looked up in ``DECLARATIONS`` per call, as ``_run`` does.
+_ACTIONS: Final[dict[str, Action]] = {action.value: action for action in Action}
 #: The single-instance actions ``call`` hands to their typed methods (the method's
 #: name, and per documented parameter its keyword and whether it is a Boolean): the
 #: typed method reads what its fast path cannot take exactly as ``call`` would.
@@ -517,12 +519,11 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             ApiError: as the action documents.
             InvalidArgument: for an unknown action or parameter name.
         """
-        name = action.value if isinstance(action, Action) else action
-        found = _BY_NAME.get(name) if isinstance(name, str) else None
-        if found is None:
+        resolved = _ACTIONS.get(action) if isinstance(action, str) else None
+        if resolved is None:
             known = ", ".join(a.value for a in Action)
             raise InvalidArgument(f"action={action!r}: unknown; the model answers {known}")
-        typed = _TYPED_CALLS.get(name) if type(params) is dict else None
+        typed = _TYPED_CALLS.get(resolved) if type(params) is dict else None
         if typed is not None:
             method, keywords = typed
             arguments: dict[str, object] = {}
@@ -539,7 +540,7 @@ class EcsModel(FleetMixin, LifecycleMixin, ConditionsMixin, ObservationMixin, Pl
             else:
                 if "instance_id" in arguments:  # else MissingParameter: the reader's
                     return getattr(self, method)(**arguments)  # type: ignore[no-any-return]
-        resolved, declaration = found
+        declaration = DECLARATIONS[resolved]
         kwargs = by_python_name(resolved, declaration.by_name, params, declaration.ignored)
         return self._read_and_run(resolved, declaration, kwargs)
 

@@ -17,8 +17,9 @@ inside each test, and the tests of ``tests/test_fleet.py`` and
 
 A later run of every mutant of the functions rewritten for speed on 2026-12-01
 (``EcsModel.call``, ``_read_and_run``, ``_run``, ``Core.emit``,
-``transition_event``) added the ClientToken test at the end: a retry may list
-the ignored parameters in another order.
+``transition_event``) added a ClientToken test, in ``tests/test_provision.py``
+(so that ``tests/test_mutation_kills_provision.py`` runs it against rebuilt
+runs too): a retry may list the ignored parameters in another order.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from contextlib import contextmanager
 
 import pytest
 
-import lifecycle
 from lifecycle import Durations, EcsModel, ErrorCode, InvalidArgument, _actions, _model, _spec
 from lifecycle._spec import ErrorEntry
 from tests import test_fleet, test_scenarios
@@ -173,50 +173,3 @@ for _module in (test_fleet, test_scenarios):
             if name.startswith("test_")
         }
     )
-
-
-# ------------------------------------------------------------------ EcsModel.call
-# A run of every mutant of the functions rewritten for speed on 2026-12-01 (call()'s
-# look-up by name and its hand-off to the typed methods, _read_and_run, Core.emit,
-# transition_event) left this one behaviour unguarded.
-def _client_token_decision() -> str:
-    (decision,) = [
-        row["decision"]
-        for row in operation("RunInstances")["decisions"]
-        if row["topic"] == "ClientToken"
-    ]
-    return str(decision)
-
-
-@pytest.mark.parametrize("action", ["RunInstances", "CreateInstance"])
-def test_a_client_token_retry_may_send_the_ignored_parameters_in_another_order(
-    action: str,
-) -> None:
-    """RunInstances.toml, decision "ClientToken" (CreateInstance's "as RunInstances"):
-    the same token with the same parameters, "in any order, the ignored ones included",
-    answers the first success again and creates nothing. The parameters the model does
-    not hold (``extra``) are part of the request, as a set of names and values, not a
-    sequence: a client (or the wire, which passes them as sent) may list them in
-    another order on a retry."""
-    assert "in any order, the ignored ones included" in _client_token_decision()
-    ignored = {"Description": "web tier", "HostName": "web-1", "DataDisk.1.Size": "40"}
-    assert {_spec_name(name) for name in ignored} <= lifecycle.ignored_parameters(action)
-    model = EcsModel(durations=Durations.immediate())
-    common = {
-        "RegionId": "cn-hangzhou",
-        "InstanceType": "ecs.g7.large",
-        "ImageId": "img-1",
-        "ClientToken": "retry-1",
-    }
-    first = model.call(action, {**common, **ignored}).to_dict()
-    again = model.call(action, {**dict(reversed(ignored.items())), **common}).to_dict()
-    first.pop("RequestId")
-    again.pop("RequestId")
-    assert again == first
-    assert len(model) == 1
-
-
-def _spec_name(name: str) -> str:
-    """A sent name as the spec lists it: each position an ``N`` (``DataDisk.1.Size`` ->
-    ``DataDisk.N.Size``)."""
-    return ".".join("N" if part.isdigit() else part for part in name.split("."))

@@ -29,7 +29,7 @@ from lifecycle import (
     TransitionEvent,
 )
 from lifecycle._provision import add_period
-from tests.reference import error_entry
+from tests.reference import error_entry, operation
 
 IMAGE = "aliyun_3_x64_20G_alibase_20240819.vhd"
 TYPE = "ecs.g7.large"
@@ -873,3 +873,51 @@ def test_a_lost_response_to_delete_instances_still_releases() -> None:
     with pytest.raises(ApiError, match="InternalError"):
         m.delete_instances(["i-a"])
     assert "i-a" not in m
+
+
+# ------------------------------------------------------------------ ClientToken
+# A run of every mutant of the functions rewritten for speed on 2026-12-01 (call()'s
+# look-up by name and its hand-off to the typed methods, _read_and_run) left this
+# behaviour unguarded, and _creation's own mutants that keep the ignored parameters
+# among the typed fields too.
+def _client_token_decision() -> str:
+    (decision,) = [
+        row["decision"]
+        for row in operation("RunInstances")["decisions"]
+        if row["topic"] == "ClientToken"
+    ]
+    return str(decision)
+
+
+@pytest.mark.parametrize("action", ["RunInstances", "CreateInstance"])
+def test_a_client_token_retry_may_send_the_ignored_parameters_in_another_order(
+    action: str,
+) -> None:
+    """RunInstances.toml, decision "ClientToken" (CreateInstance's "as RunInstances"):
+    the same token with the same parameters, "in any order, the ignored ones included",
+    answers the first success again and creates nothing. The parameters the model does
+    not hold (``extra``) are part of the request, as a set of names and values, not a
+    sequence: a client (or the wire, which passes them as sent) may list them in
+    another order on a retry."""
+    assert "in any order, the ignored ones included" in _client_token_decision()
+    ignored = {"Description": "web tier", "HostName": "web-1", "DataDisk.1.Size": "40"}
+    assert {_spec_name(name) for name in ignored} <= lifecycle.ignored_parameters(action)
+    model = EcsModel(durations=Durations.immediate())
+    common = {
+        "RegionId": "cn-hangzhou",
+        "InstanceType": "ecs.g7.large",
+        "ImageId": "img-1",
+        "ClientToken": "retry-1",
+    }
+    first = model.call(action, {**common, **ignored}).to_dict()
+    again = model.call(action, {**dict(reversed(ignored.items())), **common}).to_dict()
+    first.pop("RequestId")
+    again.pop("RequestId")
+    assert again == first
+    assert len(model) == 1
+
+
+def _spec_name(name: str) -> str:
+    """A sent name as the spec lists it: each position an ``N`` (``DataDisk.1.Size`` ->
+    ``DataDisk.N.Size``)."""
+    return ".".join("N" if part.isdigit() else part for part in name.split("."))
