@@ -32,8 +32,9 @@ import pytest
 
 from lifecycle import Durations, EcsModel, ErrorCode, InvalidArgument, _actions, _model, _spec
 from lifecycle._spec import ErrorEntry
-from tests import test_fleet, test_scenarios
+from tests import test_fast_paths, test_fleet, test_scenarios
 from tests.reference import error_entry, operation
+from tests.test_fast_paths import slow_calls  # noqa: F401  (the fixture the re-run tests take)
 from tests.test_specs import _source_kind as _kind
 
 
@@ -172,4 +173,19 @@ for _module in (test_fleet, test_scenarios):
             for name, test in vars(_module).items()
             if name.startswith("test_")
         }
+    )
+
+
+# The comparisons of the typed methods with the generic reader (tests/test_fast_paths.py),
+# collected again with the declarations made inside each: since call() hands documented
+# single calls to the typed methods, the generic reader's runs (``_actions._single``) are
+# reached by the other spellings, misuse and dry runs these tests drive.
+for _name in (
+    "test_the_fast_path_answers_as_the_generic_reader_does",
+    "test_stop_records_the_mode_the_generic_reader_records",
+    "test_call_answers_a_single_instance_action_as_the_generic_reader_does",
+    "test_the_generic_reader_settles_what_is_due_before_deciding",
+):
+    globals()["test_rebuilt_" + _name.removeprefix("test_")] = _with_runs_built_in_the_test(
+        getattr(test_fast_paths, _name)
     )

@@ -9,6 +9,7 @@ whole snapshot, request-id stream aside, is the same before and after.
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Callable
 from decimal import Decimal
@@ -880,15 +881,6 @@ def test_a_lost_response_to_delete_instances_still_releases() -> None:
 # look-up by name and its hand-off to the typed methods, _read_and_run) left this
 # behaviour unguarded, and _creation's own mutants that keep the ignored parameters
 # among the typed fields too.
-def _client_token_decision() -> str:
-    (decision,) = [
-        row["decision"]
-        for row in operation("RunInstances")["decisions"]
-        if row["topic"] == "ClientToken"
-    ]
-    return str(decision)
-
-
 @pytest.mark.parametrize("action", ["RunInstances", "CreateInstance"])
 def test_a_client_token_retry_may_send_the_ignored_parameters_in_another_order(
     action: str,
@@ -899,7 +891,7 @@ def test_a_client_token_retry_may_send_the_ignored_parameters_in_another_order(
     not hold (``extra``) are part of the request, as a set of names and values, not a
     sequence: a client (or the wire, which passes them as sent) may list them in
     another order on a retry."""
-    assert "in any order, the ignored ones included" in _client_token_decision()
+    assert "in any order, the ignored ones included" in _decision("RunInstances", "ClientToken")
     ignored = {"Description": "web tier", "HostName": "web-1", "DataDisk.1.Size": "40"}
     assert {_spec_name(name) for name in ignored} <= lifecycle.ignored_parameters(action)
     model = EcsModel(durations=Durations.immediate())
@@ -921,3 +913,32 @@ def _spec_name(name: str) -> str:
     """A sent name as the spec lists it: each position an ``N`` (``DataDisk.1.Size`` ->
     ``DataDisk.N.Size``)."""
     return ".".join("N" if part.isdigit() else part for part in name.split("."))
+
+
+def _decision(action: str, topic: str) -> str:
+    (decision,) = [
+        row["decision"] for row in operation(action)["decisions"] if row["topic"] == topic
+    ]
+    return str(decision)
+
+
+def test_auto_renew_is_recorded_for_prepaid_instances_that_ask_for_it_only() -> None:
+    """RunInstances.toml, decision "AutoRenewPeriod": "Default 1 when AutoRenew=true and
+    AutoRenewPeriod is absent ... Read for PrePaid only"; shown as ``instance(id).auto_renew``
+    (``run_instances``' docstring)."""
+    match = re.match(
+        r"Default (\d+) when AutoRenew=true", _decision("RunInstances", "AutoRenewPeriod")
+    )
+    assert match is not None
+    default = int(match.group(1))
+    m = model(balance=1000)
+    prepaid = {"instance_charge_type": "PrePaid", "period": 1}
+    for unit in ("Month", "Week"):
+        (asked,) = run(m, **prepaid, period_unit=unit, auto_renew=True).instance_ids
+        assert m.instance(asked).auto_renew == (default, unit)
+    (given,) = run(m, **prepaid, auto_renew=True, auto_renew_period=3).instance_ids
+    assert m.instance(given).auto_renew == (3, "Month")
+    (unasked,) = run(m, **prepaid, auto_renew=False, auto_renew_period=3).instance_ids
+    (postpaid,) = run(m, auto_renew=True, auto_renew_period=3).instance_ids
+    assert m.instance(unasked).auto_renew is None
+    assert m.instance(postpaid).auto_renew is None
