@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import quote
 
+from .._views import _NEW, _slot
 from ._envelope import GENERIC_INVALID_PARAMETER, WireError
 
 __all__ = [
@@ -212,8 +213,7 @@ class SignedRequest:
 
 
 _SIGNED_SLOTS = tuple(
-    SignedRequest.__dict__[name].__set__
-    for name in ("method", "path", "query", "params", "headers", "body")
+    _slot(SignedRequest, name) for name in ("method", "path", "query", "params", "headers", "body")
 )
 
 
@@ -226,7 +226,7 @@ def signed_request(
     body: bytes,
 ) -> SignedRequest:
     """``SignedRequest(method=..., ...)``, built directly (as ``_protocol.wire_request``)."""
-    request: SignedRequest = object.__new__(SignedRequest)
+    request: SignedRequest = _NEW(SignedRequest)
     set_method, set_path, set_query, set_params, set_headers, set_body = _SIGNED_SLOTS
     set_method(request, method)
     set_path(request, path)
