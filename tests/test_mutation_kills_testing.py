@@ -188,6 +188,21 @@ class ListsEveryoneRunning:
         return body
 
 
+def caught(machine: type[DifferentialMachine], *, max_examples: int, steps: int) -> AssertionError:
+    """The failure ``machine`` finds in a derandomized run (it must find one)."""
+    with pytest.raises(AssertionError) as failure:
+        run_state_machine_as_test(
+            machine,
+            settings=harness_settings(
+                max_examples=max_examples,
+                stateful_step_count=steps,
+                database=None,
+                derandomize=True,
+            ),
+        )
+    return failure.value
+
+
 def test_statuses_read_through_describe_instances_catch_a_wrong_listing_before_any_step() -> None:
     # statuses_agree is an invariant: it reads every status (here through
     # DescribeInstances, the machine's only reader) right after the set-up, so a
@@ -199,16 +214,10 @@ def test_statuses_read_through_describe_instances_catch_a_wrong_listing_before_a
         def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
             return ListsEveryoneRunning(fleet.build(clock=clock, durations=self.durations))
 
-    with pytest.raises(AssertionError) as failure:
-        run_state_machine_as_test(
-            CheckListings,
-            settings=harness_settings(
-                max_examples=25, stateful_step_count=5, database=None, derandomize=True
-            ),
-        )
-    notes = getattr(failure.value, "__notes__", [])
+    failure = caught(CheckListings, max_examples=25, steps=5)
+    notes = getattr(failure, "__notes__", [])
     steps = [n for n in notes if n.startswith("state.") and not n.endswith("()")]
-    assert "Running" in str(failure.value)
+    assert "Running" in str(failure)
     assert steps == []
 
 
@@ -242,14 +251,7 @@ def test_a_call_naming_a_released_instance_is_compared_on_both_sides() -> None:
         def make_implementation(self, fleet: Fleet, clock: ManualClock) -> Implementation:
             return Undead(fleet.build(clock=clock, durations=self.durations))
 
-    with pytest.raises(AssertionError) as failure:
-        run_state_machine_as_test(
-            CheckReleases,
-            settings=harness_settings(
-                max_examples=50, stateful_step_count=10, database=None, derandomize=True
-            ),
-        )
-    assert "InvalidInstanceId.NotFound" in str(failure.value)
+    assert "InvalidInstanceId.NotFound" in str(caught(CheckReleases, max_examples=50, steps=10))
 
 
 class OnlyItsOwnTokens:

@@ -58,51 +58,22 @@ from lifecycle.wire import (
 from lifecycle.wire._command import ServeOptions, prepare
 from lifecycle.wire._signature import NonceStore
 from tests.reference import operation
+from tests.test_wire_control import TOKEN, control
+from tests.test_wire_protocol import CREDENTIALS
 from tests.test_wire_server import raw_exchange
 from tests.wire_helpers import (
     AK,
-    AK_B,
     SK,
-    SK_B,
     WIRE,
     expected_wire_error,
     v2_params,
     v3_headers,
 )
 
-TOKEN = "control-token"
-CONTROL = {"Authorization": f"Bearer {TOKEN}"}
-CREDENTIALS = [
-    Credential(name="alice", access_key_id=AK, access_key_secret=SK),
-    Credential(name="bob", access_key_id=AK_B, access_key_secret=SK_B),
-]
-
 
 @pytest.fixture
 def app() -> WireApp:
     return WireApp(CREDENTIALS, WireConfig(max_body_bytes=1000), control_token=TOKEN)
-
-
-def control(
-    app: WireApp,
-    method: str,
-    path: str,
-    body: bytes = b"",
-    headers: dict[str, str] | None = None,
-) -> tuple[int, Any]:
-    sent = dict(CONTROL if headers is None else headers)
-    if body:
-        sent["Content-Type"] = "application/json"
-    response = app.handle(
-        WireRequest(
-            method=method,
-            path="/_lifecycle" + path,
-            headers=sent,
-            body=body,
-            remote_addr="127.0.0.1",
-        )
-    )
-    return response.status, json.loads(response.body)
 
 
 def at(name: str, position: str) -> str:
@@ -188,7 +159,7 @@ def test_every_control_refusal_names_its_http_status(app: WireApp, case: str) ->
     malformed", and its one example is ``400 {"error": "bad_request", ...}``: the
     error is the status's reason phrase, so a client can branch on either."""
     method, path, body, headers = REFUSALS[case](app)
-    status, answer = control(app, method, path, body, headers)
+    status, answer = control(app, method, path, raw=body, auth=headers)
     assert 400 <= status < 500, answer
     assert set(answer) == {"error", "message"}
     assert answer["error"] == snake(status)
@@ -197,7 +168,7 @@ def test_every_control_refusal_names_its_http_status(app: WireApp, case: str) ->
 def test_the_index_shows_the_clock_the_clock_endpoint_shows(app: WireApp) -> None:
     """docs/sdk.md: ``GET /_lifecycle/`` gives the time, as ``GET /_lifecycle/clock`` does
     (``{"now", "time_scale"}``)."""
-    control(app, "POST", "/clock/advance", b'{"seconds": 12.5}')
+    control(app, "POST", "/clock/advance", {"seconds": 12.5})
     _, clock = control(app, "GET", "/clock")
     _, info = control(app, "GET", "/")
     assert clock == {"now": 12.5, "time_scale": 0.0}
